@@ -1,0 +1,107 @@
+"""The `fauxforce` command."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from fauxforce import __version__
+from fauxforce.progress import Progress
+from fauxforce.settings import get_settings
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error on one line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="fauxforce", description="A synthetic Salesforce org and ERP, and the pipeline behind it.")
+    parser.add_argument("--version", action="version", version=f"fauxforce {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    gen = sub.add_parser(
+        "generate",
+        help="write a generated Salesforce org and its ERP as export files",
+        description="Write a generated Salesforce org and the ERP behind it as CSV or Parquet exports.",
+    )
+    gen.add_argument("--out", type=Path, help="output folder (default: FAUXFORCE_LANDING_DIR, else data/landing)")
+    gen.add_argument("--seed", type=int, default=42, help="random seed; the same arguments give the same files")
+    gen.add_argument(
+        "--scale", type=float, default=1.0, help="1 ≈ 20,000 Accounts, 60,000 Contacts, 100,000 Opportunities"
+    )
+    gen.add_argument("--format", default="csv", help="csv (Salesforce Bulk API conventions) or parquet")
+    gen.add_argument("--as-of", type=_date, default=dt.date(2026, 6, 30), help="the simulated today (YYYY-MM-DD)")
+    gen.add_argument("--days", type=int, default=365, help="length of the simulated history before --as-of")
+    gen.add_argument(
+        "--start",
+        type=_date,
+        help="first day of the history (default: --as-of minus --days); keep it fixed to move --as-of on",
+    )
+    gen.add_argument("--export", default="full", help="full (a snapshot) or changes (one folder per day)")
+    gen.add_argument("--since", type=_date, help="with --export changes: only the days after this one")
+    gen.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
+    gen.add_argument("--quiet", action="store_true", help="no progress display and no summary")
+    return parser
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from generators.org import GenerateError, Options, generate_org
+
+    out = args.out or get_settings().landing_dir
+    options = Options(
+        out=out,
+        seed=args.seed,
+        scale=args.scale,
+        as_of=args.as_of,
+        days=args.days,
+        start=args.start,
+        format=args.format,
+        export=args.export,
+        since=args.since,
+        overwrite=args.overwrite,
+    )
+    started = time.perf_counter()
+    try:
+        manifest = generate_org(options, Progress("generating", 1, enabled=None if not args.quiet else False))
+    except GenerateError as e:
+        print(f"fauxforce generate: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"fauxforce generate: error: cannot write {out}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    seconds = time.perf_counter() - started
+    if not args.quiet:
+        width = max(len(k) for k in manifest.objects) if manifest.objects else 10
+        if manifest.export == "full":
+            for key, counts in manifest.objects.items():
+                print(f"  {key:<{width}}  {counts['rows']:>10,}")
+        else:
+            days = sorted({k.split("/")[0] for k in manifest.objects})
+            print(f"  {len(days)} day folders, {days[0] if days else '-'} … {days[-1] if days else '-'}")
+        total = manifest.total_rows
+        print(f"wrote {total:,} rows to {out} in {seconds:.1f}s ({total / max(seconds, 1e-9):,.0f} rows/s)")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "generate":
+        return _generate(args)
+    return 2  # pragma: no cover - argparse requires a command
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,385 @@
+"""The ERP side of one block: customers, their sales orders, invoices, payments, returns and stock movements.
+
+Every Closed Won opportunity of a buying account becomes one sales order with the same products
+on its close day; ERP-only customers order on their own. Orders ship from stock (a sale movement),
+are invoiced when shipped and paid (or not) later; returns come back after shipping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from generators import geo, vocab
+from generators.columns import (
+    DAY,
+    HOUR,
+    child_index,
+    choice,
+    code,
+    date,
+    floor_day,
+    join,
+    masked,
+    money,
+    number_text,
+    pick,
+    pool,
+    ts,
+    work_time,
+)
+from generators.context import BLOCK_DAYS, Context
+from generators.crm import CITY_NAMES, STATE_NAMES, Accounts, Won, _addresses, _cumulative, _phones, company_names
+from generators.reference import STOCKED_FAMILIES, Reference
+from generators.timeline import History, fields
+
+ERP_ONLY_CUSTOMERS_AT_SCALE_1 = 4_800
+ORDERS_PER_ERP_ONLY_CUSTOMER = 6.0
+RETURN_RATE = 0.04
+COUNTRY_CODES = pool([c.code for c in geo.COUNTRIES])
+
+
+@dataclass(frozen=True)
+class StockEvents:
+    """Changes to stock per (sku, warehouse) cell: on hand and allocated to open orders."""
+
+    cell: np.ndarray
+    at: np.ndarray
+    on_hand: np.ndarray
+    allocated: np.ndarray
+
+    @staticmethod
+    def concat(parts: list[StockEvents]) -> StockEvents:
+        return StockEvents(
+            *(np.concatenate([getattr(p, f) for p in parts]) for f in ("cell", "at", "on_hand", "allocated"))
+        )
+
+
+@dataclass(frozen=True)
+class ErpBlock:
+    histories: list[History]
+    stock: StockEvents
+
+
+def stock_cells(ref: Reference) -> np.ndarray:
+    """For each ERP product, its row among stocked products (-1 when not stocked)."""
+    stocked = np.isin(ref.family, list(STOCKED_FAMILIES))
+    cell = np.full(len(stocked), -1)
+    cell[stocked] = np.arange(stocked.sum())
+    return cell
+
+
+def name_variants(rng: np.random.Generator, names: pa.Array) -> pa.Array:
+    """How an ERP spells a CRM company name: mostly the same, often not quite."""
+    kind = choice(rng, len(names), 5, (0.45, 0.15, 0.15, 0.12, 0.13))
+    upper = pc.utf8_upper(names)
+    no_suffix = pc.replace_substring_regex(names, r"\s+\S+$", "")
+    no_punct = pc.replace_substring_regex(names, r"[.,]", "")
+    expanded = names
+    for short, long in (
+        (r"Inc\.", "Incorporated"),
+        (r"Corp\.", "Corporation"),
+        ("Ltd", "Limited"),
+        (r"Co\.", "Company"),
+    ):
+        expanded = pc.replace_substring_regex(expanded, rf"\b{short}$", long)
+    out = names
+    for k, variant in ((1, upper), (2, no_suffix), (3, no_punct), (4, expanded)):
+        out = pc.if_else(pa.array(kind == k), variant, out)
+    return out
+
+
+def erp_block(ctx: Context, ref: Reference, block: int, chunk: int, acc: Accounts, won: Won) -> ErpBlock:
+    rng = ctx.rng("erp", block, chunk)
+    spec = ctx.spec
+
+    # Customers: one per buying account (created within the hour), plus ERP-only customers.
+    linked = np.flatnonzero(pc.is_valid(acc.erp_number).to_numpy(zero_copy_only=False))
+    n_only = spec.block_count(ERP_ONLY_CUSTOMERS_AT_SCALE_1, block) if chunk == 0 else 0
+    o_country = choice(rng, n_only, len(geo.COUNTRIES), [c.weight for c in geo.COUNTRIES])
+    o_city, o_street, o_postal = _addresses(ctx, rng, o_country)
+    o_names = company_names(ctx, rng, o_country)
+    o_created = np.sort(work_time(rng, spec.block_start(block) + rng.integers(0, BLOCK_DAYS, n_only) * DAY))
+    o_numbers = join("C", number_text(ctx.seq.number("customer_number", n_only), 7))
+    nl, n = len(linked), len(linked) + n_only
+    country = np.concatenate([acc.country[linked], o_country])
+    city = np.concatenate([acc.city[linked], o_city])
+    numbers = pa.concat_arrays([acc.erp_number.take(pa.array(linked)), o_numbers])
+    created = np.concatenate([acc.created[linked] + rng.integers(60, HOUR, nl), o_created])
+    terms = rng.integers(0, len(vocab.PAYMENT_TERMS), n)
+    credit = np.concatenate([acc.employees[linked], rng.integers(5, 500, n_only)]) * 2_000_00
+    segment = np.concatenate([np.where(np.isin(acc.type[linked], [2, 3]), 1, 0), np.full(n_only, 2)])
+    static = {
+        "customer_number": numbers,
+        "customer_name": pa.concat_arrays([name_variants(rng, acc.name.take(pa.array(linked))), o_names.name]),
+        "channel": pick(pool(("direct", "channel", "web")), segment),
+        "address_line1": pa.concat_arrays([acc.street.take(pa.array(linked)), o_street]),
+        "city": pick(CITY_NAMES, city),
+        "state": pick(STATE_NAMES, city),
+        "postal_code": pa.concat_arrays([acc.postal.take(pa.array(linked)), o_postal]),
+        "country": pick(COUNTRY_CODES, country),
+        "phone": _phones(rng, city),
+        "email": join("accounts@", pa.concat_arrays([acc.domain.take(pa.array(linked)), o_names.domain])),
+        "payment_terms": pick(pool(vocab.PAYMENT_TERMS), terms),
+        "currency": pa.array(["USD"] * n),
+        "created_at": ts(created),
+    }
+    n_edits = rng.poisson(0.4, n)
+    e_row, _ = child_index(n_edits)
+    e_at = created[e_row] + _cumulative(rng.exponential(150 * DAY, len(e_row)).astype(np.int64) + DAY, e_row)
+    row = np.concatenate([np.arange(n), e_row])
+    at = np.concatenate([created, e_at])
+    limit = credit[row] * np.where(np.arange(len(row)) < n, 1, rng.choice([1, 2], len(row)))
+    status = np.where(np.arange(len(row)) < n, 0, choice(rng, len(row), 3, (0.9, 0.07, 0.03)))
+    changing = {
+        "credit_limit": money(limit),
+        "status": pick(pool(("active", "on_hold", "inactive")), status),
+    }
+    customers = History.build(
+        "customers",
+        "erp",
+        fields(
+            "customer_number customer_name channel address_line1 city state postal_code country phone email "
+            "payment_terms credit_limit currency status created_at updated_at"
+        ),
+        static,
+        row,
+        at,
+        changing,
+    )
+
+    # Orders: won deals (same day as the close), then ERP-only customers' own orders.
+    acct_customer = np.full(len(acc.created), -1)
+    acct_customer[linked] = np.arange(nl)
+    w_customer = acct_customer[won.account]
+    w_created = np.minimum(
+        won.closed_at + rng.integers(HOUR, 6 * HOUR, len(w_customer)), floor_day(won.closed_at) + DAY - 1
+    )
+    o_counts = rng.poisson(ORDERS_PER_ERP_ONLY_CUSTOMER, n_only)
+    o_cust, _ = child_index(o_counts)
+    o_at = o_created[o_cust] + _cumulative(rng.exponential(45 * DAY, len(o_cust)).astype(np.int64) + DAY, o_cust)
+    order_customer = np.concatenate([w_customer, nl + o_cust])
+    order_at = np.concatenate([w_created, o_at])
+    no = len(order_at)
+    nw = len(w_customer)
+    ol_counts = 1 + np.minimum(rng.poisson(1.0, len(o_cust)), 3)
+    o_line_order, _ = child_index(ol_counts)
+    weights = ref.popularity * np.where(ref.family == 4, 3.0, 1.0)
+    o_product = choice(rng, len(o_line_order), len(ref.skus), weights)
+    o_qty = 1 + rng.poisson(3.0, len(o_line_order))
+    line_order = np.concatenate([won.line_opportunity, nw + o_line_order])
+    product = np.concatenate([won.line_product, o_product])
+    qty = np.concatenate([won.line_quantity, o_qty])
+    unit = np.concatenate([won.line_unit_cents, ref.list_cents[o_product]])
+    order_by_line = np.argsort(line_order, kind="stable")
+    line_order, product, qty, unit = (
+        line_order[order_by_line],
+        product[order_by_line],
+        qty[order_by_line],
+        unit[order_by_line],
+    )
+    line_no = np.arange(len(line_order)) - np.searchsorted(line_order, line_order)
+    line_total = unit * qty
+    order_total = np.bincount(line_order, weights=line_total, minlength=no).astype(np.int64)
+    so_numbers = code("SO-", ctx.seq.number("sales_order", no), 8)
+    wh_options = [vocab.WAREHOUSE_BY_COUNTRY[c.code] for c in geo.COUNTRIES]
+    cust_country = country[order_customer]
+    warehouse = np.array(
+        [wh_options[c][i % len(wh_options[c])] for c, i in zip(cust_country, rng.integers(0, 6, no), strict=True)],
+        dtype=np.int64,
+    )
+    ship_at = work_time(rng, floor_day(order_at) + rng.integers(1, 6, no) * DAY)
+    invoice_at = ship_at + rng.integers(60, 2 * HOUR, no)
+
+    # Payment: most pay in full around their terms, some part, some not at all.
+    term_days = np.array(vocab.PAYMENT_TERM_DAYS)[terms[order_customer]]
+    fate = choice(rng, no, 3, (0.85, 0.07, 0.08))  # paid, partly paid, unpaid
+    paid_at = invoice_at + (term_days * rng.lognormal(0, 0.35, no) * DAY).astype(np.int64) + HOUR
+    paid_cents = np.where(fate == 0, order_total, np.where(fate == 1, order_total * rng.integers(30, 81, no) // 100, 0))
+    pays = fate < 2
+
+    opp_ids = pa.concat_arrays([won.opportunity_ids, pa.nulls(no - nw, pa.string())])
+    wh_codes = ref.warehouse_codes.take(pa.array(warehouse))
+    cust_numbers = numbers.take(pa.array(order_customer))
+    parts = [
+        (np.arange(no), order_at, 0),
+        (np.arange(no), ship_at, 1),
+        (np.flatnonzero(fate == 0), paid_at[fate == 0], 2),
+    ]
+    o_row = np.concatenate([p[0] for p in parts])
+    o_v_at = np.concatenate([p[1] for p in parts])
+    o_status = np.concatenate([np.full(len(p[0]), p[2]) for p in parts])
+    sales_orders = History.build(
+        "sales_orders",
+        "erp",
+        fields(
+            "so_number customer_number opportunity_id order_date warehouse_code currency order_total status "
+            "shipped_at created_at updated_at"
+        ),
+        {
+            "so_number": so_numbers,
+            "customer_number": cust_numbers,
+            "opportunity_id": opp_ids,
+            "order_date": date(order_at),
+            "warehouse_code": wh_codes,
+            "currency": pa.array(["USD"] * no),
+            "order_total": money(order_total),
+            "created_at": ts(order_at),
+        },
+        o_row,
+        o_v_at,
+        {
+            "status": pick(pool(("open", "shipped", "closed")), o_status),
+            "shipped_at": masked(ts(ship_at[o_row]), o_status >= 1),
+        },
+    )
+    line_at = order_at[line_order]
+    sales_order_lines = History.created_only(
+        "sales_order_lines",
+        "erp",
+        ("so_number", "line_number", "sku", "quantity", "unit_price", "line_total", "created_at", "updated_at"),
+        {
+            "so_number": so_numbers.take(pa.array(line_order)),
+            "line_number": pa.array(line_no + 1),
+            "sku": ref.skus.take(pa.array(product)),
+            "quantity": pa.array(qty),
+            "unit_price": money(unit),
+            "line_total": money(line_total),
+            "created_at": ts(line_at),
+        },
+        line_at,
+    )
+    inv_numbers = code("INV-", ctx.seq.number("invoice", no), 8)
+    due = floor_day(invoice_at) + term_days * DAY
+    i_parts = [(np.arange(no), invoice_at, 0), (np.flatnonzero(pays), paid_at[pays], 1)]
+    i_row = np.concatenate([p[0] for p in i_parts])
+    i_at = np.concatenate([p[1] for p in i_parts])
+    i_paid = np.where(np.concatenate([np.zeros(no, dtype=bool), np.ones(pays.sum(), dtype=bool)]), paid_cents[i_row], 0)
+    i_status = np.where(i_paid == 0, 0, np.where(i_paid >= order_total[i_row], 1, 2))
+    invoices = History.build(
+        "invoices",
+        "erp",
+        fields(
+            "invoice_number so_number customer_number invoice_date due_date currency amount amount_paid status "
+            "created_at updated_at"
+        ),
+        {
+            "invoice_number": inv_numbers,
+            "so_number": so_numbers,
+            "customer_number": cust_numbers,
+            "invoice_date": date(invoice_at),
+            "due_date": date(due),
+            "currency": pa.array(["USD"] * no),
+            "amount": money(order_total),
+            "created_at": ts(invoice_at),
+        },
+        i_row,
+        i_at,
+        {"amount_paid": money(i_paid), "status": pick(pool(("open", "paid", "partially_paid")), i_status)},
+    )
+    payer = np.flatnonzero(pays)
+    payments = History.created_only(
+        "payments",
+        "erp",
+        (
+            "payment_id",
+            "invoice_number",
+            "customer_number",
+            "payment_date",
+            "amount",
+            "method",
+            "created_at",
+            "updated_at",
+        ),
+        {
+            "payment_id": code("PAY-", ctx.seq.number("payment", len(payer)), 8),
+            "invoice_number": inv_numbers.take(pa.array(payer)),
+            "customer_number": cust_numbers.take(pa.array(payer)),
+            "payment_date": date(paid_at[payer]),
+            "amount": money(paid_cents[payer]),
+            "method": pick(pool(vocab.PAYMENT_METHODS), rng.integers(0, len(vocab.PAYMENT_METHODS), len(payer))),
+            "created_at": ts(paid_at[payer]),
+        },
+        paid_at[payer],
+    )
+
+    # Returns: some shipped lines of stocked goods come back; most go back on the shelf.
+    cells = stock_cells(ref)
+    stocked_line = cells[product] >= 0
+    ret = np.flatnonzero(stocked_line & (rng.random(len(line_order)) < RETURN_RATE))
+    r_qty = 1 + (rng.random(len(ret)) * qty[ret]).astype(np.int64)
+    r_qty = np.minimum(r_qty, qty[ret])
+    r_at = ship_at[line_order[ret]] + rng.integers(5, 61, len(ret)) * DAY
+    r_reason = choice(rng, len(ret), len(vocab.RETURN_REASONS), (0.2, 0.25, 0.2, 0.25, 0.1))
+    restock = ~np.isin(r_reason, [0, 1])  # damaged and defective goods are scrapped
+    r_numbers = code("RMA-", ctx.seq.number("return", len(ret)), 7)
+    returns = History.created_only(
+        "returns",
+        "erp",
+        fields(
+            "return_number so_number line_number sku quantity reason return_date refund_amount restocked "
+            "created_at updated_at"
+        ),
+        {
+            "return_number": r_numbers,
+            "so_number": so_numbers.take(pa.array(line_order[ret])),
+            "line_number": pa.array(line_no[ret] + 1),
+            "sku": ref.skus.take(pa.array(product[ret])),
+            "quantity": pa.array(r_qty),
+            "reason": pick(pool(vocab.RETURN_REASONS), r_reason),
+            "return_date": date(r_at),
+            "refund_amount": money(unit[ret] * r_qty),
+            "restocked": pa.array(restock.astype(np.int8)),
+            "created_at": ts(r_at),
+        },
+        r_at,
+    )
+
+    # Stock: a sale movement when a stocked line ships; a return movement when goods go back on the shelf.
+    n_wh = len(ref.warehouse_codes)
+    sold = np.flatnonzero(stocked_line)
+    back = ret[restock]
+    mv_line = np.concatenate([sold, back])
+    mv_qty = np.concatenate([-qty[sold], r_qty[restock]])
+    mv_at = np.concatenate([ship_at[line_order[sold]], r_at[restock]])
+    mv_type = np.concatenate([np.zeros(len(sold), dtype=np.int64), np.ones(len(back), dtype=np.int64)])
+    mv_ref = pa.concat_arrays(
+        [so_numbers.take(pa.array(line_order[sold])), r_numbers.take(pa.array(np.flatnonzero(restock)))]
+    )
+    mv_wh = warehouse[line_order[mv_line]]
+    movements = History.created_only(
+        "inventory_transactions",
+        "erp",
+        (
+            "transaction_id",
+            "sku",
+            "warehouse_code",
+            "transaction_type",
+            "quantity",
+            "reference",
+            "created_at",
+            "updated_at",
+        ),
+        {
+            "transaction_id": code("ITX-", ctx.seq.number("inventory_transaction", len(mv_line)), 9),
+            "sku": ref.skus.take(pa.array(product[mv_line])),
+            "warehouse_code": ref.warehouse_codes.take(pa.array(mv_wh)),
+            "transaction_type": pick(pool(("sale", "return")), mv_type),
+            "quantity": pa.array(mv_qty),
+            "reference": mv_ref,
+            "created_at": ts(mv_at),
+        },
+        mv_at,
+    )
+    sold_cell = cells[product[sold]] * n_wh + warehouse[line_order[sold]]
+    back_cell = cells[product[back]] * n_wh + warehouse[line_order[back]]
+    stock = StockEvents(
+        cell=np.concatenate([sold_cell, sold_cell, back_cell]),
+        at=np.concatenate([order_at[line_order[sold]], ship_at[line_order[sold]], r_at[restock]]),
+        on_hand=np.concatenate([np.zeros(len(sold), dtype=np.int64), -qty[sold], r_qty[restock]]),
+        allocated=np.concatenate([qty[sold], -qty[sold], np.zeros(len(back), dtype=np.int64)]),
+    )
+    return ErpBlock([customers, sales_orders, sales_order_lines, invoices, payments, returns, movements], stock)

@@ -1,0 +1,332 @@
+"""Generate a whole org: reference data, then block after block of accounts and all they bring, then stock.
+
+Output goes to a temporary folder beside the target and is renamed into place at the end, so a
+failed or interrupted run never leaves a half-written folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc as ipc
+
+import fauxforce
+from fauxforce.progress import NullProgress, Progress
+from generators import crm, erp, inventory, pools, reference, sales, support
+from generators.columns import DAY
+from generators.context import ACCOUNTS_AT_SCALE_1, MAX_BLOCK_ACCOUNTS, Context, Sequences, Spec
+from generators.timeline import DAY_COLUMN, History
+from generators.writers import FORMATS, Format, TableWriter, open_writer, sha256
+
+Export = Literal["full", "changes"]
+EXPORTS: tuple[Export, ...] = ("full", "changes")
+DEFAULT_AS_OF = dt.date(2026, 6, 30)
+MIN_SCALE, MAX_SCALE = 0.01, 100.0
+
+
+class GenerateError(ValueError):
+    """A bad argument or an unusable output folder: the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class Options:
+    out: Path
+    seed: int = 42
+    scale: float = 1.0
+    as_of: dt.date = DEFAULT_AS_OF
+    days: int = 365
+    start: dt.date | None = None  # default: as_of - days; fix it to move as_of on without rewriting history
+    format: Format = "csv"
+    export: Export = "full"
+    since: dt.date | None = None  # changes export: only days after this one
+    overwrite: bool = False
+
+    @property
+    def period_start(self) -> dt.date:
+        return self.start or (self.as_of - dt.timedelta(days=self.days))
+
+    def validate(self) -> None:
+        if not (MIN_SCALE <= self.scale <= MAX_SCALE) or math.isnan(self.scale):
+            raise GenerateError(f"--scale must be between {MIN_SCALE} and {MAX_SCALE:g}, not {self.scale}")
+        if self.days < 1:
+            raise GenerateError(f"--days must be at least 1, not {self.days}")
+        if self.format not in FORMATS:
+            raise GenerateError(f"--format must be one of {', '.join(FORMATS)}, not {self.format!r}")
+        if self.export not in EXPORTS:
+            raise GenerateError(f"--export must be one of {', '.join(EXPORTS)}, not {self.export!r}")
+        if self.period_start > self.as_of:
+            raise GenerateError(f"--start {self.period_start} is after --as-of {self.as_of}")
+        if self.since is not None and self.export != "changes":
+            raise GenerateError("--since only applies to --export changes")
+        if self.seed < 0:
+            raise GenerateError(f"--seed must be zero or positive, not {self.seed}")
+
+
+@dataclass
+class Manifest:
+    generator: str
+    version: str
+    seed: int
+    scale: float
+    start: str
+    days: int
+    as_of: str
+    export: str
+    format: str
+    since: str | None
+    objects: dict[str, dict[str, int]] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+
+    @property
+    def total_rows(self) -> int:
+        return sum(v["rows"] for v in self.objects.values())
+
+
+def _system_dir(h: History) -> str:
+    return h.system
+
+
+class _FullSink:
+    """Snapshot views streamed to one file per object.
+
+    Formatting and writing run on one background thread (Arrow releases the GIL there), so the
+    next block is generated while the last one is written; at most `MAX_PENDING` writes wait.
+    """
+
+    MAX_PENDING = 64
+
+    def __init__(self, root: Path, fmt: Format, cut: int) -> None:
+        self.root, self.fmt, self.cut = root, fmt, cut
+        self.writers: dict[str, TableWriter] = {}
+        self.counts: dict[str, dict[str, int]] = {}
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fauxforce-writer")
+        self.pending: deque[Future[None]] = deque()
+
+    def emit(self, h: History) -> int:
+        table = h.snapshot(self.cut)
+        key = f"{h.system}/{h.name}"
+        if key not in self.writers:
+            self.writers[key] = open_writer(self.fmt, self.root / h.system / f"{h.name}.{self.fmt}", h.system)
+            self.counts[key] = {"rows": 0, "live_rows": 0}
+        self.pending.append(self.pool.submit(self.writers[key].write, table))
+        while len(self.pending) > self.MAX_PENDING or (self.pending and self.pending[0].done()):
+            self.pending.popleft().result()  # re-raises a failed write here
+        self.counts[key]["rows"] += table.num_rows
+        self.counts[key]["live_rows"] += _live(table)
+        return table.num_rows
+
+    def abort(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def close(self) -> dict[str, dict[str, int]]:
+        try:
+            while self.pending:
+                self.pending.popleft().result()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            for w in self.writers.values():
+                w.close()
+        return self.counts
+
+
+class _ChangesSink:
+    """Per-day views spilled to Arrow files per object, then split into one folder per day."""
+
+    def __init__(self, root: Path, fmt: Format, cut: int, first_day: int, since_day: int) -> None:
+        self.root, self.fmt, self.cut, self.first_day, self.since_day = root, fmt, cut, first_day, since_day
+        self.spill = root / ".spill"
+        self.spill.mkdir(parents=True)
+        self.writers: dict[str, ipc.RecordBatchFileWriter] = {}
+        self.systems: dict[str, str] = {}
+        self.schemas: dict[str, pa.Schema] = {}
+
+    def emit(self, h: History) -> int:
+        table = h.daily(self.cut)
+        days = pc.max_element_wise(table[DAY_COLUMN], pa.scalar(self.first_day, pa.int64()))
+        table = table.set_column(table.schema.get_field_index(DAY_COLUMN), DAY_COLUMN, days)
+        table = table.filter(pc.greater(table[DAY_COLUMN], pa.scalar(self.since_day, pa.int64())))
+        key = f"{h.system}/{h.name}"
+        if key not in self.writers:
+            self.schemas[key] = table.schema
+            self.writers[key] = ipc.new_file(str(self.spill / f"{h.system}__{h.name}.arrow"), table.schema)
+            self.systems[key] = h.system
+        self.writers[key].write_table(table.cast(self.schemas[key]))
+        return table.num_rows
+
+    def close(self) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {}
+        for key, w in self.writers.items():
+            w.close()
+            system, name = key.split("/")
+            with pa.memory_map(str(self.spill / f"{system}__{name}.arrow")) as source:
+                table = ipc.open_file(source).read_all()
+            order = pc.sort_indices(table, [(DAY_COLUMN, "ascending")])  # stable: keeps record order within a day
+            table = table.take(order)
+            day_values = table[DAY_COLUMN].to_numpy()
+            bounds = np.flatnonzero(np.r_[True, day_values[1:] != day_values[:-1], True])
+            for lo, hi in itertools.pairwise(bounds):
+                day = dt.date(1970, 1, 1) + dt.timedelta(days=int(day_values[lo]))
+                part = table.slice(lo, hi - lo).drop_columns([DAY_COLUMN])
+                writer = open_writer(self.fmt, self.root / day.isoformat() / system / f"{name}.{self.fmt}", system)  # type: ignore[arg-type]
+                writer.write(part)
+                writer.close()
+                entry = counts.setdefault(f"{day.isoformat()}/{key}", {"rows": 0, "live_rows": 0})
+                entry["rows"] += part.num_rows
+                entry["live_rows"] += _live(part)
+        shutil.rmtree(self.spill)
+        return counts
+
+    def abort(self) -> None:
+        for w in self.writers.values():
+            w.close()
+
+
+def _live(table: pa.Table) -> int:
+    if "IsDeleted" not in table.column_names:
+        return table.num_rows
+    return table.num_rows - int(pc.sum(table["IsDeleted"].cast(pa.int64())).as_py() or 0)
+
+
+def _blocks(spec: Spec, through_day: int) -> Iterator[tuple[int, int, int]]:
+    """(block, chunk, accounts) for every block that starts on or before `through_day` (epoch day)."""
+    block = 0
+    while spec.block_start(block) // DAY <= through_day:
+        n = spec.block_count(ACCOUNTS_AT_SCALE_1, block)
+        chunks = max(1, math.ceil(n / MAX_BLOCK_ACCOUNTS))
+        for c in range(chunks):
+            yield block, c, n * (c + 1) // chunks - n * c // chunks
+        block += 1
+
+
+def _block_histories(
+    ctx: Context, ref: reference.Reference, block: int, chunk: int, n: int
+) -> tuple[list[History], erp.StockEvents]:
+    account_h, acc = crm.accounts(ctx, ref, block, chunk, n)
+    contact_h, con = crm.contacts(ctx, ref, block, chunk, acc)
+    campaign_h, campaign_created = sales.campaigns(ctx, ref, block, chunk)
+    campaign_ids = campaign_h.static["Id"]
+    opp_hs, won, role_contacts, first_opp = sales.opportunities(
+        ctx, ref, block, chunk, acc, con, (campaign_ids, campaign_created)
+    )
+    case_h, case_contacts = support.cases(ctx, ref, block, chunk, acc, con)
+    lead_h = support.leads(ctx, ref, block, chunk, acc, con, first_opp)
+    referenced = np.zeros(len(con.created), dtype=bool)
+    referenced[role_contacts] = True
+    referenced[case_contacts] = True
+    referenced[con.start] = True  # first contacts: converted leads and ReportsTo point at them
+    contact_h = crm.with_soft_deletes(contact_h, ~referenced, 0.015, ctx.rng("Contact-deletes", block, chunk))
+    erp_block = erp.erp_block(ctx, ref, block, chunk, acc, won)
+    crm_hs = [account_h, contact_h, lead_h, campaign_h, *opp_hs, case_h]
+    return crm_hs + erp_block.histories, erp_block.stock
+
+
+def generate_org(options: Options, progress: Progress | None = None) -> Manifest:
+    """Write an org to `options.out` and return its manifest."""
+    options.validate()
+    out = options.out
+    _check_target(out, options.overwrite)
+    spec = Spec(seed=options.seed, scale=options.scale, start=options.period_start, days=options.days)
+    as_of_day = (options.as_of - dt.date(1970, 1, 1)).days
+    cut = (as_of_day + 1) * DAY
+    # Blocks up to the look-ahead past as-of: their orders shape purchase orders placed before it.
+    plan_through = as_of_day + inventory.LOOKAHEAD_DAYS
+    blocks = list(_blocks(spec, plan_through))
+    progress = progress or NullProgress()
+    progress.total = len(blocks) + 3
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    sink: _FullSink | _ChangesSink | None = None
+    try:
+        since_day = (options.since - dt.date(1970, 1, 1)).days if options.since else -(10**9)
+        first_day = spec.start_ts // DAY
+        sink = (
+            _FullSink(tmp, options.format, cut)
+            if options.export == "full"
+            else _ChangesSink(tmp, options.format, cut, first_day, since_day)
+        )
+        ctx = Context(spec, pools.build(spec.seed), Sequences(spec.seed))
+        ref = reference.build(ctx)
+        rows = sum(sink.emit(h) for h in ref.histories)
+        progress.advance(1, f"{rows:,} rows")
+        stock: list[erp.StockEvents] = []
+        for block, chunk, n in blocks:
+            histories, events = _block_histories(ctx, ref, block, chunk, n)
+            stock.append(events)
+            if spec.block_start(block) < cut:
+                rows += sum(sink.emit(h) for h in histories)
+            progress.advance(1, f"{rows:,} rows")
+        for h in inventory.plan(ctx, ref, erp.StockEvents.concat(stock), as_of_day):
+            rows += sink.emit(h)
+        progress.advance(1, f"{rows:,} rows")
+        manifest = Manifest(
+            generator="fauxforce",
+            version=fauxforce.__version__,
+            seed=spec.seed,
+            scale=spec.scale,
+            start=spec.start.isoformat(),
+            days=spec.days,
+            as_of=options.as_of.isoformat(),
+            export=options.export,
+            format=options.format,
+            since=options.since.isoformat() if options.since else None,
+            objects=dict(sorted(sink.close().items())),
+        )
+        manifest.files = {p.relative_to(tmp).as_posix(): sha256(p) for p in sorted(tmp.rglob(f"*.{options.format}"))}
+        (tmp / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+        progress.advance(1, "written")
+        _replace(tmp, out)
+    except BaseException:
+        if sink is not None:
+            sink.abort()
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        progress.finish()
+    return manifest
+
+
+def _check_target(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise GenerateError(f"{out} exists and is not a folder; choose another --out")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise GenerateError(f"{out} is not empty; pass --overwrite to replace it, or choose another --out")
+    parent = out.parent if out.parent != Path("") else Path(".")
+    probe = parent
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise GenerateError(f"cannot write to {probe}; choose a folder you can write to")
+
+
+def _replace(tmp: Path, out: Path) -> None:
+    """Move the finished folder into place; an old one is removed only after the new one is complete."""
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old)
+    else:
+        tmp.rename(out)
+
+
+def generate(out: str | Path, **kwargs: Any) -> Manifest:
+    """Python entry point: `generate("landing", seed=42, scale=0.1)`."""
+    return generate_org(Options(out=Path(out), **kwargs))

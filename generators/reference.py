@@ -1,0 +1,336 @@
+"""Org-wide objects that exist before the simulated period: users, products, price books, suppliers, warehouses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from generators import geo, vocab
+from generators.columns import DAY, choice, code, join, money, pick, pool, ts
+from generators.context import Context
+from generators.ids import make_ids
+from generators.pools import NAMES_PER_COUNTRY, per_country
+from generators.timeline import History, fields
+
+ORG_DOMAIN = "fauxforce.example"
+USERS_AT_SCALE_1 = 200
+PRODUCTS_AT_SCALE_1 = 400  # sold through Salesforce; the ERP has 25% more (spare parts)
+SUPPLIERS_AT_SCALE_1 = 60
+STOCKED_FAMILIES = frozenset({0, 4})  # Hardware and Spare Parts are kept in stock
+
+
+@dataclass(frozen=True)
+class Reference:
+    user_ids: pa.Array
+    rep_offsets: np.ndarray  # reps of country c are rep_order[rep_offsets[c]:rep_offsets[c + 1]]
+    rep_order: np.ndarray
+    integration_user: int
+    product_ids: pa.Array  # Product2 Ids, for the first n_sf_products ERP products
+    entry_ids: pa.Array  # standard PricebookEntry Ids, aligned with product_ids
+    pricebook_id: str
+    skus: pa.Array  # all ERP products
+    product_names: pa.Array
+    family: np.ndarray
+    list_cents: np.ndarray
+    cost_cents: np.ndarray
+    popularity: np.ndarray
+    supplier: np.ndarray
+    n_sf_products: int
+    supplier_ids: pa.Array
+    promised_lead_days: np.ndarray
+    reliability: np.ndarray  # share of a supplier's deliveries that arrive on time
+    warehouse_codes: pa.Array
+    histories: tuple[History, ...]
+
+    def owners_in(self, country: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A sales rep (user index) from the country of each record."""
+        lo, hi = self.rep_offsets[country], self.rep_offsets[country + 1]
+        return self.rep_order[lo + (rng.random(len(country)) * (hi - lo)).astype(np.int64)]
+
+
+def _count(ctx: Context, at_scale_1: int, minimum: int) -> int:
+    return max(minimum, round(at_scale_1 * ctx.spec.scale))
+
+
+def _users(ctx: Context) -> tuple[History, pa.Array, np.ndarray, np.ndarray]:
+    rng = ctx.rng("User")
+    n = _count(ctx, USERS_AT_SCALE_1, 9)
+    ids = make_ids("User", ctx.seq.take("User", n), n)
+    n_managers = max(2, n // 9)
+    # 0 integration user, 1 VP of sales, 2..n_managers+1 managers, the rest reps
+    role = np.full(n, 3)
+    role[0], role[1] = 0, 1
+    role[2 : 2 + n_managers] = 2
+    country = choice(rng, n, len(geo.COUNTRIES), [c.weight for c in geo.COUNTRIES])
+    # every country has at least one manager and one rep
+    k = len(geo.COUNTRIES)
+    country[2 : 2 + min(k, n_managers)] = np.arange(min(k, n_managers))
+    country[2 + n_managers : 2 + n_managers + k] = np.arange(k)[: max(0, n - 2 - n_managers)]
+    country[:2] = 0
+    first = pick(ctx.pools.first_names, per_country(country, NAMES_PER_COUNTRY, rng))
+    last = pick(ctx.pools.last_names, per_country(country, NAMES_PER_COUNTRY, rng))
+    first = pc.if_else(pa.array(role == 0), "Integration", first)
+    last = pc.if_else(pa.array(role == 0), "User", last)
+    local = pc.utf8_lower(join(first, last, sep="."))
+    local = pc.replace_substring_regex(pc.utf8_normalize(local, "NFKD"), r"[^a-z.]", "")
+    local = join(local, pa.array(np.arange(n)).cast(pa.string()))
+    email = join(local, "@" + ORG_DOMAIN)
+    manager = np.full(n, -1)
+    managers = np.arange(2, 2 + n_managers)
+    manager[managers] = 1
+    reps = np.arange(2 + n_managers, n)
+    # a rep reports to a manager of the same country where there is one
+    for c in range(k):
+        mine = reps[country[reps] == c]
+        mgrs = managers[country[managers] == c]
+        manager[mine] = mgrs[rng.integers(0, len(mgrs), len(mine))] if len(mgrs) else managers[0]
+    titles = np.array(["Integration User", "VP of Sales", "Sales Manager", "Account Executive"], dtype=object)
+    created = ctx.spec.start_ts - rng.integers(30, 900, n) * DAY
+    created[0] = ctx.spec.start_ts - 1000 * DAY
+    mgr_ids = pc.if_else(pa.array(manager >= 0), ids.take(pa.array(np.maximum(manager, 0))), None)
+    static = {
+        "Id": ids,
+        "Username": email,
+        "FirstName": first,
+        "LastName": last,
+        "Name": join(first, last, sep=" "),
+        "CompanyName": pa.array(["Fauxforce Demo Co"] * n),
+        "Department": pa.array(np.where(role == 0, "IT", "Sales").tolist(), type=pa.string()),
+        "Title": pa.array(titles[role].tolist(), type=pa.string()),
+        "Email": email,
+        "Alias": pc.utf8_slice_codeunits(pc.utf8_lower(join(pc.utf8_slice_codeunits(first, 0, 1), last)), 0, 8),
+        "IsActive": pa.array(np.ones(n, dtype=bool)),
+        "TimeZoneSidKey": pa.array(["America/Los_Angeles"] * n),
+        "LocaleSidKey": pa.array(["en_US"] * n),
+        "EmailEncodingKey": pa.array(["UTF-8"] * n),
+        "LanguageLocaleKey": pa.array(["en_US"] * n),
+        "UserType": pa.array(["Standard"] * n),
+        "ManagerId": mgr_ids,
+        "Country": pick(pool([c.name for c in geo.COUNTRIES]), country),
+        "CreatedDate": ts(created),
+        "CreatedById": pa.array([ids[0].as_py()] * n),
+        "LastModifiedById": pa.array([ids[0].as_py()] * n),
+        "IsDeleted": pa.array(np.zeros(n, dtype=bool)),
+    }
+    columns = (
+        "Id", "Username", "LastName", "FirstName", "Name", "CompanyName", "Department", "Title", "Email", "Alias",
+        "IsActive", "TimeZoneSidKey", "LocaleSidKey", "EmailEncodingKey", "LanguageLocaleKey", "UserType",
+        "ManagerId", "Country", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById",
+        "SystemModstamp",
+    )  # fmt: skip
+    history = History.created_only("User", "salesforce", columns, static, created)
+    rep_country = country[reps]
+    order = reps[np.argsort(rep_country, kind="stable")]
+    offsets = np.searchsorted(np.sort(rep_country), np.arange(k + 1))
+    return history, ids, order, offsets
+
+
+def _suppliers(ctx: Context) -> tuple[History, pa.Array, np.ndarray, np.ndarray]:
+    rng = ctx.rng("suppliers")
+    n = _count(ctx, SUPPLIERS_AT_SCALE_1, 5)
+    ids = code("SUP-", np.arange(1, n + 1), 5)
+    country = choice(rng, n, len(geo.COUNTRIES), [c.weight for c in geo.COUNTRIES])
+    root = pick(ctx.pools.company_roots, rng.integers(0, len(ctx.pools.company_roots), n))
+    suffix = pick(pool(vocab.SUPPLIER_SUFFIXES), rng.integers(0, len(vocab.SUPPLIER_SUFFIXES), n))
+    lead = rng.integers(5, 29, n)
+    reliability = rng.beta(8, 2, n)
+    terms = rng.integers(0, len(vocab.PAYMENT_TERMS), n)
+    created = ctx.spec.start_ts - rng.integers(200, 1500, n) * DAY
+    static = {
+        "supplier_id": ids,
+        "supplier_name": join(root, suffix, sep=" "),
+        "country": pick(pool([c.code for c in geo.COUNTRIES]), country),
+        "lead_time_days": pa.array(lead),
+        "payment_terms": pick(pool(vocab.PAYMENT_TERMS), terms),
+        "created_at": ts(created),
+    }
+    columns = ("supplier_id", "supplier_name", "country", "lead_time_days", "payment_terms", "created_at", "updated_at")
+    return History.created_only("suppliers", "erp", columns, static, created), ids, lead, reliability
+
+
+def _warehouses(ctx: Context) -> tuple[History, pa.Array]:
+    w = vocab.WAREHOUSES
+    created = np.full(len(w), ctx.spec.start_ts - 2000 * DAY)
+    codes = pool([x[0] for x in w])
+    static = {
+        "warehouse_code": codes,
+        "warehouse_name": pool([x[1] for x in w]),
+        "city": pool([x[2] for x in w]),
+        "country": pool([x[3] for x in w]),
+        "created_at": ts(created),
+    }
+    columns = ("warehouse_code", "warehouse_name", "city", "country", "created_at", "updated_at")
+    return History.created_only("warehouses", "erp", columns, static, created), codes
+
+
+PRODUCT_SERIES = ("GenWatt", "VoltEdge", "AquaFlow", "SensIQ", "CoreLink", "TerraMax", "NovaGrid", "PulseOne")
+PRODUCT_FORMS = {
+    "Hardware": ("Generator", "Controller", "Sensor Array", "Pump", "Inverter", "Gateway"),
+    "Software": ("Monitoring Suite", "Analytics License", "Fleet Manager", "Edge Runtime"),
+    "Services": ("Installation", "Training Day", "Consulting Block", "Commissioning"),
+    "Support": ("Standard Support Plan", "Premium Support Plan", "Extended Warranty"),
+    "Spare Parts": ("Filter Kit", "Drive Belt", "Control Board", "Seal Set", "Fan Assembly"),
+}
+PRICE_RANGE_DOLLARS = {
+    "Hardware": (2_000, 60_000),
+    "Software": (3_000, 40_000),
+    "Services": (1_000, 15_000),
+    "Support": (800, 9_000),
+    "Spare Parts": (20, 600),
+}
+
+
+def _products(ctx: Context, n_suppliers: int) -> tuple[pa.Array, pa.Array, np.ndarray, np.ndarray, np.ndarray, int]:
+    rng = ctx.rng("products")
+    n_sf = _count(ctx, PRODUCTS_AT_SCALE_1, 12)
+    n = n_sf + max(4, n_sf // 4)
+    families = vocab.PRODUCT_FAMILIES
+    family = np.empty(n, dtype=np.int64)
+    family[:n_sf] = choice(rng, n_sf, 4, (0.45, 0.2, 0.2, 0.15))
+    family[:4] = np.arange(4)  # every family is on sale
+    family[n_sf:] = 4  # the ERP-only products are spare parts
+    names: list[str] = []
+    cents = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        fam = families[family[i]]
+        forms = PRODUCT_FORMS[fam]
+        series = PRODUCT_SERIES[rng.integers(len(PRODUCT_SERIES))]
+        names.append(f"{series} {forms[rng.integers(len(forms))]} {100 * (1 + i % 9)}-{chr(65 + i % 26)}{i}")
+        lo, hi = PRICE_RANGE_DOLLARS[fam]
+        cents[i] = int(np.exp(rng.uniform(np.log(lo), np.log(hi)))) * 100
+    skus = code("SKU-", np.arange(10001, 10001 + n), 5)
+    popularity = rng.pareto(1.5, n) + 1
+    return skus, pool(names), family, cents, popularity, n_sf
+
+
+def build(ctx: Context) -> Reference:
+    users, user_ids, rep_order, rep_offsets = _users(ctx)
+    suppliers, supplier_ids, lead, reliability = _suppliers(ctx)
+    warehouses, warehouse_codes = _warehouses(ctx)
+    skus, names, family, cents, popularity, n_sf = _products(ctx, len(supplier_ids))
+    rng = ctx.rng("product-details")
+    n = len(skus)
+    cost = (cents * rng.uniform(0.35, 0.7, n)).astype(np.int64)
+    supplier = rng.integers(0, len(supplier_ids), n)
+    created = ctx.spec.start_ts - rng.integers(60, 800, n) * DAY
+    fam_names = pick(pool(vocab.PRODUCT_FAMILIES), family)
+    categories = [vocab.FAMILY_CATEGORY[vocab.PRODUCT_FAMILIES[f]] for f in family]
+    category = pool([c[rng.integers(len(c))] for c in categories])
+    erp_static = {
+        "sku": skus,
+        "product_name": names,
+        "family": fam_names,
+        "category": category,
+        "unit_cost": money(cost),
+        "list_price": money(cents),
+        "supplier_id": supplier_ids.take(pa.array(supplier)),
+        "is_stocked": pa.array(np.isin(family, list(STOCKED_FAMILIES)).astype(np.int8)),
+        "weight_kg": pa.array(np.round(rng.lognormal(1.5, 1.0, n), 2)),
+        "created_at": ts(created),
+    }
+    erp_columns = (
+        "sku", "product_name", "family", "category", "unit_cost", "list_price", "supplier_id", "is_stocked",
+        "weight_kg", "created_at", "updated_at",
+    )  # fmt: skip
+    erp_products = History.created_only("products", "erp", erp_columns, erp_static, created)
+
+    integration = user_ids[0].as_py()
+    sf = slice(0, n_sf)
+    product_ids = make_ids("Product2", ctx.seq.take("Product2", n_sf), n_sf)
+    sf_created = created[sf] + DAY
+    true_n = pa.array(np.ones(n_sf, dtype=bool))
+    false_n = pa.array(np.zeros(n_sf, dtype=bool))
+    by = pa.array([integration] * n_sf)
+    product2 = History.created_only(
+        "Product2",
+        "salesforce",
+        fields(
+            "Id Name ProductCode Description IsActive Family IsDeleted CreatedDate CreatedById LastModifiedDate "
+            "LastModifiedById SystemModstamp"
+        ),
+        {
+            "Id": product_ids,
+            "Name": names[sf],
+            "ProductCode": skus[sf],
+            "Description": join(fam_names[sf], category[sf], sep=" — "),
+            "IsActive": true_n,
+            "Family": fam_names[sf],
+            "IsDeleted": false_n,
+            "CreatedDate": ts(sf_created),
+            "CreatedById": by,
+            "LastModifiedById": by,
+        },
+        sf_created,
+    )
+    pb_id = make_ids("Pricebook2", ctx.seq.take("Pricebook2", 1), 1)
+    pb_created = np.array([ctx.spec.start_ts - 1100 * DAY])
+    pricebook = History.created_only(
+        "Pricebook2",
+        "salesforce",
+        fields(
+            "Id Name IsActive IsStandard Description IsDeleted CreatedDate CreatedById LastModifiedDate "
+            "LastModifiedById SystemModstamp"
+        ),
+        {
+            "Id": pb_id,
+            "Name": pa.array(["Standard Price Book"]),
+            "IsActive": pa.array([True]),
+            "IsStandard": pa.array([True]),
+            "Description": pa.array(["List prices of every product"]),
+            "IsDeleted": pa.array([False]),
+            "CreatedDate": ts(pb_created),
+            "CreatedById": pa.array([integration]),
+            "LastModifiedById": pa.array([integration]),
+        },
+        pb_created,
+    )
+    entry_ids = make_ids("PricebookEntry", ctx.seq.take("PricebookEntry", n_sf), n_sf)
+    entry_created = sf_created + 3600
+    entries = History.created_only(
+        "PricebookEntry",
+        "salesforce",
+        fields(
+            "Id Name Pricebook2Id Product2Id ProductCode UnitPrice IsActive UseStandardPrice IsDeleted "
+            "CreatedDate CreatedById LastModifiedDate LastModifiedById SystemModstamp"
+        ),
+        {
+            "Id": entry_ids,
+            "Name": names[sf],
+            "Pricebook2Id": pa.array([pb_id[0].as_py()] * n_sf),
+            "Product2Id": product_ids,
+            "ProductCode": skus[sf],
+            "UnitPrice": money(cents[sf]),
+            "IsActive": true_n,
+            "UseStandardPrice": false_n,
+            "IsDeleted": false_n,
+            "CreatedDate": ts(entry_created),
+            "CreatedById": by,
+            "LastModifiedById": by,
+        },
+        entry_created,
+    )
+    return Reference(
+        user_ids=user_ids,
+        rep_offsets=rep_offsets,
+        rep_order=rep_order,
+        integration_user=0,
+        product_ids=product_ids,
+        entry_ids=entry_ids,
+        pricebook_id=pb_id[0].as_py(),
+        skus=skus,
+        product_names=names,
+        family=family,
+        list_cents=cents,
+        cost_cents=cost,
+        popularity=popularity,
+        supplier=supplier,
+        n_sf_products=n_sf,
+        supplier_ids=supplier_ids,
+        promised_lead_days=lead,
+        reliability=reliability,
+        warehouse_codes=warehouse_codes,
+        histories=(users, product2, pricebook, entries, erp_products, suppliers, warehouses),
+    )

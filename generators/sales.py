@@ -1,0 +1,327 @@
+"""Campaigns, Opportunities and what hangs off them: line items, contact roles and stage history.
+
+An opportunity walks a path of open stages and then closes won or lost (or stalls). Every step
+is a version, so the snapshot shows its stage as of the cut, and OpportunityHistory has one row
+per step. Amount is the sum of the line items, as Salesforce computes it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from generators import vocab
+from generators.columns import DAY, HOUR, child_index, choice, date, masked, money, pick, pool, ts, work_time
+from generators.context import BLOCK_DAYS, Context
+from generators.crm import (
+    SF_SYSTEM,
+    Accounts,
+    Contacts,
+    Won,
+    _bools,
+    _const,
+    _cumulative,
+    _ids,
+    available_contact,
+)
+from generators.reference import Reference
+from generators.timeline import History, fields
+
+OPPORTUNITY_MEAN_GAP_DAYS = 30.0
+OPPORTUNITIES_PER_ACCOUNT = 8.0  # over an account's life; calibrated to ≈5 inside the reference year
+TYPE_FACTOR = np.array([0.7, 1.25, 1.2, 1.2, 0.7, 0.7, 0.7])  # by Account Type, averages to 1
+WIN_RATE_BUYING = 0.42
+STALL_RATE = 0.07
+CAMPAIGNS_AT_SCALE_1 = 120
+DEAL_LABELS = ("Expansion", "New Fleet", "Renewal", "Pilot", "Service Contract", "Upgrade", "Replacement", "Rollout")
+NEXT_STEPS = ("Discovery call", "Send proposal", "Technical demo", "Legal review", "Negotiate terms", "Site visit")
+
+STAGE = pool([s[0] for s in vocab.STAGES])
+PROBABILITY = np.array([s[1] for s in vocab.STAGES])
+FORECAST = pool([s[2] for s in vocab.STAGES])
+IS_CLOSED = np.array([s[3] for s in vocab.STAGES])
+IS_WON = np.array([s[4] for s in vocab.STAGES])
+
+
+def campaigns(ctx: Context, ref: Reference, block: int, chunk: int) -> tuple[History, np.ndarray]:
+    rng = ctx.rng("Campaign", block, chunk)
+    n = ctx.spec.block_count(CAMPAIGNS_AT_SCALE_1, block) if chunk == 0 else 0
+    ids = _ids(ctx, "Campaign", n)
+    created = np.sort(work_time(rng, ctx.spec.block_start(block) + rng.integers(0, BLOCK_DAYS, n) * DAY))
+    starts = created + rng.integers(7, 30, n) * DAY
+    ends = starts + rng.integers(14, 90, n) * DAY
+    kind = rng.integers(0, len(vocab.CAMPAIGN_TYPES), n)
+    budget = rng.integers(20, 400, n) * 10_000
+    owner = ref.owners_in(np.zeros(n, dtype=np.int64), rng)
+    quarter = pa.array(
+        ((created // DAY).astype("datetime64[D]").astype("datetime64[M]").astype(str)).tolist(), type=pa.string()
+    )
+    static = {
+        "Id": ids,
+        "Name": pc.binary_join_element_wise(pick(pool(vocab.CAMPAIGN_TYPES), kind), quarter, " "),
+        "Type": pick(pool(vocab.CAMPAIGN_TYPES), kind),
+        "StartDate": date(starts),
+        "EndDate": date(ends),
+        "BudgetedCost": money(budget),
+        "ExpectedRevenue": money(budget * rng.integers(3, 12, n)),
+        "NumberSent": pa.array(rng.integers(100, 20_000, n)),
+        "IsActive": _bools(np.ones(n, dtype=bool)),
+        "OwnerId": ref.user_ids.take(pa.array(owner)),
+        "CreatedDate": ts(created),
+        "CreatedById": ref.user_ids.take(pa.array(owner)),
+    }
+    row = np.concatenate([np.arange(n)] * 3)
+    at = np.concatenate([created, starts, ends])
+    status = np.repeat(np.arange(3), n)
+    actual = np.where(status == 2, (np.tile(budget, 3) * rng.uniform(0.7, 1.2, 3 * n)).astype(np.int64), 0)
+    changing = {
+        "Status": pick(pool(vocab.CAMPAIGN_STATUSES), status),
+        "ActualCost": masked(money(actual), status == 2),
+        "LastModifiedById": ref.user_ids.take(pa.array(np.concatenate([owner] * 3))),
+        "IsDeleted": _bools(np.zeros(3 * n, dtype=bool)),
+    }
+    columns = (
+        "Id", "IsDeleted", "Name", "Type", "Status", "StartDate", "EndDate", "BudgetedCost", "ActualCost",
+        "ExpectedRevenue", "NumberSent", "IsActive", "OwnerId", *SF_SYSTEM,
+    )  # fmt: skip
+    return History.build("Campaign", "salesforce", columns, static, row, at, changing), created
+
+
+def opportunities(
+    ctx: Context,
+    ref: Reference,
+    block: int,
+    chunk: int,
+    acc: Accounts,
+    con: Contacts,
+    campaign: tuple[pa.Array, np.ndarray],
+) -> tuple[list[History], Won, np.ndarray, pa.Array]:
+    """Opportunities with their children; also the contacts they reference and the first opp per account."""
+    rng = ctx.rng("Opportunity", block, chunk)
+    users = ref.user_ids
+    buying = np.isin(acc.type, list(vocab.BUYING_TYPES))
+    counts = rng.poisson(OPPORTUNITIES_PER_ACCOUNT * TYPE_FACTOR[acc.type])
+    counts = np.where(acc.from_lead, np.maximum(counts, 1), counts)
+    account, rank = child_index(counts)
+    n = len(account)
+    ids = _ids(ctx, "Opportunity", n)
+    gap_days = rng.exponential(OPPORTUNITY_MEAN_GAP_DAYS, n)
+    gaps = (gap_days * DAY).astype(np.int64) + HOUR
+    # A converted lead brings its first opportunity within minutes of the account.
+    gaps = np.where((rank == 0) & acc.from_lead[account], rng.integers(60, 600, n), gaps)
+    created = acc.created[account] + _cumulative(gaps, account)
+
+    # Line items: products weighted by popularity; quantities grow with the account's size.
+    n_lines = np.minimum(1 + rng.poisson(1.3, n), 6)
+    line_opp, line_no = child_index(n_lines)
+    nl = len(line_opp)
+    weights = ref.popularity[: ref.n_sf_products]
+    product = choice(rng, nl, ref.n_sf_products, weights)
+    size = np.log10(acc.employees[account[line_opp]])
+    quantity = 1 + rng.poisson(np.maximum(0.2, size * 1.5))
+    discount = np.where(rng.random(nl) < 0.5, rng.integers(0, 21, nl), 0)
+    list_cents = ref.list_cents[product]
+    unit = list_cents * (100 - discount) // 100
+    total = unit * quantity
+    amount = np.bincount(line_opp, weights=total, minlength=n).astype(np.int64)
+    total_qty = np.bincount(line_opp, weights=quantity, minlength=n).astype(np.int64)
+
+    # Outcome and the path of stages.
+    won = buying[account] & (rng.random(n) < WIN_RATE_BUYING)
+    stall = ~won & (rng.random(n) < STALL_RATE)
+    cycle = (rng.lognormal(np.log(np.where(won, 55, 35)), 0.6) * DAY).astype(np.int64) + DAY
+    close_at = created + cycle
+    k = np.where(won, rng.integers(2, 6, n), rng.integers(1, 5, n))  # open stages visited
+    keys = rng.random((n, vocab.N_OPEN_STAGES - 1))
+    extra = np.argsort(keys, axis=1) + 1
+    extra = np.where(np.arange(vocab.N_OPEN_STAGES - 1) < (k - 1)[:, None], extra, 99)
+    extra.sort(axis=1)
+    steps = k + np.where(stall, 0, 1)
+    v_opp, v_rank = child_index(steps)
+    stage = np.where(v_rank == 0, 0, extra[v_opp, np.maximum(v_rank - 1, 0)])
+    closing = v_rank == k[v_opp]
+    stage = np.where(closing, np.where(won[v_opp], vocab.CLOSED_WON, vocab.CLOSED_LOST), stage)
+    frac = np.sort(rng.uniform(0.05, 0.9, (n, vocab.N_OPEN_STAGES)), axis=1)
+    v_at = created[v_opp] + (frac[v_opp, np.maximum(v_rank - 1, 0)] * cycle[v_opp]).astype(np.int64)
+    v_at = np.where(v_rank == 0, created[v_opp], v_at)
+    v_at = np.where(closing, close_at[v_opp], v_at)
+    close_date = date(close_at)
+    v_close_date = close_date.take(pa.array(v_opp))
+    v_amount = amount[v_opp]
+    v_prob = PROBABILITY[stage]
+    v_expected = v_amount * v_prob // 100
+    owner = np.where(rng.random(n) < 0.9, acc.owner[account], ref.owners_in(acc.country[account], rng))
+    v_owner_ids = users.take(pa.array(owner[v_opp]))
+    close_dt = close_at.astype("datetime64[s]")
+    year = close_dt.astype("datetime64[Y]").astype(np.int64) + 1970
+    quarter = (close_dt.astype("datetime64[M]").astype(np.int64) % 12) // 3 + 1
+
+    camp_ids, camp_created = campaign
+    available = np.searchsorted(camp_created, created, side="right")
+    use_campaign = (available > 0) & (rng.random(n) < 0.3)
+    camp_idx = (rng.random(n) * np.maximum(available, 1)).astype(np.int64)
+    first_product = product[np.cumsum(n_lines) - n_lines]
+    deal = np.select([amount < 2_500_000, amount < 10_000_000, amount < 50_000_000], [0, 1, 2], 3)
+    account_ids = acc.ids.take(pa.array(account))
+    names = pc.binary_join_element_wise(
+        acc.name.take(pa.array(account)), pick(pool(DEAL_LABELS), rng.integers(0, len(DEAL_LABELS), n)), " - "
+    )
+    opp_type = np.where(rank == 0, 0, rng.integers(1, 4, n))
+    static = {
+        "Id": ids,
+        "AccountId": account_ids,
+        "IsPrivate": _bools(np.zeros(n, dtype=bool)),
+        "Name": names,
+        "Description": masked(pick(pool(NEXT_STEPS), rng.integers(0, len(NEXT_STEPS), n)), rng.random(n) < 0.2),
+        "Amount": money(amount),
+        "TotalOpportunityQuantity": pa.array(total_qty.astype(np.float64)),
+        "CloseDate": close_date,
+        "Type": pick(pool(vocab.OPPORTUNITY_TYPES), opp_type),
+        "LeadSource": pick(pool(vocab.SOURCES), rng.integers(0, len(vocab.SOURCES), n)),
+        "CampaignId": masked(camp_ids.take(pa.array(np.minimum(camp_idx, max(len(camp_ids) - 1, 0)))), use_campaign)
+        if len(camp_ids)
+        else pa.nulls(n, pa.string()),
+        "HasOpportunityLineItem": _bools(np.ones(n, dtype=bool)),
+        "Pricebook2Id": _const(ref.pricebook_id, n),
+        "OwnerId": users.take(pa.array(owner)),
+        "CreatedDate": ts(created),
+        "CreatedById": users.take(pa.array(owner)),
+        "FiscalQuarter": pa.array(quarter),
+        "FiscalYear": pa.array(year),
+        "DealSize__c": pick(pool(vocab.DEAL_SIZES), deal),
+        "ProductInterest__c": pick(pool(vocab.PRODUCT_FAMILIES), ref.family[first_product]),
+        "Budget__c": money(amount * rng.integers(80, 150, n) // 100 // 100 * 100),
+        "Timeline__c": pick(pool(vocab.TIMELINES), rng.integers(0, len(vocab.TIMELINES), n)),
+    }
+    stage_names = pick(STAGE, stage)
+    forecast = pick(FORECAST, stage)
+    changing = {
+        "StageName": stage_names,
+        "Probability": pa.array(v_prob.astype(np.float64)),
+        "ExpectedRevenue": money(v_expected),
+        "IsClosed": _bools(IS_CLOSED[stage]),
+        "IsWon": _bools(IS_WON[stage]),
+        "ForecastCategory": forecast,
+        "ForecastCategoryName": forecast,
+        "NextStep": pick(pool(NEXT_STEPS), np.minimum(stage, len(NEXT_STEPS) - 1)),
+        "LastStageChangeDate": ts(v_at),
+        "LastModifiedById": v_owner_ids,
+        "IsDeleted": _bools(np.zeros(len(v_opp), dtype=bool)),
+    }
+    columns = (
+        "Id", "IsDeleted", "AccountId", "IsPrivate", "Name", "Description", "StageName", "Amount", "Probability",
+        "ExpectedRevenue", "TotalOpportunityQuantity", "CloseDate", "Type", "NextStep", "LeadSource", "IsClosed",
+        "IsWon", "ForecastCategory", "ForecastCategoryName", "CampaignId", "HasOpportunityLineItem",
+        "Pricebook2Id", "OwnerId", *SF_SYSTEM, "LastStageChangeDate", "FiscalQuarter", "FiscalYear",
+        "DealSize__c", "ProductInterest__c", "Budget__c", "Timeline__c",
+    )  # fmt: skip
+    opp = History.build("Opportunity", "salesforce", columns, static, v_opp, v_at, changing)
+
+    # OpportunityHistory: one row per step, written when the step happens.
+    nh = len(v_opp)
+    history = History.created_only(
+        "OpportunityHistory",
+        "salesforce",
+        fields(
+            "Id OpportunityId CreatedById CreatedDate StageName Amount ExpectedRevenue CloseDate Probability "
+            "ForecastCategory SystemModstamp IsDeleted"
+        ),
+        {
+            "Id": _ids(ctx, "OpportunityHistory", nh),
+            "OpportunityId": ids.take(pa.array(v_opp)),
+            "CreatedById": v_owner_ids,
+            "CreatedDate": ts(v_at),
+            "StageName": stage_names,
+            "Amount": money(v_amount),
+            "ExpectedRevenue": money(v_expected),
+            "CloseDate": v_close_date,
+            "Probability": pa.array(v_prob.astype(np.float64)),
+            "ForecastCategory": forecast,
+            "IsDeleted": _bools(np.zeros(nh, dtype=bool)),
+        },
+        v_at,
+    )
+
+    line_created = created[line_opp]
+    line_by = users.take(pa.array(owner[line_opp]))
+    lines = History.created_only(
+        "OpportunityLineItem",
+        "salesforce",
+        fields(
+            "Id OpportunityId SortOrder PricebookEntryId Product2Id ProductCode Name Quantity TotalPrice "
+            "UnitPrice ListPrice ServiceDate Description IsDeleted CreatedDate CreatedById LastModifiedDate "
+            "LastModifiedById SystemModstamp"
+        ),
+        {
+            "Id": _ids(ctx, "OpportunityLineItem", nl),
+            "OpportunityId": ids.take(pa.array(line_opp)),
+            "SortOrder": pa.array(line_no + 1),
+            "PricebookEntryId": ref.entry_ids.take(pa.array(product)),
+            "Product2Id": ref.product_ids.take(pa.array(product)),
+            "ProductCode": ref.skus.take(pa.array(product)),
+            "Name": ref.product_names.take(pa.array(product)),
+            "Quantity": pa.array(quantity.astype(np.float64)),
+            "TotalPrice": money(total),
+            "UnitPrice": money(unit),
+            "ListPrice": money(list_cents),
+            "ServiceDate": date(close_at[line_opp]),
+            "Description": masked(
+                pa.array([f"{d}% discount" for d in discount.tolist()], type=pa.string()), discount > 0
+            ),
+            "IsDeleted": _bools(np.zeros(nl, dtype=bool)),
+            "CreatedDate": ts(line_created),
+            "CreatedById": line_by,
+            "LastModifiedById": line_by,
+        },
+        line_created,
+    )
+
+    # Contact roles: contacts of the account that exist when the opportunity is created.
+    n_roles = np.minimum(rng.poisson(1.1, n), 3)
+    role_opp, role_rank = child_index(n_roles)
+    contact, found = available_contact(rng, con, account[role_opp], created[role_opp])
+    pair = role_opp.astype(np.int64) * (len(con.created) + 1) + contact
+    _, first_of_pair = np.unique(pair, return_index=True)
+    keep = found & np.isin(np.arange(len(pair)), first_of_pair)
+    role_opp, contact, role_rank = role_opp[keep], contact[keep], role_rank[keep]
+    nr = len(role_opp)
+    primary = np.r_[True, role_opp[1:] != role_opp[:-1]] if nr else np.zeros(0, dtype=bool)
+    role_created = created[role_opp] + rng.integers(60, 2 * HOUR, nr)
+    role_by = users.take(pa.array(owner[role_opp]))
+    roles = History.created_only(
+        "OpportunityContactRole",
+        "salesforce",
+        ("Id", "OpportunityId", "ContactId", "Role", "IsPrimary", *SF_SYSTEM, "IsDeleted"),
+        {
+            "Id": _ids(ctx, "OpportunityContactRole", nr),
+            "OpportunityId": ids.take(pa.array(role_opp)),
+            "ContactId": con.ids.take(pa.array(contact)),
+            "Role": pick(pool(vocab.CONTACT_ROLES), rng.integers(0, len(vocab.CONTACT_ROLES), nr)),
+            "IsPrimary": _bools(primary),
+            "CreatedDate": ts(role_created),
+            "CreatedById": role_by,
+            "LastModifiedById": role_by,
+            "IsDeleted": _bools(np.zeros(nr, dtype=bool)),
+        },
+        role_created,
+    )
+
+    won_idx = np.flatnonzero(won)
+    won_pos = np.full(n, -1)
+    won_pos[won_idx] = np.arange(len(won_idx))
+    won_lines = np.flatnonzero(won[line_opp])
+    result = Won(
+        opportunity_ids=ids.take(pa.array(won_idx)),
+        account=account[won_idx],
+        closed_at=close_at[won_idx],
+        line_opportunity=won_pos[line_opp[won_lines]],
+        line_product=product[won_lines],
+        line_quantity=quantity[won_lines],
+        line_unit_cents=unit[won_lines],
+    )
+    first_opp = np.full(len(acc.created), -1)
+    has = counts > 0
+    first_opp[has] = (np.cumsum(counts) - counts)[has]
+    first_opp_ids = masked(ids.take(pa.array(np.maximum(first_opp, 0))), has) if n else pa.nulls(len(has), pa.string())
+    return [opp, history, lines, roles], result, contact, first_opp_ids
