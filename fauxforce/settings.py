@@ -15,22 +15,22 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", env_ignore_empty=True, extra="ignore")
 
     # Where generated exports land and where the embedded warehouse lives.
-    landing_dir: Path = Field(DATA_DIR / "landing", alias="FAUXFORCE_LANDING_DIR")
-    warehouse_url: str = Field(f"duckdb:///{DATA_DIR / 'warehouse.duckdb'}", alias="FAUXFORCE_WAREHOUSE_URL")
-    crm_source: Literal["csv", "salesforce"] = Field("csv", alias="FAUXFORCE_CRM_SOURCE")
+    landing_dir: Path = Field(DATA_DIR / "landing", validation_alias="FAUXFORCE_LANDING_DIR")
+    warehouse_url: str = Field(f"duckdb:///{DATA_DIR / 'warehouse.duckdb'}", validation_alias="FAUXFORCE_WAREHOUSE_URL")
+    crm_source: Literal["csv", "salesforce"] = Field("csv", validation_alias="FAUXFORCE_CRM_SOURCE")
 
     # Live Salesforce (any one of simple-salesforce's auth modes).
-    salesforce_username: str | None = Field(None, alias="SALESFORCE_USERNAME")
-    salesforce_password: SecretStr | None = Field(None, alias="SALESFORCE_PASSWORD")
-    salesforce_security_token: SecretStr | None = Field(None, alias="SALESFORCE_SECURITY_TOKEN")
-    salesforce_domain: str = Field("login", alias="SALESFORCE_DOMAIN")
-    salesforce_consumer_key: str | None = Field(None, alias="SALESFORCE_CONSUMER_KEY")
-    salesforce_consumer_secret: SecretStr | None = Field(None, alias="SALESFORCE_CONSUMER_SECRET")
-    salesforce_private_key_file: Path | None = Field(None, alias="SALESFORCE_PRIVATE_KEY_FILE")
-    salesforce_instance_url: str | None = Field(None, alias="SALESFORCE_INSTANCE_URL")
-    salesforce_session_id: SecretStr | None = Field(None, alias="SALESFORCE_SESSION_ID")
-    salesforce_api_version: str = Field("62.0", alias="SALESFORCE_API_VERSION")
-    salesforce_ca_bundle: Path | None = Field(None, alias="SALESFORCE_CA_BUNDLE")
+    salesforce_username: str | None = Field(None, validation_alias="SALESFORCE_USERNAME")
+    salesforce_password: SecretStr | None = Field(None, validation_alias="SALESFORCE_PASSWORD")
+    salesforce_security_token: SecretStr | None = Field(None, validation_alias="SALESFORCE_SECURITY_TOKEN")
+    salesforce_domain: str = Field("login", validation_alias="SALESFORCE_DOMAIN")
+    salesforce_consumer_key: str | None = Field(None, validation_alias="SALESFORCE_CONSUMER_KEY")
+    salesforce_consumer_secret: SecretStr | None = Field(None, validation_alias="SALESFORCE_CONSUMER_SECRET")
+    salesforce_private_key_file: Path | None = Field(None, validation_alias="SALESFORCE_PRIVATE_KEY_FILE")
+    salesforce_instance_url: str | None = Field(None, validation_alias="SALESFORCE_INSTANCE_URL")
+    salesforce_session_id: SecretStr | None = Field(None, validation_alias="SALESFORCE_SESSION_ID")
+    salesforce_api_version: str = Field("62.0", validation_alias="SALESFORCE_API_VERSION")
+    salesforce_ca_bundle: Path | None = Field(None, validation_alias="SALESFORCE_CA_BUNDLE")
 
 
 def get_settings() -> Settings:

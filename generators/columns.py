@@ -28,7 +28,7 @@ def pick(values: pa.Array, idx: np.ndarray) -> pa.Array:
     return values.take(pa.array(idx, type=pa.int64()))
 
 
-def choice(rng: np.random.Generator, n: int, k: int, weights: Sequence[float] | None = None) -> np.ndarray:
+def choice(rng: np.random.Generator, n: int, k: int, weights: Sequence[float] | np.ndarray | None = None) -> np.ndarray:
     """n indexes in range(k), optionally weighted."""
     if weights is None:
         return rng.integers(0, k, n)

@@ -178,6 +178,8 @@ class _ChangesSink:
             system, name = key.split("/")
             with pa.memory_map(str(self.spill / f"{system}__{name}.arrow")) as source:
                 table = ipc.open_file(source).read_all()
+            if table.num_rows == 0:
+                continue
             order = pc.sort_indices(table, [(DAY_COLUMN, "ascending")])  # stable: keeps record order within a day
             table = table.take(order)
             day_values = table[DAY_COLUMN].to_numpy()

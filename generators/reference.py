@@ -57,7 +57,8 @@ def _count(ctx: Context, at_scale_1: int, minimum: int) -> int:
 
 def _users(ctx: Context) -> tuple[History, pa.Array, np.ndarray, np.ndarray]:
     rng = ctx.rng("User")
-    n = _count(ctx, USERS_AT_SCALE_1, 9)
+    # At least one rep per country, so every account can have an owner from its own country.
+    n = _count(ctx, USERS_AT_SCALE_1, 4 + 2 * len(geo.COUNTRIES))
     ids = make_ids("User", ctx.seq.take("User", n), n)
     n_managers = max(2, n // 9)
     # 0 integration user, 1 VP of sales, 2..n_managers+1 managers, the rest reps

@@ -1,0 +1,34 @@
+# Two commands for a fresh clone (Python 3.11+):
+#   make demo   set up, generate a small org and print what was written
+#   make test   set up with the dev tools and run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SCALE  ?= 0.1
+
+.PHONY: demo test lint bench setup dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+
+setup: $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+
+dev: $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+
+demo: setup
+	$(BIN)/fauxforce generate --scale $(SCALE) --out data/landing --overwrite
+
+test: dev
+	$(BIN)/python -m pytest
+
+lint: dev
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+bench: setup
+	$(BIN)/python benchmarks/generate.py
+
+clean:
+	rm -rf data .pytest_cache .ruff_cache .mypy_cache

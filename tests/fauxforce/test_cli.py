@@ -1,0 +1,128 @@
+"""`fauxforce generate` as a user runs it: summary, one-line errors, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fauxforce.cli import main
+from generators import org as org_module
+
+SMALL = ["--scale", "0.01", "--days", "60"]
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    return subprocess.run(
+        [sys.executable, "-m", "fauxforce.cli", *args], capture_output=True, text=True, cwd=cwd, env=env, check=False
+    )
+
+
+def test_generate_writes_the_layout_and_prints_a_summary(tmp_path: Path) -> None:
+    out = tmp_path / "landing"
+    result = run("generate", "--out", str(out), *SMALL)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # not a terminal: no progress display
+    assert "salesforce/Opportunity" in result.stdout and f"to {out}" in result.stdout
+    assert (out / "salesforce" / "Account.csv").exists() and (out / "erp" / "customers.csv").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 42 and manifest["scale"] == 0.01 and manifest["as_of"] == "2026-06-30"
+    assert set(manifest["files"]) == {p.relative_to(out).as_posix() for p in out.rglob("*.csv")}
+
+
+def test_quiet_prints_nothing(tmp_path: Path) -> None:
+    result = run("generate", "--out", str(tmp_path / "o"), "--quiet", *SMALL)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_out_defaults_to_the_landing_dir_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAUXFORCE_LANDING_DIR", str(tmp_path / "from-env"))
+    assert main(["generate", "--quiet", *SMALL]) == 0
+    assert (tmp_path / "from-env" / "manifest.json").exists()
+
+
+def test_parquet_export(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    assert main(["generate", "--out", str(tmp_path / "p"), "--format", "parquet", "--quiet", *SMALL]) == 0
+    table = pq.read_table(tmp_path / "p" / "salesforce" / "Opportunity.parquet")
+    assert str(table.schema.field("CreatedDate").type) == "timestamp[ms, tz=UTC]"  # Parquet has no seconds unit
+    assert str(table.schema.field("Amount").type) == "decimal128(18, 2)"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scale", "-1"], "--scale must be between 0.01 and 100"),
+        (["--scale", "0"], "--scale must be between"),
+        (["--format", "xml"], "--format must be one of csv, parquet"),
+        (["--export", "weekly"], "--export must be one of full, changes"),
+        (["--days", "0"], "--days must be at least 1"),
+        (["--as-of", "2026-02-30"], "not a date"),
+        (["--since", "2026-01-01"], "--since only applies to --export changes"),
+        (["--start", "2027-01-01"], "is after --as-of"),
+    ],
+)
+def test_bad_arguments_get_a_one_line_error(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run("generate", "--out", str(tmp_path / "o"), *args)
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_non_empty_folder_needs_overwrite_and_overwrite_replaces_it(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    result = run("generate", "--out", str(out), *SMALL)
+    assert result.returncode == 2 and "pass --overwrite" in result.stderr
+    assert (out / "keep.txt").read_text() == "mine"
+    assert main(["generate", "--out", str(out), "--overwrite", "--quiet", *SMALL]) == 0
+    assert not (out / "keep.txt").exists() and (out / "manifest.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]  # no temporary folders left
+
+
+def test_unwritable_target_is_a_one_line_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run("generate", "--out", str(blocker / "landing"), *SMALL)
+    assert result.returncode != 0 and "cannot write" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    result = run("generate", "--out", str(blocker), *SMALL)
+    assert result.returncode == 2 and "is not a folder" in result.stderr
+
+
+def test_a_failure_midway_leaves_no_half_written_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "previous.txt").write_text("old export")
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(org_module.inventory, "plan", fail)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        org_module.generate(out, scale=0.01, days=60, overwrite=True)
+    assert [p.name for p in out.iterdir()] == ["previous.txt"]  # the old export is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+
+
+def test_progress_is_drawn_on_a_terminal() -> None:
+    import io
+
+    from fauxforce.progress import Progress
+
+    stream = io.StringIO()
+    progress = Progress("generating", 4, enabled=True, stream=stream)
+    progress.advance(2, "10 rows")
+    progress.finish()
+    assert "[###############---------------] 2/4 10 rows" in stream.getvalue()
+    quiet = io.StringIO()
+    Progress("generating", 4, stream=quiet).advance(1)  # StringIO is not a terminal
+    assert quiet.getvalue() == ""
