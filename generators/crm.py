@@ -32,7 +32,7 @@ from generators.columns import (
 )
 from generators.context import BLOCK_DAYS, Context
 from generators.ids import make_ids
-from generators.pools import NAMES_PER_COUNTRY, STREETS_PER_COUNTRY, per_country
+from generators.pools import STREETS_PER_COUNTRY, people, per_country
 from generators.reference import Reference
 from generators.timeline import History
 
@@ -76,6 +76,7 @@ class Contacts:
     created: np.ndarray
     first: pa.Array
     last: pa.Array
+    salutation: pa.Array
     email: pa.Array
     start: np.ndarray  # first contact index of each account
     count: np.ndarray
@@ -120,7 +121,8 @@ def _ascii_lower(values: pa.Array) -> pa.Array:
 def _phones(ctx_rng: np.random.Generator, city: np.ndarray) -> pa.Array:
     prefix = pick(pool([c[4] for c in geo.CITIES]), city)
     n = len(city)
-    return join(prefix, digits(ctx_rng, n, 3), "-", digits(ctx_rng, n, 4))
+    exchange = pa.array(ctx_rng.integers(200, 1000, n)).cast(pa.string())  # never starts with 0 or 1
+    return join(prefix, exchange, "-", digits(ctx_rng, n, 4))
 
 
 def _addresses(ctx: Context, rng: np.random.Generator, country: np.ndarray) -> tuple[np.ndarray, pa.Array, pa.Array]:
@@ -181,7 +183,7 @@ def accounts(ctx: Context, ref: Reference, block: int, chunk: int, n: int) -> tu
     country = choice(rng, n, len(geo.COUNTRIES), [c.weight for c in geo.COUNTRIES])
     city, street, postal = _addresses(ctx, rng, country)
     names = company_names(ctx, rng, country)
-    name, root, desc, suffix, domain = names.name, names.root, names.descriptor, names.suffix, names.domain
+    name, root, suffix, domain = names.name, names.root, names.suffix, names.domain
     industry = names.industry
     acct_type = choice(rng, n, len(vocab.ACCOUNT_TYPES), vocab.ACCOUNT_TYPE_WEIGHTS)
     employees = np.maximum(2, rng.lognormal(5.0, 1.5, n)).astype(np.int64)
@@ -207,10 +209,8 @@ def accounts(ctx: Context, ref: Reference, block: int, chunk: int, n: int) -> tu
     owner_ids = users.take(pa.array(owner))
     created_by = users.take(pa.array(np.where(rng.random(n) < 0.7, owner, ref.integration_user)))
     region = pick(pool([vocab.REGIONS_BY_COUNTRY[c.code] for c in geo.COUNTRIES]), country)
-    words = ctx.pools.words
-    description = join(
-        pick(words, rng.integers(0, len(words), n)), pick(words, rng.integers(0, len(words), n)), desc, sep=" "
-    )
+    what = pick(pool([f"{i.lower()} company" for i in vocab.INDUSTRIES]), industry)
+    description = join(pc.utf8_capitalize(what), "based in", pick(CITY_NAMES, city), sep=" ")
     static = {
         "Id": ids,
         "Name": name,
@@ -305,8 +305,7 @@ def contacts(ctx: Context, ref: Reference, block: int, chunk: int, acc: Accounts
     gaps = np.where(rank == 0, rng.integers(60, HOUR, n), rng.exponential(25 * DAY, n).astype(np.int64) + 60)
     created = acc.created[parent] + _cumulative(gaps, parent)
     country = acc.country[parent]
-    first = pick(ctx.pools.first_names, per_country(country, NAMES_PER_COUNTRY, rng))
-    last = pick(ctx.pools.last_names, per_country(country, NAMES_PER_COUNTRY, rng))
+    first, last, salutation = people(ctx.pools, country, rng)
     domain = acc.domain.take(pa.array(parent))
     email = join(join(_ascii_lower(first), _ascii_lower(last), sep="."), domain, sep="@")
     level = choice(rng, n, len(vocab.CONTACT_LEVELS), vocab.CONTACT_LEVEL_WEIGHTS)
@@ -323,7 +322,7 @@ def contacts(ctx: Context, ref: Reference, block: int, chunk: int, acc: Accounts
         "AccountId": acc.ids.take(pa.array(parent)),
         "LastName": last,
         "FirstName": first,
-        "Salutation": pick(pool(vocab.SALUTATIONS), choice(rng, n, 5, vocab.SALUTATION_WEIGHTS)),
+        "Salutation": salutation,
         "Name": join(first, last, sep=" "),
         "MailingStreet": acc.street.take(pa.array(parent)),
         "MailingCity": pick(CITY_NAMES, city),
@@ -344,7 +343,7 @@ def contacts(ctx: Context, ref: Reference, block: int, chunk: int, acc: Accounts
         "ContactRole__c": pick(pool(vocab.CONTACT_ROLE_C), rng.integers(0, len(vocab.CONTACT_ROLE_C), n)),
         "ContactLevel__c": pick(pool(vocab.CONTACT_LEVELS), level),
     }
-    info = Contacts(ids, parent, created, first, last, email, start, counts)
+    info = Contacts(ids, parent, created, first, last, salutation, email, start, counts)
     return _contact_history(rng, ref, static, info), info
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 from faker import Faker
 
-from generators import geo
+from generators import geo, vocab
 from generators.columns import pool, rng_for
 
 NAMES_PER_COUNTRY = 400
@@ -22,12 +22,13 @@ ROOTS = 1600
 
 @dataclass(frozen=True)
 class Pools:
-    first_names: pa.StringArray  # NAMES_PER_COUNTRY per country, countries in geo.COUNTRIES order
+    first_names: pa.StringArray  # per country (geo.COUNTRIES order): NAMES_PER_COUNTRY / 2 female, then male
     last_names: pa.StringArray
     streets: pa.StringArray  # STREETS_PER_COUNTRY per country
     company_roots: pa.StringArray
     postal_codes: pa.StringArray  # POSTAL_CODES_PER_CITY per city
     words: pa.StringArray  # lower-case words for descriptions
+    salutations: pa.StringArray
 
 
 def _seeded(fake: Faker, seed: int, key: str) -> Faker:
@@ -57,7 +58,8 @@ def build(seed: int) -> Pools:
     for country in geo.COUNTRIES:
         fake = Faker(country.locale, use_weighting=False)
         names = _seeded(fake, seed, "names")
-        first += _distinct(names.first_name, NAMES_PER_COUNTRY, NAMES_PER_COUNTRY * 4)
+        half = NAMES_PER_COUNTRY // 2
+        first += _distinct(names.first_name_female, half, half * 6) + _distinct(names.first_name_male, half, half * 6)
         last_names = _distinct(names.last_name, NAMES_PER_COUNTRY, NAMES_PER_COUNTRY * 4)
         last += last_names
         addresses = _seeded(fake, seed, "streets")
@@ -78,9 +80,24 @@ def build(seed: int) -> Pools:
         company_roots=pool(sorted(roots)),
         postal_codes=pool(codes),
         words=pool(_distinct(words.word, 300, 3000)),
+        salutations=pool(vocab.SALUTATIONS),
     )
 
 
 def per_country(country: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
     """Indexes into a pool laid out as `size` entries per country."""
     return country * size + rng.integers(0, size, len(country))
+
+
+def people(pools: Pools, country: np.ndarray, rng: np.random.Generator) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """First name, last name and a salutation that fits the first name, for people of each country."""
+    n = len(country)
+    male = rng.random(n) < 0.5
+    half = NAMES_PER_COUNTRY // 2
+    first = pools.first_names.take(pa.array(country * NAMES_PER_COUNTRY + male * half + rng.integers(0, half, n)))
+    last = pools.last_names.take(pa.array(per_country(country, NAMES_PER_COUNTRY, rng)))
+    # vocab.SALUTATIONS order: Mr., Ms., Mrs., Dr., Prof.
+    academic = rng.random(n)
+    salutation = np.where(male, 0, np.where(rng.random(n) < 0.6, 1, 2))
+    salutation = np.where(academic < 0.08, 3, np.where(academic < 0.1, 4, salutation))
+    return first, last, pools.salutations.take(pa.array(salutation))

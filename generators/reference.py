@@ -12,7 +12,7 @@ from generators import geo, vocab
 from generators.columns import DAY, choice, code, join, money, pick, pool, ts
 from generators.context import Context
 from generators.ids import make_ids
-from generators.pools import NAMES_PER_COUNTRY, per_country
+from generators.pools import people
 from generators.timeline import History, fields
 
 ORG_DOMAIN = "fauxforce.example"
@@ -71,8 +71,7 @@ def _users(ctx: Context) -> tuple[History, pa.Array, np.ndarray, np.ndarray]:
     country[2 : 2 + min(k, n_managers)] = np.arange(min(k, n_managers))
     country[2 + n_managers : 2 + n_managers + k] = np.arange(k)[: max(0, n - 2 - n_managers)]
     country[:2] = 0
-    first = pick(ctx.pools.first_names, per_country(country, NAMES_PER_COUNTRY, rng))
-    last = pick(ctx.pools.last_names, per_country(country, NAMES_PER_COUNTRY, rng))
+    first, last, _ = people(ctx.pools, country, rng)
     first = pc.if_else(pa.array(role == 0), "Integration", first)
     last = pc.if_else(pa.array(role == 0), "User", last)
     local = pc.utf8_lower(join(first, last, sep="."))

@@ -38,7 +38,7 @@ from generators.crm import (
     available_contact,
     company_names,
 )
-from generators.pools import NAMES_PER_COUNTRY, per_country
+from generators.pools import people
 from generators.reference import Reference
 from generators.timeline import History
 
@@ -77,8 +77,7 @@ def leads(
     o_country = choice(rng, n_open, len(geo.COUNTRIES), [c.weight for c in geo.COUNTRIES])
     o_city, o_street, o_postal = _addresses(ctx, rng, o_country)
     o_names = company_names(ctx, rng, o_country)
-    o_first = pick(ctx.pools.first_names, per_country(o_country, NAMES_PER_COUNTRY, rng))
-    o_last = pick(ctx.pools.last_names, per_country(o_country, NAMES_PER_COUNTRY, rng))
+    o_first, o_last, o_salutation = people(ctx.pools, o_country, rng)
     o_email = join(join(_ascii_lower(o_first), _ascii_lower(o_last), sep="."), o_names.domain, sep="@")
     o_created = np.sort(work_time(rng, spec.block_start(block) + rng.integers(0, BLOCK_DAYS, n_open) * DAY))
 
@@ -99,7 +98,7 @@ def leads(
         "Id": ids,
         "LastName": last,
         "FirstName": first,
-        "Salutation": pick(pool(vocab.SALUTATIONS), choice(rng, n, 5, vocab.SALUTATION_WEIGHTS)),
+        "Salutation": both(con.salutation.take(pa.array(first_contact)), o_salutation),
         "Name": join(first, last, sep=" "),
         "Title": pool([vocab.TITLES_BY_LEVEL[lv][0] for lv in level]),
         "Company": both(acc.name.take(pa.array(conv)), o_names.name),

@@ -83,7 +83,6 @@ CONTACT_ROLES: Final = (
     "Other",
 )
 SALUTATIONS: Final = ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof.")
-SALUTATION_WEIGHTS: Final = (0.42, 0.40, 0.10, 0.06, 0.02)
 CAMPAIGN_TYPES: Final = ("Conference", "Webinar", "Email", "Advertisement", "Direct Mail", "Partners", "Other")
 CAMPAIGN_STATUSES: Final = ("Planned", "In Progress", "Completed")
 

@@ -406,3 +406,15 @@ def test_reference_volume_and_distinct_names(reference_org: Org) -> None:
         assert abs(rows[f"salesforce/{name}"] - target) <= 0.05 * target, (name, rows[f"salesforce/{name}"])
     names = reference_org["Account"]["Name"]
     assert names.nunique() / len(names) >= 0.9
+
+
+def test_salutations_fit_first_names_and_phones_are_well_formed(org: Org) -> None:
+    from faker.providers.person.en_US import Provider
+
+    female_only = set(Provider.first_names_female) - set(Provider.first_names_male)
+    male_only = set(Provider.first_names_male) - set(Provider.first_names_female)
+    us = org["Contact"][org["Contact"]["MailingCountry"] == "United States"]
+    assert not us.loc[us["Salutation"] == "Mr.", "FirstName"].isin(female_only).any()
+    assert not us.loc[us["Salutation"].isin(["Ms.", "Mrs."]), "FirstName"].isin(male_only).any()
+    north_america = org["Account"]["BillingCountry"].isin(["United States", "Canada"])
+    assert org["Account"].loc[north_america, "Phone"].str.fullmatch(r"\(\d{3}\) [2-9]\d{2}-\d{4}").all()
