@@ -3,17 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
-from prefect.testing.utilities import prefect_test_harness
-
-
-@pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=90):
-        yield
 
 
 def test_generate_org_flow_writes_the_org_and_an_artifact(tmp_path: Path, prefect_harness: None) -> None:

@@ -1,0 +1,76 @@
+"""The one connector interface: list the objects a source provides, extract one as batches.
+
+A connector yields `Batch`es: a pyarrow table with the source's own column names (Salesforce API
+names for both CRM connectors, an ERP's table columns) and every value as text, plus the state to
+remember once the batch has landed. The pipeline stores that state in the warehouse in the same
+transaction as the batch, so an interrupted run neither loses nor repeats a batch.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import pyarrow as pa
+
+System = Literal["salesforce", "erp"]
+
+
+@dataclass(frozen=True, order=True)
+class ObjectRef:
+    """One object of one source system: (`salesforce`, `Opportunity`) or (`erp`, `sales_orders`)."""
+
+    system: System
+    name: str
+
+    @property
+    def table(self) -> str:
+        """The warehouse table name: `opportunity`, `opportunity_line_item`, `sales_orders`."""
+        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", self.name).lower()
+
+    def __str__(self) -> str:
+        return f"{self.system}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Rows of one object as received, and what to remember once they have landed."""
+
+    ref: ObjectRef
+    data: pa.Table  # every column a string; null where the source had no value
+    source_uri: str
+    state: dict[str, str]  # the connector's state after this batch (for files: the file's key and digest)
+
+
+class Connector(ABC):
+    """A source of CRM or ERP objects."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def objects(self) -> list[ObjectRef]:
+        """The objects this source can provide now."""
+
+    @abstractmethod
+    def extract(self, ref: ObjectRef, seen: Callable[[dict[str, str]], bool]) -> Iterator[Batch]:
+        """The batches of `ref` not yet landed; `seen(state)` says whether a batch's state already landed."""
+
+
+REGISTRY: dict[str, type[Connector]] = {}
+
+
+def register(cls: type[Connector]) -> type[Connector]:
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def get_connector(name: str, **options: Any) -> Connector:
+    """The connector registered under `name`, configured with `options`."""
+    try:
+        cls = REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"unknown source {name!r}; choose one of {', '.join(sorted(REGISTRY))}") from None
+    return cls(**options)

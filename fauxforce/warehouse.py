@@ -1,0 +1,144 @@
+"""The SQL warehouse: engine from a URL, schemas, the meta tables, and each engine's bulk-load path.
+
+SQLAlchemy carries connections, transactions and bind parameters. Bulk loads use each engine's
+native path: DuckDB reads a registered Arrow table (`INSERT … SELECT`), PostgreSQL takes
+`COPY … FROM STDIN` through psycopg. Identifiers come from fixed lists or the source's header and
+are always quoted; values only ever travel as bind parameters or through the bulk path.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+SCHEMAS = ("bronze", "silver", "gold", "quarantine", "meta")
+
+META_DDL = (
+    """CREATE SEQUENCE IF NOT EXISTS meta.batch_id_seq""",
+    """CREATE TABLE IF NOT EXISTS meta.load_log (
+        batch_id BIGINT NOT NULL,
+        layer TEXT NOT NULL,
+        source TEXT NOT NULL,
+        object TEXT NOT NULL,
+        source_uri TEXT,
+        started_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        finished_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        rows_in BIGINT NOT NULL,
+        rows_loaded BIGINT NOT NULL,
+        rows_quarantined BIGINT NOT NULL,
+        rows_duplicate BIGINT NOT NULL,
+        reasons TEXT,
+        missing_columns TEXT,
+        new_columns TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS meta.ingested_files (
+        source TEXT NOT NULL,
+        object TEXT NOT NULL,
+        file TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        batch_id BIGINT NOT NULL,
+        row_count BIGINT NOT NULL,
+        ingested_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        PRIMARY KEY (source, file, sha256)
+    )""",
+    """CREATE TABLE IF NOT EXISTS meta.watermark (
+        layer TEXT NOT NULL,
+        object TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        PRIMARY KEY (layer, object)
+    )""",
+)
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse cannot be reached or used: the message says which and what to do."""
+
+
+class Warehouse:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("duckdb:///") and not url.startswith("duckdb:///:memory:"):
+            Path(url.removeprefix("duckdb:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine: Engine = sa.create_engine(url)
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as e:
+            raise WarehouseError(f"unusable warehouse URL {sa.engine.make_url(url)!r}: {e}") from e
+        self.dialect = self.engine.dialect.name
+        if self.dialect not in ("duckdb", "postgresql"):
+            raise WarehouseError(f"warehouse dialect {self.dialect!r} has no bulk-load path; use duckdb or postgresql")
+        self._quote = self.engine.dialect.identifier_preparer.quote
+
+    def __repr__(self) -> str:
+        return f"Warehouse({self.engine.url.render_as_string(hide_password=True)})"
+
+    def q(self, *parts: str) -> str:
+        """A quoted, dotted identifier."""
+        return ".".join(self._quote(p) for p in parts)
+
+    def setup(self) -> None:
+        """Create the schemas and meta tables if they are missing."""
+        try:
+            with self.engine.begin() as conn:
+                for schema in SCHEMAS:
+                    conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {self.q(schema)}")
+                for ddl in META_DDL:
+                    conn.exec_driver_sql(ddl)
+        except sa.exc.OperationalError as e:
+            raise WarehouseError(f"cannot reach the warehouse {self!r}: {e.orig}") from e
+
+    def next_batch_id(self, conn: Connection) -> int:
+        return int(conn.exec_driver_sql("SELECT nextval('meta.batch_id_seq')").scalar_one())
+
+    def columns(self, conn: Connection, schema: str, table: str) -> list[str]:
+        """A table's columns in order; empty when the table does not exist."""
+        rows = conn.execute(
+            sa.text(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = :schema AND table_name = :table ORDER BY ordinal_position"
+            ),
+            {"schema": schema, "table": table},
+        )
+        return [r[0] for r in rows]
+
+    def create_table(self, conn: Connection, schema: str, table: str, columns: Sequence[tuple[str, str]]) -> None:
+        body = ", ".join(f"{self._quote(name)} {sql_type}" for name, sql_type in columns)
+        conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {self.q(schema, table)} ({body})")
+
+    def add_columns(self, conn: Connection, schema: str, table: str, columns: Iterable[tuple[str, str]]) -> None:
+        for name, sql_type in columns:
+            conn.exec_driver_sql(f"ALTER TABLE {self.q(schema, table)} ADD COLUMN {self._quote(name)} {sql_type}")
+
+    def insert_arrow(self, conn: Connection, schema: str, table: str, data: pa.Table) -> None:
+        """Append an Arrow table through the engine's native bulk path, inside `conn`'s transaction."""
+        if data.num_rows == 0:
+            return
+        target = self.q(schema, table)
+        cols = ", ".join(self._quote(c) for c in data.column_names)
+        driver = conn.connection.driver_connection
+        if self.dialect == "duckdb":
+            view = "_fauxforce_incoming"
+            driver.register(view, data)  # type: ignore[union-attr]
+            try:
+                conn.exec_driver_sql(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {view}")
+            finally:
+                driver.unregister(view)  # type: ignore[union-attr]
+        else:
+            buffer = io.BytesIO()
+            pacsv.write_csv(data, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+            sql = f"COPY {target} ({cols}) FROM STDIN WITH (FORMAT csv)"
+            with driver.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[union-attr]
+                copy.write(buffer.getbuffer())
+
+    def count(self, schema: str, table: str) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.exec_driver_sql(f"SELECT count(*) FROM {self.q(schema, table)}").scalar_one())
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,40 @@
+"""Flow `load-bronze`: land every new batch of every object of a source in bronze."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NONE
+
+from connectors import ObjectRef, get_connector
+from fauxforce.bronze import Landed, land_object
+from fauxforce.settings import get_settings
+from fauxforce.warehouse import Warehouse
+
+
+@task(name="land-object", retries=2, retry_delay_seconds=5, cache_policy=NONE)
+def land_object_task(wh: Warehouse, source: str, landing: str, ref: ObjectRef) -> list[Landed]:
+    return land_object(wh, get_connector(source, landing=landing), ref, source)
+
+
+@flow(name="load-bronze")
+def load_bronze(landing: str | None = None, warehouse: str | None = None, source: str = "csv") -> dict[str, int]:
+    """Land new batches in bronze; return rows landed per object."""
+    settings = get_settings()
+    landing = landing or str(settings.landing_dir)
+    wh = Warehouse(warehouse or settings.warehouse_url)
+    wh.setup()
+    connector = get_connector(source, landing=landing)
+    landed: dict[str, int] = {}
+    batches = 0
+    for ref in connector.objects():
+        results = land_object_task(wh, source, landing, ref)
+        landed[str(ref)] = sum(r.rows for r in results)
+        batches += len(results)
+    create_table_artifact(
+        key="bronze-counts",
+        table=[{"object": k, "rows_landed": v} for k, v in landed.items()],
+        description=f"Bronze: {batches} new batches from {source} at {landing}",
+    )
+    get_run_logger().info("bronze: %s rows in %s new batches", f"{sum(landed.values()):,}", batches)
+    return landed

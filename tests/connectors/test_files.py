@@ -1,0 +1,69 @@
+"""The `csv` connector reads a landing folder in the generator's layout, full or by day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from connectors import ObjectRef, get_connector
+from connectors.files import SourceFileError
+from generators.org import Options, generate_org
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("files") / "landing"
+    generate_org(Options(out=out, scale=0.01, days=30))
+    return out
+
+
+def test_lists_every_object_of_both_systems(landing: Path) -> None:
+    refs = get_connector("csv", landing=landing).objects()
+    assert ObjectRef("salesforce", "OpportunityLineItem") in refs and ObjectRef("erp", "sales_orders") in refs
+    assert len(refs) == 26
+    assert ObjectRef("salesforce", "OpportunityLineItem").table == "opportunity_line_item"
+
+
+def test_a_file_is_one_batch_of_text_with_api_names(landing: Path) -> None:
+    connector = get_connector("csv", landing=landing)
+    (batch,) = list(connector.extract(ObjectRef("salesforce", "Opportunity"), lambda state: False))
+    assert batch.data.column_names[:3] == ["Id", "IsDeleted", "AccountId"]
+    assert all(pa.types.is_string(t) for t in batch.data.schema.types)
+    assert batch.state["file"] == "salesforce/Opportunity.csv" and len(batch.state["sha256"]) == 64
+    assert batch.source_uri.startswith("file://")
+    assert batch.data.column("CampaignId").null_count > 0  # empty fields are null, not ""
+    assert list(connector.extract(ObjectRef("salesforce", "Opportunity"), lambda state: True)) == []
+
+
+def test_day_folders_follow_the_full_export_in_date_order(tmp_path: Path) -> None:
+    start = dt.date(2026, 1, 1)
+    generate_org(
+        Options(out=tmp_path / "l", scale=0.01, start=start, as_of=start + dt.timedelta(days=3), export="changes")
+    )
+    folders = [p.parent.parent.name for _, p in get_connector("csv", landing=tmp_path / "l").files()]
+    assert folders == sorted(folders) and len(set(folders)) == 4
+
+
+def test_parquet_is_read_as_text_too(tmp_path: Path) -> None:
+    generate_org(Options(out=tmp_path / "p", scale=0.01, days=30, format="parquet"))
+    (batch,) = get_connector("csv", landing=tmp_path / "p").extract(
+        ObjectRef("salesforce", "Opportunity"), lambda s: False
+    )
+    assert all(pa.types.is_string(t) for t in batch.data.schema.types)
+    assert batch.data.column("CreatedDate")[0].as_py().endswith(".000Z")
+    assert batch.data.column("IsWon")[0].as_py() in {"true", "false"}
+
+
+def test_errors_name_the_folder_or_file(tmp_path: Path) -> None:
+    with pytest.raises(SourceFileError, match="does not exist"):
+        get_connector("csv", landing=tmp_path / "nowhere")
+    with pytest.raises(ValueError, match=r"unknown source 'sap'"):
+        get_connector("sap", landing=tmp_path)
+    (tmp_path / "salesforce").mkdir()
+    (tmp_path / "salesforce" / "Account.parquet").write_bytes(b"not parquet")
+    connector = get_connector("csv", landing=tmp_path)
+    with pytest.raises(SourceFileError, match=r"Account\.parquet"):
+        list(connector.extract(ObjectRef("salesforce", "Account"), lambda s: False))
