@@ -99,6 +99,7 @@ def land(wh: Warehouse, batch: Batch, source: str, now: Callable[[], dt.datetime
         known = {c.lower() for c in existing}
         if not existing:
             wh.create_table(conn, "bronze", table, [(c, "TEXT") for c in incoming] + list(META_COLUMNS))
+            wh.create_index(conn, "bronze", table, ["_batch_id"])
             new: list[str] = []
         else:
             new = [c for c in incoming if c.lower() not in known]

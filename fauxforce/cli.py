@@ -54,6 +54,16 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--since", type=_date, help="with --export changes: only the days after this one")
     gen.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
     gen.add_argument("--quiet", action="store_true", help="no progress display and no summary")
+
+    run = sub.add_parser(
+        "run",
+        help="run the medallion pipeline (bronze, silver) as a Prefect flow",
+        description="Land new exports in bronze and apply them to silver, as the Prefect flow medallion-pipeline.",
+    )
+    run.add_argument("--landing", type=Path, help="landing folder (default: FAUXFORCE_LANDING_DIR, else data/landing)")
+    run.add_argument("--warehouse", help="SQLAlchemy URL (default: FAUXFORCE_WAREHOUSE_URL, else embedded DuckDB)")
+    run.add_argument("--source", default=None, help="CRM source: csv (default: FAUXFORCE_CRM_SOURCE)")
+    run.add_argument("--full-refresh", action="store_true", help="rebuild silver from all of bronze")
     return parser
 
 
@@ -96,10 +106,43 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    from connectors.files import SourceFileError
+    from fauxforce.warehouse import WarehouseError
+
+    settings = get_settings()
+    landing = args.landing or settings.landing_dir
+    warehouse = args.warehouse or settings.warehouse_url
+    source = args.source or settings.crm_source
+    started = time.perf_counter()
+    try:
+        from flows.medallion_pipeline import medallion_pipeline
+
+        summary = medallion_pipeline(
+            landing=str(landing), warehouse=warehouse, source=source, full_refresh=args.full_refresh
+        )
+    except (SourceFileError, WarehouseError, ValueError) as e:
+        print(f"fauxforce run: error: {e}", file=sys.stderr)
+        return 1
+    seconds = time.perf_counter() - started
+    landed = sum(summary.bronze_rows.values())
+    print(f"bronze: {landed:,} new rows from {landing}")
+    print(
+        f"silver: {summary.batches} batches, {summary.silver_loaded:,} rows loaded, "
+        f"{summary.silver_quarantined:,} quarantined, {summary.silver_duplicates:,} duplicates"
+    )
+    if summary.silver_quarantined:
+        print("  see quarantine.<table> and the flow run's data-quality artifact for the reasons")
+    print(f"warehouse {warehouse} in {seconds:.1f}s")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "generate":
         return _generate(args)
+    if args.command == "run":
+        return _run(args)
     return 2  # pragma: no cover - argparse requires a command
 
 

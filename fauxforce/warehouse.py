@@ -111,15 +111,32 @@ class Warehouse:
         body = ", ".join(f"{self._quote(name)} {sql_type}" for name, sql_type in columns)
         conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {self.q(schema, table)} ({body})")
 
+    def create_index(
+        self, conn: Connection, schema: str, table: str, columns: Sequence[str], unique: bool = False
+    ) -> None:
+        """An index on PostgreSQL; nothing on DuckDB, whose column store scans and hash-joins without one
+        (and whose ART indexes would slow every bulk load)."""
+        if self.dialect != "postgresql":
+            return
+        name = self._quote(f"{table}__{'_'.join(columns)}_idx"[:63])
+        cols = ", ".join(self._quote(c) for c in columns)
+        kind = "UNIQUE INDEX" if unique else "INDEX"
+        conn.exec_driver_sql(f"CREATE {kind} IF NOT EXISTS {name} ON {self.q(schema, table)} ({cols})")
+
+    def analyze(self, conn: Connection, table: str) -> None:
+        """Fresh planner statistics for a just-loaded table (PostgreSQL; DuckDB keeps its own)."""
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql(f"ANALYZE {self.q(table)}")
+
     def add_columns(self, conn: Connection, schema: str, table: str, columns: Iterable[tuple[str, str]]) -> None:
         for name, sql_type in columns:
             conn.exec_driver_sql(f"ALTER TABLE {self.q(schema, table)} ADD COLUMN {self._quote(name)} {sql_type}")
 
-    def insert_arrow(self, conn: Connection, schema: str, table: str, data: pa.Table) -> None:
+    def insert_arrow(self, conn: Connection, schema: str | None, table: str, data: pa.Table) -> None:
         """Append an Arrow table through the engine's native bulk path, inside `conn`'s transaction."""
         if data.num_rows == 0:
             return
-        target = self.q(schema, table)
+        target = self.q(schema, table) if schema else self.q(table)
         cols = ", ".join(self._quote(c) for c in data.column_names)
         driver = conn.connection.driver_connection
         if self.dialect == "duckdb":
@@ -142,3 +159,29 @@ class Warehouse:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def query_arrow(wh: Warehouse, conn: Connection, sql: str, params: Sequence[object] = ()) -> pa.Table:
+    """A query's rows as Arrow through the engine's bulk path (`%s` placeholders); PostgreSQL's come as text."""
+    driver = conn.connection.driver_connection
+    if wh.dialect == "duckdb":
+        return driver.sql(sql.replace("%s", "?"), params=list(params)).to_arrow_table()  # type: ignore[union-attr]
+    buffer = io.BytesIO()
+    with driver.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)", params) as copy:  # type: ignore[union-attr]
+        for chunk in copy:
+            buffer.write(chunk)
+    header = buffer.getvalue().split(b"\n", 1)[0] + b"\n"
+    names = pacsv.read_csv(io.BytesIO(header)).column_names
+    buffer.seek(0)
+    return pacsv.read_csv(
+        buffer,
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""]
+        ),
+    )
+
+
+def read_batch(wh: Warehouse, conn: Connection, schema: str, table: str, batch_id: int) -> pa.Table:
+    """All rows of one batch of a table, in row order."""
+    sql = f"SELECT * FROM {wh.q(schema, table)} WHERE _batch_id = %s ORDER BY _row_number"
+    return query_arrow(wh, conn, sql, (batch_id,))

@@ -23,14 +23,17 @@ def load_bronze(landing: str | None = None, warehouse: str | None = None, source
     settings = get_settings()
     landing = landing or str(settings.landing_dir)
     wh = Warehouse(warehouse or settings.warehouse_url)
-    wh.setup()
-    connector = get_connector(source, landing=landing)
     landed: dict[str, int] = {}
     batches = 0
-    for ref in connector.objects():
-        results = land_object_task(wh, source, landing, ref)
-        landed[str(ref)] = sum(r.rows for r in results)
-        batches += len(results)
+    try:
+        wh.setup()
+        connector = get_connector(source, landing=landing)
+        for ref in connector.objects():
+            results = land_object_task(wh, source, landing, ref)
+            landed[str(ref)] = sum(r.rows for r in results)
+            batches += len(results)
+    finally:
+        wh.dispose()
     create_table_artifact(
         key="bronze-counts",
         table=[{"object": k, "rows_landed": v} for k, v in landed.items()],

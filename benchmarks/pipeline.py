@@ -1,0 +1,101 @@
+"""Pipeline speed: seconds per layer and rows/s, full and incremental, on DuckDB and PostgreSQL.
+
+The layers run as plain functions (what the flows' tasks call), so Prefect's own start-up is
+measured separately, once. Usage:
+  python benchmarks/pipeline.py [--scales 0.1 1] [--warehouses duckdb postgresql]
+PostgreSQL: FAUXFORCE_BENCH_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test);
+a database fauxforce_bench is created and dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from connectors import get_connector
+from fauxforce.bronze import land_object
+from fauxforce.silver.build import Keys, build_table, build_xref
+from fauxforce.silver.tables import TABLES
+from fauxforce.warehouse import Warehouse
+from generators.org import Options, generate_org
+
+AS_OF = dt.date(2026, 6, 30)
+START = AS_OF - dt.timedelta(days=365)
+
+
+def bronze(wh: Warehouse, landing: Path) -> int:
+    connector = get_connector("csv", landing=landing)
+    return sum(r.rows for ref in connector.objects() for r in land_object(wh, connector, ref, "csv"))
+
+
+def silver(wh: Warehouse) -> int:
+    keys = Keys(wh)
+    loaded = sum(r.rows_in for t in TABLES for r in build_table(wh, t, keys))
+    build_xref(wh)
+    return loaded
+
+
+def timed(fn, *args):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - started
+
+
+def warehouse_url(kind: str, tmp: Path) -> str:
+    if kind == "duckdb":
+        return f"duckdb:///{tmp / 'bench.duckdb'}"
+    admin_url = os.environ.get("FAUXFORCE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql("DROP DATABASE IF EXISTS fauxforce_bench WITH (FORCE)")
+        conn.exec_driver_sql("CREATE DATABASE fauxforce_bench")
+    admin.dispose()
+    return sa.engine.make_url(admin_url).set(database="fauxforce_bench").render_as_string(hide_password=False)
+
+
+def prefect_startup() -> float:
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    env.pop("PREFECT_API_URL", None)
+    code = "from prefect import flow\n@flow\ndef noop(): return 1\nnoop()"
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scales", type=float, nargs="+", default=[0.1, 1.0])
+    parser.add_argument("--warehouses", nargs="+", default=["duckdb", "postgresql"])
+    args = parser.parse_args()
+    print(f"Prefect start-up (temporary API server, one flow run): {prefect_startup():.1f}s")
+    print(f"{'warehouse':>10} {'scale':>5} {'run':>12} {'rows':>10} {'bronze s':>9} {'silver s':>9} {'rows/s':>9}")
+    for scale in args.scales:
+        with tempfile.TemporaryDirectory() as tmp_dir:
+            tmp = Path(tmp_dir)
+            common = {"scale": scale, "start": START}
+            generate_org(Options(out=tmp / "full", as_of=AS_OF, **common))  # type: ignore[arg-type]
+            nxt = AS_OF + dt.timedelta(days=1)
+            generate_org(Options(out=tmp / "day", as_of=nxt, export="changes", since=AS_OF, **common))  # type: ignore[arg-type]
+            for kind in args.warehouses:
+                url = warehouse_url(kind, tmp)
+                wh = Warehouse(url)
+                wh.setup()
+                for label, landing in (("full", tmp / "full"), ("incremental", tmp / "day")):
+                    rows, b = timed(bronze, wh, landing)
+                    _, s = timed(silver, wh)
+                    print(f"{kind:>10} {scale:>5g} {label:>12} {rows:>10,} {b:>9.2f} {s:>9.2f} {rows / (b + s):>9,.0f}")
+                wh.dispose()
+                if kind == "duckdb":
+                    (tmp / "bench.duckdb").unlink()
+
+
+if __name__ == "__main__":
+    main()

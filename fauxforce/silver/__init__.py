@@ -1,0 +1,1 @@
+"""Silver: typed, cleaned, de-duplicated current state of every object, validated with pandera."""

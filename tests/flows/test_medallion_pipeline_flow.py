@@ -1,0 +1,49 @@
+"""`fauxforce run` runs the medallion-pipeline flow: bronze then silver, with artifacts."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from fauxforce.cli import main
+from fauxforce.warehouse import Warehouse
+from generators.org import Options, generate_org
+
+
+def test_run_lands_bronze_and_silver_and_reports(
+    tmp_path: Path, prefect_harness: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from prefect.client.orchestration import get_client
+
+    manifest = generate_org(Options(out=tmp_path / "landing", scale=0.01, days=30))
+    url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
+    assert main(["run", "--landing", str(tmp_path / "landing"), "--warehouse", url]) == 0
+    out = capsys.readouterr().out
+    assert f"bronze: {manifest.total_rows:,} new rows" in out
+    assert f"{manifest.total_rows:,} rows loaded, 0 quarantined, 0 duplicates" in out
+    wh = Warehouse(url)
+    assert wh.count("silver", "opportunity") == manifest.objects["salesforce/Opportunity"]["rows"]
+    assert wh.count("silver", "customer_xref") > 0
+    wh.dispose()
+
+    async def artifacts() -> dict[str, str]:
+        async with get_client() as client:
+            return {a.key: str(a.data) for a in await client.read_artifacts() if a.key}
+
+    found = asyncio.run(artifacts())
+    assert "silver-counts" in found and "bronze-counts" in found
+    assert "# Silver data quality" in found["silver-data-quality"]
+
+    assert main(["run", "--landing", str(tmp_path / "landing"), "--warehouse", url]) == 0
+    assert "bronze: 0 new rows" in capsys.readouterr().out
+
+
+def test_run_reports_a_missing_landing_folder(
+    tmp_path: Path, prefect_harness: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
+    assert main(["run", "--landing", str(tmp_path / "nowhere"), "--warehouse", url]) == 1
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "fauxforce generate" in err

@@ -1,0 +1,87 @@
+-- silver.customer_xref: which Salesforce Account is which ERP customer.
+-- Grain: one row per matched (account, customer) pair, per unmatched live Account, per unmatched customer.
+-- Inputs: silver.account (live records), silver.customers.
+-- Matching: the external id (Account.ERP_Customer_Number__c = customer_number) first; then a normalised
+-- name (lower case, letters and digits only, legal suffixes such as Inc./GmbH/Ltd dropped) where that
+-- name is unique on both sides. match_method: external_id | name | unmatched_crm | unmatched_erp.
+-- Anti-joins are NOT EXISTS, never NOT IN: PostgreSQL cannot hash NOT IN over a subquery.
+with accounts as (
+    select account_id, name, erp_customer_number
+    from silver.account
+    where not is_deleted
+),
+
+customers as (
+    select customer_number, customer_name
+    from silver.customers
+),
+
+by_external_id as (
+    select a.account_id, c.customer_number, 'external_id' as match_method
+    from accounts as a
+    inner join customers as c on c.customer_number = a.erp_customer_number
+),
+
+account_names as (
+    select
+        account_id,
+        trim(regexp_replace(regexp_replace(regexp_replace(
+            ' ' || regexp_replace(lower(name), '[^a-z0-9]+', ' ', 'g') || ' ',
+            ' (inc|incorporated|llc|ltd|limited|corp|corporation|co|company|gmbh|ag|sa|sarl|sas|plc|pty) ', ' ', 'g'),
+            ' (inc|incorporated|llc|ltd|limited|corp|corporation|co|company|gmbh|ag|sa|sarl|sas|plc|pty) ', ' ', 'g'),
+            ' +', ' ', 'g')) as name_key
+    from accounts as a
+    where not exists (select 1 from by_external_id as m where m.account_id = a.account_id)
+),
+
+customer_names as (
+    select
+        customer_number,
+        trim(regexp_replace(regexp_replace(regexp_replace(
+            ' ' || regexp_replace(lower(customer_name), '[^a-z0-9]+', ' ', 'g') || ' ',
+            ' (inc|incorporated|llc|ltd|limited|corp|corporation|co|company|gmbh|ag|sa|sarl|sas|plc|pty) ', ' ', 'g'),
+            ' (inc|incorporated|llc|ltd|limited|corp|corporation|co|company|gmbh|ag|sa|sarl|sas|plc|pty) ', ' ', 'g'),
+            ' +', ' ', 'g')) as name_key
+    from customers as c
+    where not exists (select 1 from by_external_id as m where m.customer_number = c.customer_number)
+),
+
+unique_account_names as (
+    select name_key, min(account_id) as account_id
+    from account_names
+    group by name_key
+    having count(*) = 1
+),
+
+unique_customer_names as (
+    select name_key, min(customer_number) as customer_number
+    from customer_names
+    group by name_key
+    having count(*) = 1
+),
+
+by_name as (
+    select a.account_id, c.customer_number, 'name' as match_method
+    from unique_account_names as a
+    inner join unique_customer_names as c on c.name_key = a.name_key
+),
+
+matched as (
+    select account_id, customer_number, match_method from by_external_id
+    union all
+    select account_id, customer_number, match_method from by_name
+),
+
+final as (
+    select account_id, customer_number, match_method from matched
+    union all
+    select a.account_id, cast(null as text), 'unmatched_crm'
+    from accounts as a
+    where not exists (select 1 from matched as m where m.account_id = a.account_id)
+    union all
+    select cast(null as text), c.customer_number, 'unmatched_erp'
+    from customers as c
+    where not exists (select 1 from matched as m where m.customer_number = c.customer_number)
+)
+
+select account_id, customer_number, match_method from final
