@@ -1,5 +1,5 @@
 # Two commands for a fresh clone (Python 3.11+):
-#   make demo   set up, generate a small org and print what was written
+#   make demo   set up, generate a small org, land it in embedded DuckDB (bronze, silver), print a summary
 #   make test   set up with the dev tools and run the whole test suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -20,6 +20,7 @@ dev: $(BIN)/python
 
 demo: setup
 	$(BIN)/fauxforce generate --scale $(SCALE) --out data/landing --overwrite
+	$(BIN)/fauxforce run --landing data/landing --warehouse duckdb:///data/warehouse.duckdb
 
 test: dev
 	$(BIN)/python -m pytest
@@ -29,6 +30,7 @@ lint: dev
 
 bench: setup
 	$(BIN)/python benchmarks/generate.py
+	$(BIN)/python benchmarks/pipeline.py
 
 clean:
 	rm -rf data .pytest_cache .ruff_cache .mypy_cache
