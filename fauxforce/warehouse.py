@@ -12,11 +12,14 @@ import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import duckdb_engine  # noqa: F401  # see below
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+# The DuckDB dialect is imported here, at import time, on purpose: first imported lazily inside a
+# Prefect task (a worker thread), DuckDB's bindings report its objects as leaked at interpreter exit.
 SCHEMAS = ("bronze", "silver", "gold", "quarantine", "meta")
 
 META_DDL = (
