@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from connectors import get_connector
 from fauxforce.bronze import land_object
-from fauxforce.silver.build import Keys, build_table, build_xref
+from fauxforce.silver.build import Keys, build_table, refresh_xref
 from fauxforce.silver.tables import TABLES
 from fauxforce.warehouse import Warehouse
 from generators.org import Options, generate_org
@@ -38,9 +38,9 @@ def bronze(wh: Warehouse, landing: Path) -> int:
 
 def silver(wh: Warehouse) -> int:
     keys = Keys(wh)
-    loaded = sum(r.rows_in for t in TABLES for r in build_table(wh, t, keys))
-    build_xref(wh)
-    return loaded
+    results = [r for t in TABLES for r in build_table(wh, t, keys)]
+    refresh_xref(wh, results)
+    return sum(r.rows_in for r in results)
 
 
 def timed(fn, *args):  # type: ignore[no-untyped-def]

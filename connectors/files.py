@@ -9,7 +9,6 @@ SHA-256 of its content, kept in the warehouse with the batch.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from connectors.base import Batch, Connector, ObjectRef, register
+from fauxforce.hashing import file_sha256
 
 SYSTEMS = ("salesforce", "erp")
 SUFFIXES = (".csv", ".parquet")
@@ -62,18 +62,10 @@ class FileConnector(Connector):
 
     def extract(self, ref: ObjectRef, seen: Callable[[dict[str, str]], bool]) -> Iterator[Batch]:
         for _, path in self.files(ref):
-            state = {"file": path.relative_to(self.root).as_posix(), "sha256": _digest(path)}
+            state = {"file": path.relative_to(self.root).as_posix(), "sha256": file_sha256(path)}
             if seen(state):
                 continue
             yield Batch(ref, read_as_text(path), path.resolve().as_uri(), state)
-
-
-def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_as_text(path: Path) -> pa.Table:

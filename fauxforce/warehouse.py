@@ -110,6 +110,13 @@ class Warehouse:
         )
         return [r[0] for r in rows]
 
+    def schemas_with(self, conn: Connection, table: str) -> set[str]:
+        """The schemas that have a table of this name."""
+        rows = conn.execute(
+            sa.text("SELECT table_schema FROM information_schema.tables WHERE table_name = :table"), {"table": table}
+        )
+        return {r[0] for r in rows}
+
     def create_table(self, conn: Connection, schema: str, table: str, columns: Sequence[tuple[str, str]]) -> None:
         body = ", ".join(f"{self._quote(name)} {sql_type}" for name, sql_type in columns)
         conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {self.q(schema, table)} ({body})")

@@ -7,7 +7,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
 from fauxforce.settings import get_settings
-from fauxforce.silver.build import Keys, SilverResult, build_table, build_xref, full_refresh
+from fauxforce.silver.build import Keys, SilverResult, build_table, full_refresh, refresh_xref
 from fauxforce.silver.tables import TABLES, Table
 from fauxforce.warehouse import Warehouse
 
@@ -48,7 +48,7 @@ def build_silver(warehouse: str | None = None, refresh: bool = False) -> list[Si
         keys = Keys(wh)
         for table in TABLES:
             results += build_table_task(wh, table, keys)
-        xref = build_xref(wh)
+        xref = refresh_xref(wh, results)
     finally:
         wh.dispose()
     per_object: dict[str, dict[str, int]] = {}
@@ -66,7 +66,8 @@ def build_silver(warehouse: str | None = None, refresh: bool = False) -> list[Si
     )
     create_markdown_artifact(key="silver-data-quality", markdown=quality_report(results))
     get_run_logger().info(
-        "silver: %s batches, %s rows loaded, %s quarantined; customer_xref %s rows",
-        len(results), sum(r.loaded for r in results), sum(r.quarantined for r in results), xref,
+        "silver: %s batches, %s rows loaded, %s quarantined; customer_xref %s",
+        len(results), sum(r.loaded for r in results), sum(r.quarantined for r in results),
+        "unchanged" if xref is None else f"rebuilt, {xref} rows",
     )  # fmt: skip
     return results

@@ -40,6 +40,9 @@ ERP_ONLY_CUSTOMERS_AT_SCALE_1 = 4_800
 ORDERS_PER_ERP_ONLY_CUSTOMER = 6.0
 RETURN_RATE = 0.04
 COUNTRY_CODES = pool([c.code for c in geo.COUNTRIES])
+TRANSACTION_COLUMNS = fields(
+    "transaction_id sku warehouse_code transaction_type quantity reference created_at updated_at"
+)
 
 
 @dataclass(frozen=True)
@@ -353,16 +356,7 @@ def erp_block(ctx: Context, ref: Reference, block: int, chunk: int, acc: Account
     movements = History.created_only(
         "inventory_transactions",
         "erp",
-        (
-            "transaction_id",
-            "sku",
-            "warehouse_code",
-            "transaction_type",
-            "quantity",
-            "reference",
-            "created_at",
-            "updated_at",
-        ),
+        TRANSACTION_COLUMNS,
         {
             "transaction_id": code("ITX-", ctx.seq.number("inventory_transaction", len(mv_line)), 9),
             "sku": ref.skus.take(pa.array(product[mv_line])),

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from generators.columns import DAY, HOUR, code, date, money, pick, pool, ts
 from generators.context import Context
-from generators.erp import StockEvents, stock_cells
+from generators.erp import TRANSACTION_COLUMNS, StockEvents, stock_cells
 from generators.reference import Reference
 from generators.timeline import History, fields
 
@@ -174,16 +174,7 @@ def _histories(
     movements = History.created_only(
         "inventory_transactions",
         "erp",
-        (
-            "transaction_id",
-            "sku",
-            "warehouse_code",
-            "transaction_type",
-            "quantity",
-            "reference",
-            "created_at",
-            "updated_at",
-        ),
+        TRANSACTION_COLUMNS,
         {
             "transaction_id": pa.concat_arrays(
                 [code("OPN-", np.arange(1, n_cells + 1), 6), code("RCV-", np.arange(1, nl + 1), 8)]

@@ -26,12 +26,13 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 import fauxforce
+from fauxforce.hashing import file_sha256
 from fauxforce.progress import NullProgress, Progress
 from generators import crm, erp, inventory, pools, reference, sales, support
 from generators.columns import DAY
 from generators.context import ACCOUNTS_AT_SCALE_1, MAX_BLOCK_ACCOUNTS, Context, Sequences, Spec
 from generators.timeline import DAY_COLUMN, History
-from generators.writers import FORMATS, Format, TableWriter, open_writer, sha256
+from generators.writers import FORMATS, Format, TableWriter, open_writer
 
 Export = Literal["full", "changes"]
 EXPORTS: tuple[Export, ...] = ("full", "changes")
@@ -291,7 +292,9 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
             since=options.since.isoformat() if options.since else None,
             objects=dict(sorted(sink.close().items())),
         )
-        manifest.files = {p.relative_to(tmp).as_posix(): sha256(p) for p in sorted(tmp.rglob(f"*.{options.format}"))}
+        manifest.files = {
+            p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob(f"*.{options.format}"))
+        }
         (tmp / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
         progress.advance(1, "written")
         _replace(tmp, out)

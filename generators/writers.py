@@ -7,7 +7,6 @@ tables (`2024-01-15 10:30:00`). Parquet keeps the types.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -81,11 +80,3 @@ class ParquetWriter:
 
 def open_writer(fmt: Format, path: Path, system: System) -> TableWriter:
     return CsvWriter(path, system) if fmt == "csv" else ParquetWriter(path, system)
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -55,7 +55,7 @@ class Keys:
             column = t.key_columns[0]
             keys: list[pa.Array] = []
             with self.wh.engine.connect() as conn:
-                if self.wh.columns(conn, "silver", table):
+                if "silver" in self.wh.schemas_with(conn, table):
                     sql = f"SELECT {self.wh.q(column)} FROM {self.wh.q('silver', table)}"
                     keys.append(query_arrow(self.wh, conn, sql).column(0).combine_chunks().cast(pa.string()))
             self._keys[table] = keys
@@ -69,12 +69,15 @@ class Keys:
             self._keys[table].append(pa.array(values.dropna().to_numpy(dtype=object), type=pa.string()))
 
 
-def ensure_tables(wh: Warehouse, conn: Connection, t: Table) -> None:
-    if not wh.columns(conn, "silver", t.name):
+def ensure_tables(wh: Warehouse, conn: Connection, t: Table) -> set[str]:
+    """Create the silver and quarantine tables if missing; return the schemas that have the table."""
+    present = wh.schemas_with(conn, t.name)
+    if "silver" not in present:
         wh.create_table(conn, "silver", t.name, [*t.output_columns(), *LINEAGE_COLUMNS])
         wh.create_index(conn, "silver", t.name, t.key_columns, unique=True)
-    if not wh.columns(conn, "quarantine", t.name):
+    if "quarantine" not in present:
         wh.create_table(conn, "quarantine", t.name, QUARANTINE_DDL)
+    return present | {"silver", "quarantine"}
 
 
 def _arrow(t: Table, good: pd.DataFrame, loaded_at: dt.datetime) -> pa.Table:
@@ -140,7 +143,7 @@ def build_table(wh: Warehouse, t: Table, keys: Keys, now: dt.datetime | None = N
     results: list[SilverResult] = []
     with wh.engine.begin() as conn:
         ensure_tables(wh, conn, t)
-        if not wh.columns(conn, "bronze", source):
+        if "bronze" not in wh.schemas_with(conn, source):
             return results
         done = _watermark(conn, t.name)
         pending = [
@@ -211,6 +214,18 @@ def full_refresh(wh: Warehouse) -> None:
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q('quarantine', t.name)}")
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q('silver', 'customer_xref')}")
         conn.execute(sa.text("DELETE FROM meta.watermark WHERE layer = 'silver'"))
+
+
+XREF_INPUTS = ("salesforce/Account", "erp/customers")
+
+
+def refresh_xref(wh: Warehouse, results: list[SilverResult]) -> int | None:
+    """Rebuild `silver.customer_xref` when its inputs changed in this run or it does not exist yet."""
+    with wh.engine.connect() as conn:
+        exists = "silver" in wh.schemas_with(conn, "customer_xref")
+    if exists and not any(r.object in XREF_INPUTS and r.loaded for r in results):
+        return None
+    return build_xref(wh)
 
 
 def build_xref(wh: Warehouse) -> int:

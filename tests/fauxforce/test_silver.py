@@ -210,3 +210,22 @@ def test_full_refresh_rebuilds_silver_from_bronze(orgs: dict[str, tuple[Path, Ma
     run(wh, orgs["day"][0])
     pd.testing.assert_frame_equal(silver_table(wh, "opportunity"), before)
     wh.dispose()
+
+
+def test_customer_xref_is_rebuilt_only_when_its_inputs_change(
+    orgs: dict[str, tuple[Path, Manifest]], tmp_path: Path
+) -> None:
+    from fauxforce.silver.build import SilverResult, refresh_xref
+
+    wh = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    wh.setup()
+    run(wh, orgs["day"][0])
+    unrelated = [SilverResult("salesforce/Case", 1, 5, 5, 0, 0, {})]
+    assert refresh_xref(wh, unrelated) is None
+    with wh.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM silver.customer_xref")
+    assert refresh_xref(wh, unrelated) is None  # nothing it reads changed: left as it is
+    assert refresh_xref(wh, [SilverResult("salesforce/Account", 2, 1, 1, 0, 0, {})]) == len(
+        frame(wh, "SELECT * FROM silver.account WHERE NOT is_deleted")
+    ) + len(frame(wh, "SELECT * FROM silver.customer_xref WHERE match_method = 'unmatched_erp'"))
+    wh.dispose()

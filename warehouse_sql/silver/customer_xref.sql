@@ -22,48 +22,41 @@ by_external_id as (
     inner join customers as c on c.customer_number = a.erp_customer_number
 ),
 
-account_names as (
-    select
-        account_id,
-        trim(regexp_replace(regexp_replace(regexp_replace(
-            ' ' || regexp_replace(lower(name), '[^a-z0-9]+', ' ', 'g') || ' ',
-            ' (inc|incorporated|llc|ltd|limited|corp|corporation|co|company|gmbh|ag|sa|sarl|sas|plc|pty) ', ' ', 'g'),
-            ' (inc|incorporated|llc|ltd|limited|corp|corporation|co|company|gmbh|ag|sa|sarl|sas|plc|pty) ', ' ', 'g'),
-            ' +', ' ', 'g')) as name_key
+unmatched_names as (
+    select 'crm' as side, a.account_id as record_id, a.name as raw_name
     from accounts as a
     where not exists (select 1 from by_external_id as m where m.account_id = a.account_id)
-),
-
-customer_names as (
-    select
-        customer_number,
-        trim(regexp_replace(regexp_replace(regexp_replace(
-            ' ' || regexp_replace(lower(customer_name), '[^a-z0-9]+', ' ', 'g') || ' ',
-            ' (inc|incorporated|llc|ltd|limited|corp|corporation|co|company|gmbh|ag|sa|sarl|sas|plc|pty) ', ' ', 'g'),
-            ' (inc|incorporated|llc|ltd|limited|corp|corporation|co|company|gmbh|ag|sa|sarl|sas|plc|pty) ', ' ', 'g'),
-            ' +', ' ', 'g')) as name_key
+    union all
+    select 'erp' as side, c.customer_number as record_id, c.customer_name as raw_name
     from customers as c
     where not exists (select 1 from by_external_id as m where m.customer_number = c.customer_number)
 ),
 
-unique_account_names as (
-    select name_key, min(account_id) as account_id
-    from account_names
-    group by name_key
-    having count(*) = 1
+name_keys as (
+    -- letters and digits only, legal suffixes dropped (twice, for "Pty Ltd"), single spaces
+    select
+        side,
+        record_id,
+        trim(regexp_replace(regexp_replace(regexp_replace(
+            ' ' || regexp_replace(lower(raw_name), '[^a-z0-9]+', ' ', 'g') || ' ',
+            ' (inc|incorporated|llc|ltd|limited|corp|corporation|co|company|gmbh|ag|sa|sarl|sas|plc|pty) ', ' ', 'g'),
+            ' (inc|incorporated|llc|ltd|limited|corp|corporation|co|company|gmbh|ag|sa|sarl|sas|plc|pty) ', ' ', 'g'),
+            ' +', ' ', 'g')) as name_key
+    from unmatched_names
 ),
 
-unique_customer_names as (
-    select name_key, min(customer_number) as customer_number
-    from customer_names
-    group by name_key
+unique_names as (
+    select side, name_key, min(record_id) as record_id
+    from name_keys
+    group by side, name_key
     having count(*) = 1
 ),
 
 by_name as (
-    select a.account_id, c.customer_number, 'name' as match_method
-    from unique_account_names as a
-    inner join unique_customer_names as c on c.name_key = a.name_key
+    select a.record_id as account_id, c.record_id as customer_number, 'name' as match_method
+    from unique_names as a
+    inner join unique_names as c on c.name_key = a.name_key and c.side = 'erp'
+    where a.side = 'crm'
 ),
 
 matched as (
