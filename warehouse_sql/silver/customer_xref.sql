@@ -45,18 +45,18 @@ name_keys as (
     from unmatched_names
 ),
 
-unique_names as (
-    select side, name_key, min(record_id) as record_id
-    from name_keys
-    group by side, name_key
-    having count(*) = 1
-),
-
 by_name as (
-    select a.record_id as account_id, c.record_id as customer_number, 'name' as match_method
-    from unique_names as a
-    inner join unique_names as c on c.name_key = a.name_key and c.side = 'erp'
-    where a.side = 'crm'
+    -- a name that exactly one unmatched account and exactly one unmatched customer have; one
+    -- aggregate rather than a self-join, which PostgreSQL misestimates into a nested loop
+    select
+        min(case when side = 'crm' then record_id end) as account_id,
+        min(case when side = 'erp' then record_id end) as customer_number,
+        'name' as match_method
+    from name_keys
+    group by name_key
+    having
+        sum(case when side = 'crm' then 1 else 0 end) = 1
+        and sum(case when side = 'erp' then 1 else 0 end) = 1
 ),
 
 matched as (
