@@ -36,15 +36,9 @@ from generators.pools import STREETS_PER_COUNTRY, people, per_country
 from generators.reference import Reference
 from generators.timeline import History
 
-# Per-account means, calibrated so scale 1 gives ≈60k Contacts and ≈100k Opportunities after a year.
+# Calibrated so scale 1 gives ≈60k Contacts after a year (opportunity and case rates: sales.py, support.py).
 CONTACTS_PER_ACCOUNT = 3.3
-OPPORTUNITY_MEAN_GAP_DAYS = 90.0
-OPPORTUNITIES_PER_ACCOUNT = 6.4  # over an account's whole life; ≈5 of them fall inside the first year
-CASES_PER_BUYING_ACCOUNT = 2.0
-LEADS_AT_SCALE_1 = 34_000  # leads that are never converted; converted ones come with their account
 CONVERTED_SHARE = 0.3
-CAMPAIGNS_AT_SCALE_1 = 120
-DEAL_LABELS = ("Expansion", "New Fleet", "Renewal", "Pilot", "Service Contract", "Upgrade", "Replacement", "Rollout")
 
 SF_SYSTEM = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp")
 

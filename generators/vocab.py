@@ -20,8 +20,6 @@ STAGES: Final[tuple[tuple[str, int, str, bool, bool], ...]] = (
 N_OPEN_STAGES: Final = 8
 CLOSED_WON: Final = 8
 CLOSED_LOST: Final = 9
-# ForecastCategory is the API value behind ForecastCategoryName.
-FORECAST_CATEGORY_API: Final[dict[str, str]] = {"Pipeline": "Pipeline", "Closed": "Closed", "Omitted": "Omitted"}
 
 ACCOUNT_TYPES: Final = (
     "Prospect",
