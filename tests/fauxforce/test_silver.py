@@ -229,3 +229,33 @@ def test_customer_xref_is_rebuilt_only_when_its_inputs_change(
         frame(wh, "SELECT * FROM silver.account WHERE NOT is_deleted")
     ) + len(frame(wh, "SELECT * FROM silver.customer_xref WHERE match_method = 'unmatched_erp'"))
     wh.dispose()
+
+
+def test_a_failed_silver_batch_leaves_nothing_and_is_applied_next_run(
+    warehouse_url: str, orgs: dict[str, tuple[Path, Manifest]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fauxforce.silver import build
+
+    wh = Warehouse(warehouse_url)
+    wh.setup()
+    connector = get_connector("csv", landing=orgs["day"][0])
+    for ref in connector.objects():
+        bronze.land_object(wh, connector, ref, "csv")
+    account = next(t for t in TABLES if t.name == "account")
+    user = next(t for t in TABLES if t.name == "user")
+    keys = Keys(wh)
+    build_table(wh, user, keys)
+
+    def fail_after_upsert(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("connection lost while logging")
+
+    monkeypatch.setattr(build, "_log", fail_after_upsert)
+    with pytest.raises(ConnectionError):
+        build_table(wh, account, keys)
+    assert wh.count("silver", "account") == 0  # the upsert was rolled back with the log
+    with wh.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM meta.watermark WHERE object = 'account'")).scalar_one() == 0
+    monkeypatch.undo()
+    (result,) = build_table(wh, account, Keys(wh))
+    assert wh.count("silver", "account") == result.loaded == orgs["day"][1].objects["salesforce/Account"]["rows"]
+    wh.dispose()
