@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from fauxforce.bronze import bronze_table
 from fauxforce.silver.conform import QUARANTINE_COLUMNS, Conformed, conform
-from fauxforce.silver.tables import BY_REF, TABLES, Table
+from fauxforce.silver.tables import BY_NAME, TABLES, Table
 from fauxforce.warehouse import Warehouse, query_arrow, read_batch
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "warehouse_sql" / "silver"
@@ -51,8 +51,7 @@ class Keys:
 
     def __call__(self, table: str) -> pa.Array:
         if table not in self._keys:
-            t = next(x for x in TABLES if x.name == table)
-            column = t.key_columns[0]
+            column = BY_NAME[table].key_columns[0]
             keys: list[pa.Array] = []
             with self.wh.engine.connect() as conn:
                 if "silver" in self.wh.schemas_with(conn, table):
@@ -233,7 +232,7 @@ def build_xref(wh: Warehouse) -> int:
     sql = (SQL_DIR / "customer_xref.sql").read_text(encoding="utf-8")
     with wh.engine.begin() as conn:
         for name in ("account", "customers"):
-            ensure_tables(wh, conn, BY_REF[next(t.ref for t in TABLES if t.name == name)])
+            ensure_tables(wh, conn, BY_NAME[name])
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q('silver', 'customer_xref')}")
         conn.exec_driver_sql(f"CREATE TABLE {wh.q('silver', 'customer_xref')} AS {sql}")
         return int(conn.exec_driver_sql("SELECT count(*) FROM silver.customer_xref").scalar_one())

@@ -21,6 +21,7 @@ import pyarrow as pa_arrow
 import pyarrow.compute as pc
 from pandera.typing import Series
 
+from connectors.base import ObjectRef
 from fauxforce.silver.parse import PARSERS, parse_country
 from fauxforce.silver.tables import BY_REF, Table
 from generators import vocab
@@ -131,7 +132,7 @@ def conform(
     for c in table.columns:
         if not c.parent:
             continue
-        parent = BY_REF[type(table.ref)(table.ref.system, c.parent)]
+        parent = BY_REF[ObjectRef(table.ref.system, c.parent)]  # a parent is in the same system
         known = parent_keys(parent.name)
         if parent.name == table.name:  # a reference within the batch itself (ParentId, ReportsToId)
             own = pa_arrow.array(frame[key_cols[0]].dropna().to_numpy(dtype=object), type=pa_arrow.string())

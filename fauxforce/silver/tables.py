@@ -185,3 +185,4 @@ TABLES: tuple[Table, ...] = (
         quantity_on_hand:int! quantity_allocated:int reorder_point:int reorder_quantity:int"""),
 )  # fmt: skip
 BY_REF: dict[ObjectRef, Table] = {t.ref: t for t in TABLES}
+BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}  # warehouse table name → table
