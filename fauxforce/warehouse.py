@@ -117,9 +117,19 @@ class Warehouse:
         )
         return {r[0] for r in rows}
 
-    def create_table(self, conn: Connection, schema: str, table: str, columns: Sequence[tuple[str, str]]) -> None:
+    def create_table(
+        self, conn: Connection, schema: str | None, table: str, columns: Sequence[tuple[str, str]]
+    ) -> None:
+        """A table from a column list; with no schema, a temporary table for this connection.
+
+        Always from explicit columns, never `CREATE … AS SELECT … WHERE 1 = 0`: DuckDB 2.0 loses every
+        row later copied out of a table made that way once a transaction has put a row group
+        (~100k rows) into it.
+        """
         body = ", ".join(f"{self._quote(name)} {sql_type}" for name, sql_type in columns)
-        conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {self.q(schema, table)} ({body})")
+        kind = "TABLE IF NOT EXISTS" if schema else "TEMPORARY TABLE"
+        target = self.q(schema, table) if schema else self.q(table)
+        conn.exec_driver_sql(f"CREATE {kind} {target} ({body})")
 
     def create_index(
         self, conn: Connection, schema: str, table: str, columns: Sequence[str], unique: bool = False

@@ -113,7 +113,7 @@ def _upsert(wh: Warehouse, conn: Connection, t: Table, data: pa.Table) -> int:
     stage = "_fauxforce_stage"
     target = wh.q("silver", t.name)
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q(stage)}")
-    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {wh.q(stage)} AS SELECT * FROM {target} WHERE 1 = 0")
+    wh.create_table(conn, None, stage, [*t.output_columns(), *LINEAGE_COLUMNS])
     wh.insert_arrow(conn, None, stage, data)
     wh.analyze(conn, stage)
     match = " AND ".join(f"s.{wh.q(k)} = t.{wh.q(k)}" for k in t.key_columns)

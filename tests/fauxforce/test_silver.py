@@ -259,3 +259,26 @@ def test_a_failed_silver_batch_leaves_nothing_and_is_applied_next_run(
     (result,) = build_table(wh, account, Keys(wh))
     assert wh.count("silver", "account") == result.loaded == orgs["day"][1].objects["salesforce/Account"]["rows"]
     wh.dispose()
+
+
+def test_a_batch_larger_than_a_row_group_lands_whole(warehouse_url: str, tmp_path: Path) -> None:
+    # DuckDB stores ~122k rows per row group; a batch past that once vanished between stage and silver
+    rows = 130_000
+    erp = tmp_path / "landing" / "erp"
+    erp.mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "warehouse_code": [f"WH-{i:06d}" for i in range(rows)],
+            "warehouse_name": "Depot",
+            "city": "Leeds",
+            "country": "GB",
+            "created_at": "2026-01-05T10:00:00.000Z",
+            "updated_at": "2026-01-05T10:00:00.000Z",
+        }
+    ).to_csv(erp / "warehouses.csv", index=False)
+    wh = Warehouse(warehouse_url)
+    wh.setup()
+    (result,) = [r for r in run(wh, tmp_path / "landing") if r.object == "erp/warehouses"]
+    assert (result.rows_in, result.loaded) == (rows, rows)
+    assert wh.count("silver", "warehouses") == rows
+    wh.dispose()
