@@ -1,4 +1,6 @@
-"""Pipeline speed: seconds per layer and rows/s, full and incremental, on DuckDB and PostgreSQL.
+"""Pipeline speed: seconds per layer (bronze, silver, gold) and rows/s, full and incremental, on DuckDB and
+PostgreSQL. After the full load it checks that silver holds every generated row, so a fast run that
+lost data cannot pass for a result.
 
 The layers run as plain functions (what the flows' tasks call), so Prefect's own start-up is
 measured separately, once. Usage:
@@ -22,6 +24,7 @@ import sqlalchemy as sa
 
 from connectors import get_connector
 from fauxforce.bronze import land_object
+from fauxforce.gold.build import build_gold
 from fauxforce.silver.build import Keys, build_table, refresh_xref
 from fauxforce.silver.tables import TABLES
 from fauxforce.warehouse import Warehouse
@@ -41,6 +44,14 @@ def silver(wh: Warehouse) -> int:
     results = [r for t in TABLES for r in build_table(wh, t, keys)]
     refresh_xref(wh, results)
     return sum(r.rows_in for r in results)
+
+
+def gold(wh: Warehouse) -> int:
+    return sum(build_gold(wh).tables.values())
+
+
+def silver_rows(wh: Warehouse) -> int:
+    return sum(wh.count("silver", t.name) for t in TABLES)
 
 
 def timed(fn, *args):  # type: ignore[no-untyped-def]
@@ -76,12 +87,15 @@ def main() -> None:
     parser.add_argument("--warehouses", nargs="+", default=["duckdb", "postgresql"])
     args = parser.parse_args()
     print(f"Prefect start-up (temporary API server, one flow run): {prefect_startup():.1f}s")
-    print(f"{'warehouse':>10} {'scale':>5} {'run':>12} {'rows':>10} {'bronze s':>9} {'silver s':>9} {'rows/s':>9}")
+    print(
+        f"{'warehouse':>10} {'scale':>5} {'run':>12} {'rows':>10} {'bronze s':>9} {'silver s':>9} {'rows/s':>9} "
+        f"{'gold s':>7} {'gold rows':>10}"
+    )
     for scale in args.scales:
         with tempfile.TemporaryDirectory() as tmp_dir:
             tmp = Path(tmp_dir)
             common = {"scale": scale, "start": START}
-            generate_org(Options(out=tmp / "full", as_of=AS_OF, **common))  # type: ignore[arg-type]
+            manifest = generate_org(Options(out=tmp / "full", as_of=AS_OF, **common))  # type: ignore[arg-type]
             nxt = AS_OF + dt.timedelta(days=1)
             generate_org(Options(out=tmp / "day", as_of=nxt, export="changes", since=AS_OF, **common))  # type: ignore[arg-type]
             for kind in args.warehouses:
@@ -91,7 +105,13 @@ def main() -> None:
                 for label, landing in (("full", tmp / "full"), ("incremental", tmp / "day")):
                     rows, b = timed(bronze, wh, landing)
                     _, s = timed(silver, wh)
-                    print(f"{kind:>10} {scale:>5g} {label:>12} {rows:>10,} {b:>9.2f} {s:>9.2f} {rows / (b + s):>9,.0f}")
+                    if label == "full" and silver_rows(wh) != manifest.total_rows:
+                        raise SystemExit(f"silver holds {silver_rows(wh):,} rows, not {manifest.total_rows:,}")
+                    gold_rows, g = timed(gold, wh)
+                    print(
+                        f"{kind:>10} {scale:>5g} {label:>12} {rows:>10,} {b:>9.2f} {s:>9.2f} {rows / (b + s):>9,.0f} "
+                        f"{g:>7.2f} {gold_rows:>10,}"
+                    )
                 wh.dispose()
                 if kind == "duckdb":
                     (tmp / "bench.duckdb").unlink()

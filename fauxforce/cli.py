@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", help="SQLAlchemy URL (default: FAUXFORCE_WAREHOUSE_URL, else embedded DuckDB)")
     run.add_argument("--source", default=None, help="CRM source: csv (default: FAUXFORCE_CRM_SOURCE)")
     run.add_argument("--full-refresh", action="store_true", help="rebuild silver from all of bronze")
+    run.add_argument(
+        "--as-of", type=_date, help="the day gold's marts count from (default: the day of silver's latest change)"
+    )
     return parser
 
 
@@ -108,6 +111,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from connectors.files import SourceFileError
+    from fauxforce.gold.build import GoldCheckError
     from fauxforce.warehouse import WarehouseError
 
     settings = get_settings()
@@ -119,9 +123,9 @@ def _run(args: argparse.Namespace) -> int:
         from flows.medallion_pipeline import medallion_pipeline
 
         summary = medallion_pipeline(
-            landing=str(landing), warehouse=warehouse, source=source, full_refresh=args.full_refresh
+            landing=str(landing), warehouse=warehouse, source=source, full_refresh=args.full_refresh, as_of=args.as_of
         )
-    except (SourceFileError, WarehouseError, ValueError) as e:
+    except (SourceFileError, WarehouseError, GoldCheckError, ValueError) as e:
         print(f"fauxforce run: error: {e}", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - started
@@ -133,6 +137,17 @@ def _run(args: argparse.Namespace) -> int:
     )
     if summary.silver_quarantined:
         print("  see quarantine.<table> and the flow run's data-quality artifact for the reasons")
+    h = summary.headline
+    print(f"gold: {len(summary.gold_tables)} tables, {summary.gold_checks} checks passed, as of {h.get('as_of_date')}")
+    if h:
+        print(
+            f"  bookings this quarter {h['bookings_this_quarter']:,.0f}, open pipeline {h['open_pipeline']:,.0f} "
+            f"(weighted {h['weighted_pipeline']:,.0f}), win rate {float(h['win_rate_by_count'] or 0):.1%}"
+        )
+        print(
+            f"  {h['stock_positions_at_risk']:,} stock positions at risk of stock-out, "
+            f"{h['customers_exposed_to_stockout']:,} customers exposed"
+        )
     print(f"warehouse {warehouse} in {seconds:.1f}s")
     return 0
 

@@ -143,10 +143,17 @@ class Warehouse:
         kind = "UNIQUE INDEX" if unique else "INDEX"
         conn.exec_driver_sql(f"CREATE {kind} IF NOT EXISTS {name} ON {self.q(schema, table)} ({cols})")
 
-    def analyze(self, conn: Connection, table: str) -> None:
+    def analyze(self, conn: Connection, *name: str) -> None:
         """Fresh planner statistics for a just-loaded table (PostgreSQL; DuckDB keeps its own)."""
         if self.dialect == "postgresql":
-            conn.exec_driver_sql(f"ANALYZE {self.q(table)}")
+            conn.exec_driver_sql(f"ANALYZE {self.q(*name)}")
+
+    def use_utc(self, conn: Connection) -> None:
+        """Make timestamp → date casts and date arithmetic UTC for this transaction (this connection on DuckDB)."""
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
+        else:
+            conn.exec_driver_sql("SET TimeZone = 'UTC'")
 
     def add_columns(self, conn: Connection, schema: str, table: str, columns: Iterable[tuple[str, str]]) -> None:
         for name, sql_type in columns:

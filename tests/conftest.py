@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import tempfile
@@ -55,6 +56,23 @@ def reference_org(tmp_path_factory: pytest.TempPathFactory) -> Org:
     return Org(out, generate_org(Options(out=out, seed=42, scale=1.0, as_of=AS_OF)))
 
 
+def load_silver(wh, landing: Path) -> list:  # type: ignore[no-untyped-def, type-arg]
+    """Land a folder of exports in bronze and apply it to silver, as the flows' tasks do."""
+    from connectors import get_connector
+    from fauxforce import bronze
+    from fauxforce.silver.build import Keys, build_table, build_xref
+    from fauxforce.silver.tables import TABLES
+
+    wh.setup()
+    connector = get_connector("csv", landing=landing)
+    for ref in connector.objects():
+        bronze.land_object(wh, connector, ref, "csv")
+    keys = Keys(wh)
+    results = [r for t in TABLES for r in build_table(wh, t, keys)]
+    build_xref(wh)
+    return results
+
+
 def ts(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series, utc=True, format="ISO8601")
 
@@ -68,9 +86,9 @@ def _pg_admin():  # type: ignore[no-untyped-def]
     return sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards."""
     import uuid
 
     import sqlalchemy as sa
@@ -89,6 +107,13 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test."""
+    with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])

@@ -12,24 +12,18 @@ import sqlalchemy as sa
 
 from connectors import get_connector
 from fauxforce import bronze
-from fauxforce.silver.build import Keys, build_table, build_xref, full_refresh
+from fauxforce.silver.build import Keys, build_table, full_refresh
 from fauxforce.silver.tables import TABLES
 from fauxforce.warehouse import Warehouse
 from generators.org import Manifest, Options, generate_org
+from tests.conftest import load_silver
 
 START = dt.date(2026, 1, 1)
 DAY = dt.date(2026, 3, 15)
 LINEAGE = ["_batch_id", "_row_number", "_loaded_at"]
 
 
-def run(wh: Warehouse, landing: Path) -> list:  # type: ignore[type-arg]
-    connector = get_connector("csv", landing=landing)
-    for ref in connector.objects():
-        bronze.land_object(wh, connector, ref, "csv")
-    keys = Keys(wh)
-    results = [r for t in TABLES for r in build_table(wh, t, keys)]
-    build_xref(wh)
-    return results
+run = load_silver
 
 
 def frame(wh: Warehouse, sql: str) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""`fauxforce run` runs the medallion-pipeline flow: bronze then silver, with artifacts."""
+"""`fauxforce run` runs the medallion-pipeline flow: bronze, silver, then gold, with artifacts."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fauxforce.warehouse import Warehouse
 from generators.org import Options, generate_org
 
 
-def test_run_lands_bronze_and_silver_and_reports(
+def test_run_lands_bronze_silver_and_gold_and_reports(
     tmp_path: Path, prefect_harness: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from prefect.client.orchestration import get_client
@@ -23,9 +23,11 @@ def test_run_lands_bronze_and_silver_and_reports(
     out = capsys.readouterr().out
     assert f"bronze: {manifest.total_rows:,} new rows" in out
     assert f"{manifest.total_rows:,} rows loaded, 0 quarantined, 0 duplicates" in out
+    assert "checks passed, as of 2026-06-30" in out and "bookings this quarter" in out
     wh = Warehouse(url)
     assert wh.count("silver", "opportunity") == manifest.objects["salesforce/Opportunity"]["rows"]
     assert wh.count("silver", "customer_xref") > 0
+    assert wh.count("gold", "fact_opportunity") == manifest.objects["salesforce/Opportunity"]["live_rows"]
     wh.dispose()
 
     async def artifacts() -> dict[str, str]:
@@ -35,6 +37,7 @@ def test_run_lands_bronze_and_silver_and_reports(
     found = asyncio.run(artifacts())
     assert "silver-counts" in found and "bronze-counts" in found
     assert "# Silver data quality" in found["silver-data-quality"]
+    assert "gold-headline" in found and "gold-tables" in found
 
     assert main(["run", "--landing", str(tmp_path / "landing"), "--warehouse", url]) == 0
     assert "bronze: 0 new rows" in capsys.readouterr().out

@@ -1,0 +1,205 @@
+"""Build gold from silver in one transaction, check it, and keep it only if every check passes.
+
+Every gold table is rebuilt from silver on every run (`CREATE TABLE … AS` the model's query), in
+dependency order, then the assertions run: each model's contract (unique key, not null,
+references, accepted values) and the queries of warehouse_sql/tests. An assertion fails when its
+query returns rows. Any failure rolls the whole build back, so readers keep the last gold that
+passed, and `GoldCheckError` carries the failing rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from fauxforce.gold.models import CONTEXT_TABLE, TESTS_DIR, Model, load_models, strip_comments
+from fauxforce.warehouse import Warehouse, WarehouseError
+
+SAMPLE_ROWS = 5
+# The latest change any of these tables records is "today" for the marts unless the run says otherwise.
+AS_OF_SOURCES = (
+    ("opportunity", "system_modstamp"),
+    ("account", "system_modstamp"),
+    ("case", "system_modstamp"),
+    ("sales_orders", "updated_at"),
+    ("invoices", "updated_at"),
+    ("inventory_transactions", "updated_at"),
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    sql: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Failure:
+    check: str
+    rows: int
+    columns: list[str]
+    sample: list[tuple[Any, ...]]
+
+    def describe(self) -> str:
+        lines = [f"{self.check}: {self.rows} failing row{'s' if self.rows != 1 else ''}"]
+        lines.append("  " + " | ".join(self.columns))
+        lines += ["  " + " | ".join("NULL" if v is None else str(v) for v in row) for row in self.sample]
+        if self.rows > len(self.sample):
+            lines.append(f"  … and {self.rows - len(self.sample)} more")
+        return "\n".join(lines)
+
+
+class GoldCheckError(RuntimeError):
+    """Gold failed its assertions; the build was rolled back."""
+
+    def __init__(self, failures: list[Failure]) -> None:
+        self.failures = failures
+        body = "\n".join(f.describe() for f in failures)
+        super().__init__(
+            f"gold failed {len(failures)} check{'s' if len(failures) != 1 else ''}; the build was rolled back and "
+            f"the previous gold is unchanged:\n{body}"
+        )
+
+
+@dataclass
+class GoldResult:
+    as_of: dt.date
+    tables: dict[str, int]  # gold table → rows
+    seconds: dict[str, float]  # gold table → seconds to build
+    checks: int
+    headline: dict[str, Any]
+
+
+def contract_checks(wh: Warehouse, model: Model) -> list[Check]:
+    """The assertions a model's header states, as queries returning failing rows."""
+    table = wh.q("gold", model.name)
+    key = ", ".join(wh.q(c) for c in model.key)
+    checks = [Check(f"unique:{model.name}({', '.join(model.key)})",
+                    f"SELECT {key}, count(*) AS copies FROM {table} GROUP BY {key} HAVING count(*) > 1")]  # fmt: skip
+    required = [*model.key, *(c for c in model.not_null if c not in model.key)]
+    nulls = " OR ".join(f"{wh.q(c)} IS NULL" for c in required)
+    checks.append(Check(f"not_null:{model.name}({', '.join(required)})",
+                        f"SELECT {', '.join(wh.q(c) for c in required)} FROM {table} WHERE {nulls}"))  # fmt: skip
+    for r in model.references:
+        column, target = wh.q(r.column), wh.q(r.target)
+        checks.append(Check(
+            f"references:{model.name}.{r.column}->{r.table}.{r.target}",
+            f"SELECT f.{column}, count(*) AS rows FROM {table} AS f WHERE f.{column} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {wh.q('gold', r.table)} AS d WHERE d.{target} = f.{column}) GROUP BY f.{column}",
+        ))  # fmt: skip
+    for column, values in model.accepted.items():
+        names = [f"v{i}" for i in range(len(values))]
+        allowed = ", ".join(f":{n}" for n in names)
+        checks.append(Check(
+            f"accepted:{model.name}.{column}",
+            f"SELECT {wh.q(column)}, count(*) AS rows FROM {table} WHERE {wh.q(column)} IS NOT NULL AND "
+            f"CAST({wh.q(column)} AS TEXT) NOT IN ({allowed}) GROUP BY {wh.q(column)}",
+            dict(zip(names, values, strict=True)),
+        ))  # fmt: skip
+    return checks
+
+
+def suite_checks(directory: Path = TESTS_DIR) -> list[Check]:
+    """The assertion queries of warehouse_sql/tests, one per file."""
+    return [
+        Check(f"test:{p.stem}", strip_comments(p.read_text(encoding="utf-8")).strip().rstrip(";"))
+        for p in sorted(directory.glob("*.sql"))
+    ]
+
+
+def run_checks(conn: Connection, checks: Sequence[Check]) -> list[Failure]:
+    failures = []
+    for check in checks:
+        result = conn.execute(sa.text(f"SELECT * FROM ({check.sql}) AS failing LIMIT {SAMPLE_ROWS}"), check.params)
+        sample = [tuple(row) for row in result]
+        if not sample:
+            continue
+        total = conn.execute(sa.text(f"SELECT count(*) FROM ({check.sql}) AS failing"), check.params).scalar_one()
+        failures.append(Failure(check.name, int(total), list(result.keys()), sample))
+    return failures
+
+
+def default_as_of(wh: Warehouse, conn: Connection) -> dt.date:
+    """The day of the latest change silver records: "today" for a synthetic org and a live one alike
+    (the calendar's today while silver is still empty)."""
+    latest = " UNION ALL ".join(
+        f"SELECT max({wh.q(c)}) AS changed_at FROM {wh.q('silver', t)}" for t, c in AS_OF_SOURCES
+    )
+    value = conn.exec_driver_sql(f"SELECT CAST(max(changed_at) AS DATE) FROM ({latest}) AS changes").scalar_one()
+    if value is None:
+        return dt.datetime.now(dt.UTC).date()
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _require_silver(wh: Warehouse, conn: Connection) -> None:
+    if "silver" not in wh.schemas_with(conn, "customer_xref"):
+        raise WarehouseError(
+            f"{wh!r} has no silver layer yet; run `fauxforce run` (or the build-silver flow) before gold"
+        )
+
+
+def _write_context(wh: Warehouse, conn: Connection, as_of: dt.date, fiscal_year_start_month: int) -> None:
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q('gold', CONTEXT_TABLE)}")
+    wh.create_table(conn, "gold", CONTEXT_TABLE, [("as_of_date", "DATE"), ("fiscal_year_start_month", "INTEGER")])
+    conn.execute(
+        sa.text(f"INSERT INTO {wh.q('gold', CONTEXT_TABLE)} VALUES (:as_of, :month)"),
+        {"as_of": as_of, "month": fiscal_year_start_month},
+    )
+
+
+def build_gold(
+    wh: Warehouse,
+    as_of: dt.date | None = None,
+    fiscal_year_start_month: int = 1,
+    models: Sequence[Model] | None = None,
+) -> GoldResult:
+    """Rebuild every gold table and check it; on any failed check nothing changes and GoldCheckError is raised."""
+    if not 1 <= fiscal_year_start_month <= 12:
+        raise ValueError(f"fiscal_year_start_month must be 1 to 12, not {fiscal_year_start_month}")
+    models = list(models) if models is not None else load_models()
+    tables: dict[str, int] = {}
+    seconds: dict[str, float] = {}
+    with wh.engine.begin() as conn:
+        wh.use_utc(conn)
+        _require_silver(wh, conn)
+        as_of = as_of or default_as_of(wh, conn)
+        _write_context(wh, conn, as_of, fiscal_year_start_month)
+        for model in models:
+            started = time.perf_counter()
+            target = wh.q("gold", model.name)
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {target}")
+            try:
+                conn.exec_driver_sql(f"CREATE TABLE {target} AS {model.sql}")
+            except sa.exc.DBAPIError as e:
+                raise WarehouseError(f"warehouse_sql/gold/{model.name}.sql failed: {e.orig}") from e
+            wh.analyze(conn, "gold", model.name)
+            tables[model.name] = int(conn.exec_driver_sql(f"SELECT count(*) FROM {target}").scalar_one())
+            seconds[model.name] = time.perf_counter() - started
+        checks = [c for m in models for c in contract_checks(wh, m)] + suite_checks()
+        failures = run_checks(conn, checks)
+        if failures:
+            raise GoldCheckError(failures)
+        result = conn.exec_driver_sql("SELECT * FROM gold.headline_kpis")
+        row = result.one_or_none()
+        headline = dict(zip(result.keys(), row, strict=True)) if row is not None else {}
+    return GoldResult(as_of, tables, seconds, len(checks), headline)
+
+
+def worst_suppliers(wh: Warehouse, limit: int = 3) -> list[dict[str, Any]]:
+    """The suppliers with the lowest on-time rate (ties: lower fill rate first)."""
+    sql = (
+        "SELECT supplier_id, supplier_name, received_orders, on_time_rate, fill_rate, p90_lead_time_days, "
+        "return_rate FROM gold.supplier_performance WHERE received_orders > 0 "
+        "ORDER BY on_time_rate, fill_rate, supplier_id LIMIT :limit"
+    )
+    with wh.engine.connect() as conn:
+        result = conn.execute(sa.text(sql), {"limit": limit})
+        return [dict(zip(result.keys(), row, strict=True)) for row in result]

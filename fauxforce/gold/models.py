@@ -1,0 +1,107 @@
+"""The gold models: one SQL file per table under warehouse_sql/gold, its contract in its header.
+
+A file's header comment states the grain and metric definitions for people, and the contract for
+the build in `-- @` lines:
+
+    -- @key opportunity_id                                   unique, and not null
+    -- @not_null stage_name status                           not null
+    -- @references customer_key dim_customer.customer_key    every non-null value is in that gold table
+    -- @accepted status won lost open                        every non-null value is one of these
+
+A model depends on the gold tables its query reads (`gold.<name>`) and those it references; the
+build runs them in that order. `gold.run_context` (the as-of date and fiscal year start) is written
+by the build itself, before any model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+SQL_DIR = Path(__file__).resolve().parents[2] / "warehouse_sql" / "gold"
+TESTS_DIR = SQL_DIR.parent / "tests"
+CONTEXT_TABLE = "run_context"
+DIRECTIVES = ("key", "not_null", "references", "accepted")
+
+
+class ModelError(ValueError):
+    """A gold SQL file is malformed: the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    column: str
+    table: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    sql: str
+    key: tuple[str, ...]
+    not_null: tuple[str, ...]
+    references: tuple[Reference, ...]
+    accepted: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    depends: frozenset[str] = frozenset()
+
+
+def strip_comments(sql: str) -> str:
+    """SQL without its `--` comments (the headers are for people and for the contract parser)."""
+    return re.sub(r"--[^\n]*", "", sql)
+
+
+def parse(path: Path) -> Model:
+    """Read one model file: its query and the contract in its header."""
+    sql = path.read_text(encoding="utf-8")
+    name = path.stem
+    key: list[str] = []
+    not_null: list[str] = []
+    references: list[Reference] = []
+    accepted: dict[str, tuple[str, ...]] = {}
+    for number, line in enumerate(sql.splitlines(), 1):
+        m = re.match(r"--\s*@(\w+)\s*(.*)$", line)
+        if not m:
+            continue
+        directive, words = m.group(1), m.group(2).split()
+        where = f"{path.name}:{number}"
+        if directive not in DIRECTIVES:
+            raise ModelError(f"{where}: unknown directive @{directive}; use one of {', '.join(DIRECTIVES)}")
+        if not words:
+            raise ModelError(f"{where}: @{directive} names no column")
+        if directive == "key":
+            key += words
+        elif directive == "not_null":
+            not_null += words
+        elif directive == "references":
+            target = re.fullmatch(r"(\w+)\.(\w+)", words[-1])
+            if len(words) != 2 or not target:
+                raise ModelError(f"{where}: write @references <column> <gold table>.<column>")
+            references.append(Reference(words[0], target.group(1), target.group(2)))
+        else:
+            if len(words) < 2:
+                raise ModelError(f"{where}: write @accepted <column> <value> [<value> …]")
+            accepted[words[0]] = tuple(words[1:])
+    if not key:
+        raise ModelError(f"{path.name}: no @key line; every gold table states its grain's key")
+    body = strip_comments(sql).strip()
+    reads = set(re.findall(r"\bgold\.(\w+)", body)) | {r.table for r in references}
+    return Model(name, body, tuple(key), tuple(not_null), tuple(references), accepted,
+                 frozenset(reads - {name, CONTEXT_TABLE}))  # fmt: skip
+
+
+def load_models(directory: Path = SQL_DIR) -> list[Model]:
+    """Every model of a folder, each after the models it reads (the same order every time)."""
+    models = {m.name: m for m in (parse(p) for p in sorted(directory.glob("*.sql")))}
+    for m in models.values():
+        missing = sorted(m.depends - models.keys())
+        if missing:
+            raise ModelError(f"{m.name}.sql reads gold tables no file defines: {', '.join(missing)}")
+    sorter = TopologicalSorter({name: sorted(m.depends) for name, m in sorted(models.items())})
+    try:
+        order = list(sorter.static_order())
+    except CycleError as e:
+        raise ModelError(f"gold models read each other in a cycle: {' → '.join(e.args[1])}") from e
+    return [models[name] for name in order]

@@ -1,0 +1,92 @@
+-- gold.deal_metrics: the deal metrics of the revenue marts, defined once, for every breakdown they show.
+-- Grain: one row per breakdown value: per industry, per (region, country), per customer segment, per owner
+-- and per owner's manager (breakdown = industry | geography | segment | owner | manager; group_key names
+-- the value). Unknown where a deal has no account or the account no value; none for an owner with no manager.
+-- Inputs: gold.fact_opportunity, gold.dim_customer, gold.dim_geography, gold.dim_user.
+-- Metrics (over live opportunities of any close date):
+--   won_amount / won_count: Closed Won deals. lost_amount / lost_count: closed and not won.
+--   open_count / open_pipeline: open deals and their amount. weighted_pipeline: open amount * probability / 100.
+--   win_rate_by_count = won_count / (won_count + lost_count); win_rate_by_amount = won_amount / (won_amount
+--   + lost_amount); both null with no closed deal. avg_deal_size = won_amount / won_count.
+--   customers_with_deals: distinct customers with at least one deal. avg_days_to_close: the mean sales cycle
+--   (close date - created date) of the won deals.
+-- @key breakdown group_key
+-- @not_null won_amount won_count lost_amount lost_count open_count open_pipeline weighted_pipeline
+-- @accepted breakdown industry geography segment owner manager
+with deals as (
+    select
+        coalesce(c.industry, 'Unknown') as industry,
+        coalesce(g.region, 'Unknown') as region,
+        coalesce(g.country, 'Unknown') as country,
+        coalesce(c.segment, 'Unknown') as segment,
+        o.owner_user_id,
+        coalesce(u.manager_id, 'none') as manager_id,
+        o.customer_key,
+        o.status,
+        o.amount,
+        o.weighted_amount,
+        o.days_to_close
+    from gold.fact_opportunity as o
+    left join gold.dim_customer as c on c.customer_key = o.customer_key
+    left join gold.dim_geography as g on g.geography_key = c.geography_key
+    left join gold.dim_user as u on u.user_id = o.owner_user_id
+),
+
+totals as (
+    select
+        case
+            when grouping(industry) = 0 then 'industry'
+            when grouping(segment) = 0 then 'segment'
+            when grouping(owner_user_id) = 0 then 'owner'
+            when grouping(manager_id) = 0 then 'manager'
+            else 'geography'
+        end as breakdown,
+        industry,
+        region,
+        country,
+        segment,
+        owner_user_id,
+        manager_id,
+        count(distinct customer_key) as customers_with_deals,
+        count(*) filter (where status = 'won') as won_count,
+        coalesce(sum(amount) filter (where status = 'won'), 0) as won_amount,
+        count(*) filter (where status = 'lost') as lost_count,
+        coalesce(sum(amount) filter (where status = 'lost'), 0) as lost_amount,
+        count(*) filter (where status = 'open') as open_count,
+        coalesce(sum(amount) filter (where status = 'open'), 0) as open_pipeline,
+        coalesce(sum(weighted_amount) filter (where status = 'open'), 0) as weighted_pipeline,
+        avg(days_to_close) filter (where status = 'won') as avg_days_to_close
+    from deals
+    group by grouping sets ((industry), (region, country), (segment), (owner_user_id), (manager_id))
+)
+
+select
+    breakdown,
+    case breakdown
+        when 'industry' then industry
+        when 'segment' then segment
+        when 'owner' then owner_user_id
+        when 'manager' then manager_id
+        else region || ' / ' || country
+    end as group_key,
+    industry,
+    region,
+    country,
+    segment,
+    owner_user_id,
+    manager_id,
+    customers_with_deals,
+    won_count,
+    cast(won_amount as numeric(18, 2)) as won_amount,
+    lost_count,
+    cast(lost_amount as numeric(18, 2)) as lost_amount,
+    open_count,
+    cast(open_pipeline as numeric(18, 2)) as open_pipeline,
+    cast(weighted_pipeline as numeric(18, 2)) as weighted_pipeline,
+    cast(cast(won_count as double precision) / nullif(won_count + lost_count, 0) as numeric(9, 4))
+        as win_rate_by_count,
+    cast(cast(won_amount as double precision) / nullif(won_amount + lost_amount, 0) as numeric(9, 4))
+        as win_rate_by_amount,
+    cast(won_amount / nullif(won_count, 0) as numeric(18, 2)) as avg_deal_size,
+    cast(avg_days_to_close as numeric(9, 1)) as avg_days_to_close
+from totals

@@ -1,0 +1,54 @@
+-- gold.fact_invoice: what customers were billed, what they paid, what they still owe.
+-- Grain: one row per ERP invoice.
+-- Inputs: silver.invoices, silver.payments, gold.dim_customer, gold.run_context.
+-- paid_amount: the invoice's payments up to the as-of date (the payments ledger, not the invoice's own
+-- amount_paid field). outstanding_amount = amount - paid_amount. days_overdue: as-of date - due date when
+-- money is outstanding and the due date has passed, else 0. age_days = as-of date - invoice date.
+-- @key invoice_number
+-- @not_null customer_key so_number invoice_date amount paid_amount outstanding_amount days_overdue status
+-- @references customer_key dim_customer.customer_key
+-- @references invoice_date dim_date.date_key
+-- @references due_date dim_date.date_key
+with invoices as (
+    select invoice_number, so_number, customer_number, invoice_date, due_date, currency, amount, status
+    from silver.invoices
+),
+
+context as (
+    select as_of_date from gold.run_context
+),
+
+paid as (
+    select p.invoice_number, sum(p.amount) as amount, max(p.payment_date) as last_payment_date
+    from silver.payments as p
+    cross join context as x
+    where p.payment_date <= x.as_of_date
+    group by p.invoice_number
+),
+
+customers as (
+    select customer_key, customer_number from gold.dim_customer where customer_number is not null
+)
+
+select
+    i.invoice_number,
+    i.so_number,
+    c.customer_key,
+    i.customer_number,
+    i.invoice_date,
+    i.due_date,
+    i.currency,
+    i.status,
+    i.amount,
+    cast(coalesce(p.amount, 0) as numeric(18, 2)) as paid_amount,
+    cast(i.amount - coalesce(p.amount, 0) as numeric(18, 2)) as outstanding_amount,
+    p.last_payment_date,
+    x.as_of_date - i.invoice_date as age_days,
+    case
+        when i.amount - coalesce(p.amount, 0) > 0 and i.due_date < x.as_of_date then x.as_of_date - i.due_date
+        else 0
+    end as days_overdue
+from invoices as i
+cross join context as x
+left join paid as p on p.invoice_number = i.invoice_number
+left join customers as c on c.customer_number = i.customer_number
