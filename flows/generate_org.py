@@ -1,4 +1,5 @@
-"""Flow `generate-org`: write a generated org to a landing folder, as `fauxforce generate` does."""
+"""Flow `generate-org`: write a generated org to a landing folder, as `fauxforce generate` does, or
+advance a landing folder by one simulated day (`export="daily"`, the `daily-changes` deployment)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
 from fauxforce.settings import get_settings
+from generators.daily import advance
 from generators.org import DEFAULT_AS_OF, Options
 from generators.org import generate_org as write_org
 
@@ -25,10 +27,31 @@ def generate_org(
     export: str = "full",
     since: dt.date | None = None,
     overwrite: bool = False,
+    day: dt.date | None = None,
 ) -> dict[str, int]:
-    """Generate the org and return rows per object (or per day and object for a changes export)."""
+    """Generate the org and return rows per object (or per day and object for a changes export; days and
+    rows written for a daily export).
+
+    With `export="daily"` the landing folder advances by one simulated day per run: the first run
+    writes the full export as of `as_of`, each later run the next day's changes (or `day`'s, and any
+    skipped before it); a day already written writes nothing. The history starts at `start`
+    (default `as_of` - `days`) and stays fixed, so every day extends the same org.
+    """
     logger = get_run_logger()
     target = Path(out) if out else get_settings().landing_dir
+    if export == "daily":
+        history_start = start or as_of - dt.timedelta(days=days)
+        result = advance(target, seed, scale, history_start, as_of, format, day)
+        if result.days:
+            logger.info("wrote %s rows for %s to %s", f"{result.rows:,}", ", ".join(map(str, result.days)), target)
+        else:
+            logger.info("%s already holds %s; nothing new to write", target, day or result.state.last_day)
+        create_table_artifact(
+            key="daily-changes",
+            table=[{"day": d.isoformat(), "landing": str(target)} for d in result.days],
+            description=f"Simulated days written (rows: {result.rows:,}); last day now {result.state.last_day}",
+        )
+        return {"days_written": len(result.days), "rows": result.rows}
     options = Options(
         out=target, seed=seed, scale=scale, as_of=as_of, days=days, start=start,
         format=format, export=export, since=since, overwrite=overwrite,  # type: ignore[arg-type]

@@ -1,12 +1,20 @@
-"""Flow `medallion-pipeline`: bronze, then silver, then gold."""
+"""Flow `medallion-pipeline`: bronze, then silver, then gold, one run at a time per warehouse."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from prefect import flow
+import sqlalchemy as sa
+from prefect import flow, get_run_logger
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+from prefect.concurrency.sync import concurrency
+from prefect.exceptions import ObjectAlreadyExists
 
 from fauxforce.settings import get_settings
 from flows.build_gold import build_gold
@@ -26,6 +34,23 @@ class PipelineSummary:
     headline: dict[str, Any] = field(default_factory=dict)
 
 
+def lock_name(warehouse: str) -> str:
+    """The global concurrency limit that serialises pipeline runs on one warehouse (password left out)."""
+    url = sa.engine.make_url(warehouse).render_as_string(hide_password=True)
+    return f"fauxforce-warehouse-{hashlib.sha256(url.encode()).hexdigest()[:16]}"
+
+
+@contextmanager
+def warehouse_lock(warehouse: str) -> Iterator[None]:
+    """Hold the warehouse's one slot for the whole run; a run that finds it taken waits for it."""
+    name = lock_name(warehouse)
+    with get_client(sync_client=True) as client, suppress(ObjectAlreadyExists):
+        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+    get_run_logger().info("waiting for the warehouse's run slot (%s)", name)
+    with concurrency(name, occupy=1, strict=True):
+        yield
+
+
 @flow(name="medallion-pipeline")
 def medallion_pipeline(
     landing: str | None = None,
@@ -34,12 +59,17 @@ def medallion_pipeline(
     full_refresh: bool = False,
     as_of: dt.date | None = None,
 ) -> PipelineSummary:
-    """Land new source batches in bronze, apply them to silver, rebuild and check gold."""
+    """Land new source batches in bronze, apply them to silver, rebuild and check gold.
+
+    Runs on one warehouse never overlap: each holds a global concurrency slot (limit 1, created on
+    first use) for its whole length, and a run that starts while another holds it waits.
+    """
     settings = get_settings()
     warehouse = warehouse or settings.warehouse_url
-    bronze = load_bronze(landing=landing, warehouse=warehouse, source=source)
-    silver = build_silver(warehouse=warehouse, refresh=full_refresh)
-    gold = build_gold(warehouse=warehouse, as_of=as_of)
+    with warehouse_lock(warehouse):
+        bronze = load_bronze(landing=landing, warehouse=warehouse, source=source)
+        silver = build_silver(warehouse=warehouse, refresh=full_refresh)
+        gold = build_gold(warehouse=warehouse, as_of=as_of)
     return PipelineSummary(
         bronze_rows=bronze,
         silver_loaded=sum(r.loaded for r in silver),

@@ -50,3 +50,35 @@ def test_run_reports_a_missing_landing_folder(
     assert main(["run", "--landing", str(tmp_path / "nowhere"), "--warehouse", url]) == 1
     err = capsys.readouterr().err
     assert "does not exist" in err and "fauxforce generate" in err
+
+
+def test_pipeline_runs_on_one_warehouse_never_overlap(tmp_path: Path, prefect_harness: None) -> None:
+    import datetime as dt
+    import threading
+    import time
+
+    from prefect import flow
+
+    from flows.medallion_pipeline import medallion_pipeline, warehouse_lock
+
+    generate_org(Options(out=tmp_path / "landing", scale=0.01, days=30))
+    url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
+    held, released = threading.Event(), []
+
+    @flow
+    def hold_the_warehouse() -> None:
+        with warehouse_lock(url):
+            held.set()
+            time.sleep(4)
+            released.append(dt.datetime.now(dt.UTC))
+
+    holder = threading.Thread(target=hold_the_warehouse)
+    holder.start()
+    assert held.wait(60)
+    medallion_pipeline(landing=str(tmp_path / "landing"), warehouse=url)
+    holder.join()
+    wh = Warehouse(url)
+    with wh.engine.connect() as conn:
+        first_batch = conn.exec_driver_sql("SELECT min(started_at) FROM meta.load_log").scalar_one()
+    wh.dispose()
+    assert first_batch >= released[0]  # the pipeline waited for the other run to let go

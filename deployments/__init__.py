@@ -1,0 +1,1 @@
+"""Deployment entry points: `serve.py` serves the deployments of prefect.yaml from one process."""

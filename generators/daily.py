@@ -1,0 +1,122 @@
+"""Advance a landing folder by one simulated day, as a scheduled export would.
+
+The first call writes the full export as of the first day (`salesforce/`, `erp/`); every later
+call writes the next day's changes into `<YYYY-MM-DD>/`, the layout the `csv` connector reads. The
+folder remembers where it is in `.fauxforce-daily.json`: which org (seed, scale, history start,
+format) and the last day written. Asking for a day already written writes nothing; a day further
+ahead also writes the days skipped, so no change is ever missing.
+
+Every write goes to a temporary folder beside the landing folder first and is moved into place
+only when complete, and the state file is replaced after the move, so an interrupted run leaves
+either nothing or the whole day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from generators.org import GenerateError, Manifest, Options, generate_org
+
+STATE_FILE = ".fauxforce-daily.json"
+SYSTEMS = ("salesforce", "erp")
+
+
+@dataclass(frozen=True)
+class DailyState:
+    seed: int
+    scale: float
+    start: str  # the history's first day; fixed so every later day extends the same history
+    format: str
+    last_day: str
+
+    @property
+    def last(self) -> dt.date:
+        return dt.date.fromisoformat(self.last_day)
+
+
+@dataclass
+class DailyResult:
+    days: list[dt.date]  # the days written by this call (empty: nothing new)
+    rows: int
+    state: DailyState
+
+
+def read_state(landing: Path) -> DailyState | None:
+    path = landing / STATE_FILE
+    if not path.exists():
+        return None
+    try:
+        return DailyState(**json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as e:
+        raise GenerateError(f"{path} is not a daily-export state file ({e}); move it away to start over") from e
+
+
+def _write_state(landing: Path, state: DailyState) -> None:
+    tmp = landing / f"{STATE_FILE}.tmp"
+    tmp.write_text(json.dumps(asdict(state), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, landing / STATE_FILE)
+
+
+def advance(
+    landing: Path,
+    seed: int = 42,
+    scale: float = 1.0,
+    start: dt.date = dt.date(2025, 6, 30),
+    first_day: dt.date = dt.date(2026, 6, 30),
+    format: str = "csv",
+    day: dt.date | None = None,
+) -> DailyResult:
+    """Write the next simulated day (or `day`, and any skipped before it) into `landing`."""
+    landing.mkdir(parents=True, exist_ok=True)
+    state = read_state(landing)
+    if state is None:
+        if any(p for p in landing.iterdir() if not p.name.startswith(".")):
+            raise GenerateError(
+                f"{landing} already holds files but no {STATE_FILE}; give the daily export its own folder"
+            )
+        target = day or first_day
+        manifest = _write(landing, Options(out=landing, seed=seed, scale=scale, start=start, as_of=target,
+                                           format=format))  # type: ignore[arg-type]  # fmt: skip
+        state = DailyState(seed, scale, start.isoformat(), format, target.isoformat())
+        _write_state(landing, state)
+        return DailyResult([target], manifest.total_rows, state)
+    wanted = (state.seed, state.scale, state.start, state.format)
+    if wanted != (seed, scale, start.isoformat(), format):
+        raise GenerateError(
+            f"{landing} holds the daily export of seed {state.seed}, scale {state.scale:g}, start {state.start}, "
+            f"{state.format}; run with those, or give a different org its own folder"
+        )
+    target = day or state.last + dt.timedelta(days=1)
+    if target <= state.last:
+        return DailyResult([], 0, state)
+    options = Options(out=landing, seed=seed, scale=scale, start=start, as_of=target, format=format,  # type: ignore[arg-type]
+                      export="changes", since=state.last)  # fmt: skip
+    manifest = _write(landing, options)
+    state = DailyState(seed, scale, start.isoformat(), format, target.isoformat())
+    _write_state(landing, state)
+    since = dt.date.fromisoformat(options.since.isoformat()) if options.since else target
+    days = [since + dt.timedelta(days=n) for n in range(1, (target - since).days + 1)]
+    return DailyResult(days, manifest.total_rows, state)
+
+
+def _write(landing: Path, options: Options) -> Manifest:
+    """Generate into a temporary folder beside `landing`, then move its folders in."""
+    with tempfile.TemporaryDirectory(prefix=".daily-", dir=landing) as tmp_dir:
+        out = Path(tmp_dir) / "export"
+        manifest = generate_org(Options(**{**asdict(options), "out": out}))
+        folders = SYSTEMS if options.export == "full" else sorted(
+            p.name for p in out.iterdir() if p.is_dir()
+        )  # fmt: skip
+        for name in folders:
+            if (out / name).exists():
+                target = landing / name
+                if target.exists():
+                    shutil.rmtree(target)  # a day folder half-moved by an interrupted run
+                (out / name).rename(target)
+        return manifest

@@ -1,0 +1,187 @@
+"""End to end: a real `prefect server`, the deployments of prefect.yaml on a process worker, then the
+same deployments served by deployments/serve.py; runs started with `prefect deployment run`.
+
+Everything listens on 127.0.0.1; every process started here is stopped by its process group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from fauxforce.warehouse import Warehouse
+from generators.daily import advance
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+FLOW_DEPLOYMENTS = (
+    "generate-org/daily-changes",
+    "medallion-pipeline/hourly",
+    "medallion-pipeline/nightly-full-refresh",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Prefect:
+    """A Prefect server and the processes around it, all on this machine."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.port = _free_port()
+        self.api = f"http://127.0.0.1:{self.port}/api"
+        self.tmp = tmp
+        self.env = {
+            **os.environ,
+            "PREFECT_HOME": str(tmp / "prefect-home"),
+            "PREFECT_API_URL": self.api,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "DO_NOT_TRACK": "1",
+            "PREFECT_WORKER_QUERY_SECONDS": "2",
+            "PREFECT_RUNNER_POLL_FREQUENCY": "2",
+            "PREFECT_CLI_COLORS": "false",
+            "FAUXFORCE_LANDING_DIR": str(tmp / "landing"),
+            "FAUXFORCE_WAREHOUSE_URL": f"duckdb:///{tmp / 'warehouse.duckdb'}",
+        }
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self, *args: str, log: str) -> subprocess.Popen[bytes]:
+        out = (self.tmp / log).open("wb")
+        process = subprocess.Popen(
+            list(args), cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.processes.append(process)
+        return process
+
+    def stop(self, process: subprocess.Popen[bytes]) -> None:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        assert process.poll() is not None
+
+    def cli(self, *args: str, timeout: float = 240) -> str:
+        result = subprocess.run(
+            [str(BIN / "prefect"), *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout
+        )
+        assert result.returncode == 0, f"prefect {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+        return result.stdout
+
+    def post(self, path: str, body: dict) -> list[dict]:  # type: ignore[type-arg]
+        response = httpx.post(f"{self.api}{path}", json=body, timeout=30)
+        response.raise_for_status()
+        return response.json()  # type: ignore[no-any-return]
+
+    def wait_healthy(self, seconds: float = 90) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.api}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise AssertionError(f"prefect server did not answer on {self.api} within {seconds}s")
+
+    def run(self, deployment: str) -> dict:  # type: ignore[type-arg]
+        """Start a run of a deployment, wait for it to end, and return it."""
+        self.cli("deployment", "run", deployment, "--watch", "--watch-interval", "2", "--watch-timeout", "200")
+        flow, name = deployment.split("/")
+        (dep,) = self.post("/deployments/filter", {"deployments": {"name": {"any_": [name]}},
+                                                   "flows": {"name": {"any_": [flow]}}})  # fmt: skip
+        runs = self.post("/flow_runs/filter", {"deployments": {"id": {"any_": [dep["id"]]}},
+                                               "flow_runs": {"state": {"type": {"not_any_": ["SCHEDULED"]}}},
+                                               "sort": "EXPECTED_START_TIME_DESC", "limit": 1})  # fmt: skip
+        return runs[0]
+
+    def scheduled_runs(self) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for dep in self.post("/deployments/filter", {}):
+            runs = self.post(
+                "/flow_runs/filter",
+                {
+                    "deployments": {"id": {"any_": [dep["id"]]}},
+                    "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}},
+                },
+            )
+            found[dep["name"]] = len(runs)
+        return found
+
+
+@pytest.fixture
+def prefect(tmp_path: Path) -> Iterator[Prefect]:
+    p = Prefect(tmp_path)
+    try:
+        server = p.start(str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(p.port),
+                         log="server.log")  # fmt: skip
+        p.wait_healthy()
+        yield p
+    finally:
+        for process in reversed(p.processes):
+            p.stop(process)
+    assert server.poll() is not None
+
+
+def gold_as_of(p: Prefect) -> dt.date:
+    wh = Warehouse(p.env["FAUXFORCE_WAREHOUSE_URL"])
+    try:
+        with wh.engine.connect() as conn:
+            value = conn.exec_driver_sql("SELECT as_of_date FROM gold.run_context").scalar_one()
+            assert conn.exec_driver_sql("SELECT count(*) FROM gold.fact_opportunity").scalar_one() > 0
+        return value  # type: ignore[no-any-return]
+    finally:
+        wh.dispose()
+
+
+@pytest.mark.slow
+def test_deployments_run_on_a_worker_and_when_served(prefect: Prefect) -> None:
+    p = prefect
+    p.cli("work-pool", "create", "fauxforce", "--type", "process")
+    p.cli("--no-prompt", "deploy", "--all")
+    worker = p.start(str(BIN / "prefect"), "worker", "start", "--pool", "fauxforce", "--install-policy", "never",
+                     log="worker.log")  # fmt: skip
+
+    # The landing folder starts where the deployment's first run would leave it: the full export of
+    # 2026-06-30 (written here, in-process, to keep the suite short); the deployments take it from there.
+    advance(Path(p.env["FAUXFORCE_LANDING_DIR"]), seed=42, scale=0.1, start=dt.date(2025, 6, 30),
+            first_day=dt.date(2026, 6, 30))  # fmt: skip
+    for deployment in ("generate-org/daily-changes", "medallion-pipeline/hourly"):
+        run = p.run(deployment)
+        assert run["state_type"] == "COMPLETED", (deployment, run["state"])
+    assert gold_as_of(p) == dt.date(2026, 7, 1)
+    landing = Path(p.env["FAUXFORCE_LANDING_DIR"])
+    assert (landing / "salesforce" / "Opportunity.csv").exists() and (landing / "2026-07-01").is_dir()
+
+    scheduled = p.scheduled_runs()
+    assert set(scheduled) == {d.split("/")[1] for d in FLOW_DEPLOYMENTS}
+    assert all(n > 0 for n in scheduled.values()), scheduled
+    p.stop(worker)
+
+    # Switching from the work pool to serve.py: the pool's deployments go, serve.py registers its own.
+    p.cli("--no-prompt", "deployment", "delete", "--all")
+    served = p.start(str(BIN / "python"), "deployments/serve.py", log="serve.log")
+    log = p.tmp / "serve.log"
+    deadline = time.monotonic() + 90
+    while "deployments are being served" not in log.read_text(errors="replace"):
+        assert served.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
+        time.sleep(0.5)
+    for deployment in ("generate-org/daily-changes", "medallion-pipeline/hourly"):
+        assert p.run(deployment)["state_type"] == "COMPLETED", deployment
+    assert gold_as_of(p) == dt.date(2026, 7, 2)
+    p.stop(served)
