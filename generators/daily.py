@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from generators.org import GenerateError, Manifest, Options, generate_org
@@ -92,16 +92,16 @@ def advance(
             f"{landing} holds the daily export of seed {state.seed}, scale {state.scale:g}, start {state.start}, "
             f"{state.format}; run with those, or give a different org its own folder"
         )
-    target = day or state.last + dt.timedelta(days=1)
-    if target <= state.last:
+    last = state.last
+    target = day or last + dt.timedelta(days=1)
+    if target <= last:
         return DailyResult([], 0, state)
     options = Options(out=landing, seed=seed, scale=scale, start=start, as_of=target, format=format,  # type: ignore[arg-type]
-                      export="changes", since=state.last)  # fmt: skip
+                      export="changes", since=last)  # fmt: skip
     manifest = _write(landing, options)
     state = DailyState(seed, scale, start.isoformat(), format, target.isoformat())
     _write_state(landing, state)
-    since = dt.date.fromisoformat(options.since.isoformat()) if options.since else target
-    days = [since + dt.timedelta(days=n) for n in range(1, (target - since).days + 1)]
+    days = [last + dt.timedelta(days=n) for n in range(1, (target - last).days + 1)]
     return DailyResult(days, manifest.total_rows, state)
 
 
@@ -109,7 +109,7 @@ def _write(landing: Path, options: Options) -> Manifest:
     """Generate into a temporary folder beside `landing`, then move its folders in."""
     with tempfile.TemporaryDirectory(prefix=".daily-", dir=landing) as tmp_dir:
         out = Path(tmp_dir) / "export"
-        manifest = generate_org(Options(**{**asdict(options), "out": out}))
+        manifest = generate_org(replace(options, out=out))
         folders = SYSTEMS if options.export == "full" else sorted(
             p.name for p in out.iterdir() if p.is_dir()
         )  # fmt: skip

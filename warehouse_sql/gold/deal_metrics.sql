@@ -1,7 +1,8 @@
 -- gold.deal_metrics: the deal metrics of the revenue marts, defined once, for every breakdown they show.
 -- Grain: one row per breakdown value: per industry, per (region, country), per customer segment, per owner
--- and per owner's manager (breakdown = industry | geography | segment | owner | manager; group_key names
--- the value). Unknown where a deal has no account or the account no value; none for an owner with no manager.
+-- and per owner's manager, and one row over all deals (breakdown = industry | geography | segment | owner |
+-- manager | all; group_key names the value). Unknown where a deal has no account or the account no value;
+-- none for an owner with no manager.
 -- Inputs: gold.fact_opportunity, gold.dim_customer, gold.dim_geography, gold.dim_user.
 -- Metrics (over live opportunities of any close date):
 --   won_amount / won_count: Closed Won deals. lost_amount / lost_count: closed and not won.
@@ -12,7 +13,7 @@
 --   (close date - created date) of the won deals.
 -- @key breakdown group_key
 -- @not_null won_amount won_count lost_amount lost_count open_count open_pipeline weighted_pipeline
--- @accepted breakdown industry geography segment owner manager
+-- @accepted breakdown industry geography segment owner manager all
 with deals as (
     select
         coalesce(c.industry, 'Unknown') as industry,
@@ -39,7 +40,8 @@ totals as (
             when grouping(segment) = 0 then 'segment'
             when grouping(owner_user_id) = 0 then 'owner'
             when grouping(manager_id) = 0 then 'manager'
-            else 'geography'
+            when grouping(region) = 0 then 'geography'
+            else 'all'
         end as breakdown,
         industry,
         region,
@@ -57,7 +59,7 @@ totals as (
         coalesce(sum(weighted_amount) filter (where status = 'open'), 0) as weighted_pipeline,
         avg(days_to_close) filter (where status = 'won') as avg_days_to_close
     from deals
-    group by grouping sets ((industry), (region, country), (segment), (owner_user_id), (manager_id))
+    group by grouping sets ((industry), (region, country), (segment), (owner_user_id), (manager_id), ())
 )
 
 select
@@ -67,7 +69,8 @@ select
         when 'segment' then segment
         when 'owner' then owner_user_id
         when 'manager' then manager_id
-        else region || ' / ' || country
+        when 'geography' then region || ' / ' || country
+        else 'all'
     end as group_key,
     industry,
     region,
