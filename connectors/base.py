@@ -2,8 +2,11 @@
 
 A connector yields `Batch`es: a pyarrow table with the source's own column names (Salesforce API
 names for both CRM connectors, an ERP's table columns) and every value as text, plus the state to
-remember once the batch has landed. The pipeline stores that state in the warehouse in the same
-transaction as the batch, so an interrupted run neither loses nor repeats a batch.
+remember once the batch has landed. A file connector may add the reserved columns `_line_number`
+(where each record starts in its file), `_issue` (why a record cannot be taken as it is) and `_raw`
+(such a record's fields), and says in `info` what it found (encoding, delimiter, …). The pipeline
+stores that state in the warehouse in the same transaction as the batch, so an interrupted run
+neither loses nor repeats a batch.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 import pyarrow as pa
@@ -43,6 +46,7 @@ class Batch:
     data: pa.Table  # every column a string; null where the source had no value
     source_uri: str
     state: dict[str, str]  # the connector's state after this batch (for files: the file's key and digest)
+    info: dict[str, object] = field(default_factory=dict)  # how the source was read (kept in meta.ingested_files)
 
 
 class Connector(ABC):

@@ -5,20 +5,25 @@ the same under `<root>/<YYYY-MM-DD>/`), and works the same on a real Salesforce 
 Data Export folder laid out that way. A file is one batch; files are taken in path order (full
 export first, then day folders in date order). A file lands once: its key is its path and the
 SHA-256 of its content, kept in the warehouse with the batch.
+
+CSV files are read by `connectors.csvfile`: encoding and delimiter detected per file (or forced with
+`encoding=` / `delimiter=`), every record kept with its line number, ragged records flagged rather
+than fatal. What was found goes with the batch into `meta.ingested_files.format`.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from connectors.base import Batch, Connector, ObjectRef, register
+from connectors.csvfile import ISSUE, LINE, RAW, CsvError, read_csv
 from fauxforce.hashing import file_sha256
 
 SYSTEMS = ("salesforce", "erp")
@@ -34,8 +39,10 @@ class SourceFileError(ValueError):
 class FileConnector(Connector):
     name = "csv"
 
-    def __init__(self, landing: str | Path) -> None:
+    def __init__(self, landing: str | Path, encoding: str | None = None, delimiter: str | None = None) -> None:
         self.root = Path(landing)
+        self.encoding = encoding or None
+        self.delimiter = delimiter or None
         if not self.root.is_dir():
             raise SourceFileError(f"landing folder {self.root} does not exist; generate one with `fauxforce generate`")
 
@@ -65,22 +72,25 @@ class FileConnector(Connector):
             state = {"file": path.relative_to(self.root).as_posix(), "sha256": file_sha256(path)}
             if seen(state):
                 continue
-            yield Batch(ref, read_as_text(path), path.resolve().as_uri(), state)
+            data, info = read_as_text(path, self.encoding, self.delimiter)
+            yield Batch(ref, data, path.resolve().as_uri(), state, info)
 
 
-def read_as_text(path: Path) -> pa.Table:
-    """Every column of a CSV or Parquet file as text; empty fields as null."""
+def read_as_text(
+    path: Path, encoding: str | None = None, delimiter: str | None = None
+) -> tuple[pa.Table, dict[str, object]]:
+    """Every column of a CSV or Parquet file as text (empty fields null), and how it was read."""
     try:
         if path.suffix == ".parquet":
             table = pq.read_table(path)
-            return pa.table([_as_text(c) for c in table.columns], names=table.column_names)
-        header = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16)).schema.names
-        return pacsv.read_csv(
-            path,
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in header}, strings_can_be_null=True, null_values=[""]
-            ),
-        )
+            n = table.num_rows
+            text = pa.table([_as_text(c) for c in table.columns], names=table.column_names)
+            text = text.append_column(LINE, pa.nulls(n, pa.int64())).append_column(ISSUE, pa.nulls(n, pa.string()))
+            return text.append_column(RAW, pa.nulls(n, pa.string())), {"encoding": "parquet", "records": n}
+        table, fmt = read_csv(path, encoding, delimiter)
+        return table, json.loads(fmt.to_json())
+    except CsvError as e:
+        raise SourceFileError(str(e)) from e
     except (pa.ArrowInvalid, OSError) as e:
         raise SourceFileError(f"cannot read {path}: {e}. Check that it is a complete {path.suffix[1:]} export") from e
 

@@ -1,15 +1,22 @@
 """Bronze: every batch as received (text), append-only, with where and when it came from.
 
 `bronze.<system>__<object>` has the source's columns as text plus `_batch_id`, `_ingested_at`,
-`_source_uri`, `_row_number` (1-based, in the file) and `_row_hash`. A batch lands in one
-transaction together with its entry in `meta.ingested_files` and `meta.load_log`, so a batch is
-either wholly in bronze and remembered, or not at all.
+`_source_uri`, `_row_number` (1-based, in the batch), `_row_hash`, and from file sources
+`_line_number` (where the record starts in its file), `_issue` and `_raw` (a record that could not
+be taken as it is, e.g. a ragged row, and all its fields). A batch lands in one transaction together
+with its entry in `meta.ingested_files` (with how the file was read) and `meta.load_log`, so a batch
+is either wholly in bronze and remembered, or not at all.
+
+Header spellings are mapped to one column per field: `StageName`, `STAGENAME`, `stage_name` and
+`Stage Name` all land in `StageName` (the declared Salesforce or ERP name, else the first spelling
+bronze saw); a column nobody declared is kept under its own name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,6 +26,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from connectors.base import Batch, Connector, ObjectRef
+from fauxforce.silver.tables import BY_REF
 from fauxforce.warehouse import Warehouse
 
 META_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -27,7 +35,11 @@ META_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_source_uri", "TEXT"),
     ("_row_number", "BIGINT"),
     ("_row_hash", "TEXT"),
+    ("_line_number", "BIGINT"),
+    ("_issue", "TEXT"),
+    ("_raw", "TEXT"),
 )
+SOURCE_META = ("_line_number", "_issue", "_raw")  # reserved columns a connector may send
 META_NAMES = frozenset(name for name, _ in META_COLUMNS)
 
 
@@ -45,6 +57,57 @@ class Landed:
     source_uri: str
     new_columns: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
+    file: str = ""
+    info: dict[str, object] = field(default_factory=dict)  # how the source was read
+
+    def notes(self) -> list[str]:
+        """What about this file a person should know: anything but a plain UTF-8, comma, one-line-per-record file."""
+        i = self.info
+        out = []
+        if i.get("encoding") not in (None, "utf-8", "parquet"):
+            lines = i.get("cp1252_lines") or []
+            out.append(f"encoding {i['encoding']}" + (f" (lines {_few(lines)})" if lines else ""))
+        if i.get("delimiter", ",") != ",":
+            out.append(f"delimiter {i['delimiter']!r}")
+        if i.get("ragged_rows"):
+            out.append(f"{i['ragged_rows']} ragged rows (to quarantine)")
+        if i.get("blank_lines"):
+            out.append(f"{i['blank_lines']} blank lines skipped")
+        if i.get("nul_replaced"):
+            out.append(f"{i['nul_replaced']} NUL characters replaced")
+        if self.missing_columns:
+            out.append(f"missing columns {', '.join(self.missing_columns)}")
+        if self.new_columns:
+            out.append(f"new columns {', '.join(self.new_columns)}")
+        if i.get("columns"):
+            out.append(f"{len(i['columns'])} header names mapped")  # type: ignore[arg-type]
+        return out
+
+
+def _few(values: object) -> str:
+    items = list(values)  # type: ignore[call-overload]
+    return ", ".join(map(str, items[:5])) + (", …" if len(items) > 5 else "")
+
+
+def header_key(name: str) -> str:
+    """What two spellings of one field have in common: `StageName`, `STAGE_NAME`, `stage name` → `stagename`."""
+    return re.sub(r"[^0-9a-z]", "", name.replace("\ufeff", "").lower())
+
+
+def canonical_columns(ref: ObjectRef, incoming: list[str], existing: list[str]) -> dict[str, str]:
+    """Incoming header → bronze column, for each header spelled differently from its field's name."""
+    table = BY_REF.get(ref)
+    known: dict[str, str] = {}
+    for name in [*(c.source for c in table.columns), *existing] if table else existing:
+        known.setdefault(header_key(name), name)
+    mapping: dict[str, str] = {}
+    taken = set(incoming)
+    for name in incoming:
+        target = known.get(header_key(name))
+        if target and target != name and target not in taken:
+            mapping[name] = target
+            taken.add(target)
+    return mapping
 
 
 def row_hashes(data: pa.Table) -> pa.Array:
@@ -95,19 +158,27 @@ def land(wh: Warehouse, batch: Batch, source: str, now: Callable[[], dt.datetime
     incoming = [c for c in batch.data.column_names if c not in META_NAMES]
     with wh.engine.begin() as conn:
         batch_id = wh.next_batch_id(conn)
-        existing = [c for c in wh.columns(conn, "bronze", table) if c not in META_NAMES]
+        columns = wh.columns(conn, "bronze", table)
+        existing = [c for c in columns if c not in META_NAMES]
+        renamed = canonical_columns(batch.ref, incoming, existing)
+        names = [renamed.get(c, c) for c in incoming]
         known = {c.lower() for c in existing}
-        if not existing:
-            wh.create_table(conn, "bronze", table, [(c, "TEXT") for c in incoming] + list(META_COLUMNS))
+        if not columns:
+            wh.create_table(conn, "bronze", table, [(c, "TEXT") for c in names] + list(META_COLUMNS))
             wh.create_index(conn, "bronze", table, ["_batch_id"])
             new: list[str] = []
         else:
-            new = [c for c in incoming if c.lower() not in known]
+            new = [c for c in names if c.lower() not in known]
             wh.add_columns(conn, "bronze", table, [(c, "TEXT") for c in new])
-        present = {c.lower() for c in incoming}
+            wh.add_columns(conn, "bronze", table, [m for m in META_COLUMNS if m[0] not in columns])
+        present = {c.lower() for c in names}
         missing = [c for c in existing if c.lower() not in present]
-        data = with_lineage(batch.data.select(incoming), batch_id, started, batch.source_uri)
+        data = with_lineage(batch.data.select(incoming).rename_columns(names), batch_id, started, batch.source_uri)
+        for name in SOURCE_META:
+            if name in batch.data.column_names:
+                data = data.append_column(name, batch.data.column(name))
         wh.insert_arrow(conn, "bronze", table, data)
+        info = dict(batch.info) | ({"columns": renamed} if renamed else {})
         params = {
             "source": source,
             "object": str(batch.ref),
@@ -116,11 +187,13 @@ def land(wh: Warehouse, batch: Batch, source: str, now: Callable[[], dt.datetime
             "batch_id": batch_id,
             "rows": data.num_rows,
             "at": started,
+            "encoding": info.get("encoding"),
+            "format": json.dumps(info, ensure_ascii=False) if info else None,
         }
         conn.execute(
             sa.text(
-                "INSERT INTO meta.ingested_files (source, object, file, sha256, batch_id, row_count, ingested_at) "
-                "VALUES (:source, :object, :file, :sha256, :batch_id, :rows, :at)"
+                "INSERT INTO meta.ingested_files (source, object, file, sha256, batch_id, row_count, ingested_at, "
+                "encoding, format) VALUES (:source, :object, :file, :sha256, :batch_id, :rows, :at, :encoding, :format)"
             ),
             params,
         )
@@ -139,7 +212,7 @@ def land(wh: Warehouse, batch: Batch, source: str, now: Callable[[], dt.datetime
                 "new": json.dumps(new) if new else None,
             },
         )
-    return Landed(batch.ref, batch_id, data.num_rows, batch.source_uri, new, missing)
+    return Landed(batch.ref, batch_id, data.num_rows, batch.source_uri, new, missing, str(params["file"]), info)
 
 
 def land_object(wh: Warehouse, connector: Connector, ref: ObjectRef, source: str) -> list[Landed]:

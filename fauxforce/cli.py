@@ -28,6 +28,13 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+def _delimiter(text: str) -> str:
+    value = {"tab": "\t", "\\t": "\t"}.get(text, text)
+    if len(value) != 1:
+        raise argparse.ArgumentTypeError(f"a delimiter is one character (or `tab`), not {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="fauxforce", description="A synthetic Salesforce org and ERP, and the pipeline behind it.")
     parser.add_argument("--version", action="version", version=f"fauxforce {__version__}")
@@ -52,18 +59,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--export", default="full", help="full (a snapshot) or changes (one folder per day)")
     gen.add_argument("--since", type=_date, help="with --export changes: only the days after this one")
+    gen.add_argument(
+        "--dirty",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="make the CSV files messy like real exports: a defect in this share of records (e.g. 0.05), "
+        "listed in OUT/defects.csv",
+    )
     gen.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
     gen.add_argument("--quiet", action="store_true", help="no progress display and no summary")
 
     run = sub.add_parser(
         "run",
-        help="run the medallion pipeline (bronze, silver) as a Prefect flow",
-        description="Land new exports in bronze and apply them to silver, as the Prefect flow medallion-pipeline.",
+        help="run the medallion pipeline (bronze, silver, gold) as a Prefect flow",
+        description="Land new exports in bronze, apply them to silver and rebuild gold, as the Prefect flow "
+        "medallion-pipeline.",
     )
     run.add_argument("--landing", type=Path, help="landing folder (default: FAUXFORCE_LANDING_DIR, else data/landing)")
     run.add_argument("--warehouse", help="SQLAlchemy URL (default: FAUXFORCE_WAREHOUSE_URL, else embedded DuckDB)")
     run.add_argument("--source", default=None, help="CRM source: csv (default: FAUXFORCE_CRM_SOURCE)")
     run.add_argument("--full-refresh", action="store_true", help="rebuild silver from all of bronze")
+    run.add_argument("--encoding", help="force every CSV file's encoding, e.g. cp1252 (default: detected per file)")
+    run.add_argument(
+        "--delimiter", type=_delimiter, help="force every CSV file's delimiter: , ; | or tab (default: detected)"
+    )
     run.add_argument(
         "--as-of", type=_date, help="the day gold's marts count from (default: the day of silver's latest change)"
     )
@@ -85,6 +105,7 @@ def _generate(args: argparse.Namespace) -> int:
         export=args.export,
         since=args.since,
         overwrite=args.overwrite,
+        dirty=args.dirty,
     )
     started = time.perf_counter()
     try:
@@ -106,6 +127,8 @@ def _generate(args: argparse.Namespace) -> int:
             print(f"  {len(days)} day folders, {days[0] if days else '-'} … {days[-1] if days else '-'}")
         total = manifest.total_rows
         print(f"wrote {total:,} rows to {out} in {seconds:.1f}s ({total / max(seconds, 1e-9):,.0f} rows/s)")
+        if manifest.dirty:
+            print(f"dirty: {manifest.defects:,} defects injected, listed in {out / 'defects.csv'}")
     return 0
 
 
@@ -113,6 +136,7 @@ def _run(args: argparse.Namespace) -> int:
     from connectors.files import SourceFileError
     from fauxforce.gold.build import GoldCheckError
     from fauxforce.warehouse import WarehouseError
+    from flows.build_silver import FIX_HINT
 
     settings = get_settings()
     landing = args.landing or settings.landing_dir
@@ -123,8 +147,9 @@ def _run(args: argparse.Namespace) -> int:
         from flows.medallion_pipeline import medallion_pipeline
 
         summary = medallion_pipeline(
-            landing=str(landing), warehouse=warehouse, source=source, full_refresh=args.full_refresh, as_of=args.as_of
-        )
+            landing=str(landing), warehouse=warehouse, source=source, full_refresh=args.full_refresh,
+            as_of=args.as_of, encoding=args.encoding, delimiter=args.delimiter,
+        )  # fmt: skip
     except (SourceFileError, WarehouseError, GoldCheckError, ValueError) as e:
         print(f"fauxforce run: error: {e}", file=sys.stderr)
         return 1
@@ -135,8 +160,12 @@ def _run(args: argparse.Namespace) -> int:
         f"silver: {summary.batches} batches, {summary.silver_loaded:,} rows loaded, "
         f"{summary.silver_quarantined:,} quarantined, {summary.silver_duplicates:,} duplicates"
     )
+    for obj, examples in summary.quarantine_examples.items():
+        print(f"  {obj}: quarantined, e.g.")
+        for example in examples:
+            print(f"    {example}")
     if summary.silver_quarantined:
-        print("  see quarantine.<table> and the flow run's data-quality artifact for the reasons")
+        print(f"  {FIX_HINT}")
     h = summary.headline
     print(f"gold: {len(summary.gold_tables)} tables, {summary.gold_checks} checks passed, as of {h.get('as_of_date')}")
     if h:

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     landing_dir: Path = Field(DATA_DIR / "landing", validation_alias="FAUXFORCE_LANDING_DIR")
     warehouse_url: str = Field(f"duckdb:///{DATA_DIR / 'warehouse.duckdb'}", validation_alias="FAUXFORCE_WAREHOUSE_URL")
     crm_source: Literal["csv", "salesforce"] = Field("csv", validation_alias="FAUXFORCE_CRM_SOURCE")
+    # CSV files: detected per file unless forced here (a Python codec name; one of , ; tab |).
+    csv_encoding: str | None = Field(None, validation_alias="FAUXFORCE_CSV_ENCODING")
+    csv_delimiter: str | None = Field(None, validation_alias="FAUXFORCE_CSV_DELIMITER")
     # Gold's fiscal calendar: the month the fiscal year starts (1 = January, Salesforce's default).
     fiscal_year_start_month: int = Field(1, ge=1, le=12, validation_alias="FAUXFORCE_FISCAL_YEAR_START_MONTH")
 

@@ -50,6 +50,9 @@ META_DDL = (
         ingested_at TIMESTAMP WITH TIME ZONE NOT NULL,
         PRIMARY KEY (source, file, sha256)
     )""",
+    # how each file was read (encoding, delimiter, line endings, header mapping, ragged rows, …)
+    """ALTER TABLE meta.ingested_files ADD COLUMN IF NOT EXISTS encoding TEXT""",
+    """ALTER TABLE meta.ingested_files ADD COLUMN IF NOT EXISTS format TEXT""",
     """CREATE TABLE IF NOT EXISTS meta.watermark (
         layer TEXT NOT NULL,
         object TEXT NOT NULL,

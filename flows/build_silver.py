@@ -17,6 +17,13 @@ def build_table_task(wh: Warehouse, table: Table, keys: Keys) -> list[SilverResu
     return build_table(wh, table, keys)
 
 
+FIX_HINT = (
+    "Quarantined rows are in `quarantine.<table>`: the reason (file, line, column, value), every failed check "
+    "and the whole record. Fix them in the source and export again: a changed file lands as a new batch, and "
+    "its rows replace the quarantined ones in silver."
+)
+
+
 def quality_report(results: list[SilverResult]) -> str:
     """A markdown data-quality report: quarantined rows by object and reason."""
     lines = ["# Silver data quality", ""]
@@ -28,11 +35,12 @@ def quality_report(results: list[SilverResult]) -> str:
     lines.append(f"{len(results)} batches, {total_in:,} rows in, {total_q:,} quarantined, "
                  f"{sum(r.duplicates for r in results):,} duplicates.")  # fmt: skip
     if quarantined:
-        lines += ["", "| object | batch | quarantined | reasons |", "|---|---:|---:|---|"]
+        lines += ["", "| object | batch | quarantined | reasons | first |", "|---|---:|---:|---|---|"]
         for r in quarantined:
             reasons = ", ".join(f"{k} ({v})" for k, v in sorted(r.reasons.items()))
-            lines.append(f"| {r.object} | {r.batch_id} | {r.quarantined:,} | {reasons} |")
-        lines += ["", "Quarantined rows are in `quarantine.<table>` with the check, column, value and bronze row."]
+            first = (r.examples[0] if r.examples else "").replace("|", "\\|")
+            lines.append(f"| {r.object} | {r.batch_id} | {r.quarantined:,} | {reasons} | {first} |")
+        lines += ["", FIX_HINT]
     return "\n".join(lines)
 
 

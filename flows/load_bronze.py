@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
@@ -13,27 +15,50 @@ from fauxforce.warehouse import Warehouse
 
 
 @task(name="land-object", retries=2, retry_delay_seconds=5, cache_policy=NONE)
-def land_object_task(wh: Warehouse, source: str, landing: str, ref: ObjectRef) -> list[Landed]:
-    return land_object(wh, get_connector(source, landing=landing), ref, source)
+def land_object_task(wh: Warehouse, source: str, options: dict[str, Any], ref: ObjectRef) -> list[Landed]:
+    return land_object(wh, get_connector(source, **options), ref, source)
 
 
 @flow(name="load-bronze")
-def load_bronze(landing: str | None = None, warehouse: str | None = None, source: str = "csv") -> dict[str, int]:
-    """Land new batches in bronze; return rows landed per object."""
+def load_bronze(
+    landing: str | None = None,
+    warehouse: str | None = None,
+    source: str = "csv",
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> dict[str, int]:
+    """Land new batches in bronze; return rows landed per object.
+
+    CSV files have their encoding and delimiter detected one by one; `encoding` / `delimiter` (or
+    FAUXFORCE_CSV_ENCODING / FAUXFORCE_CSV_DELIMITER) force them for every file.
+    """
     settings = get_settings()
     landing = landing or str(settings.landing_dir)
+    options: dict[str, Any] = {"landing": landing}
+    if source == "csv":
+        options |= {"encoding": encoding or settings.csv_encoding, "delimiter": delimiter or settings.csv_delimiter}
     wh = Warehouse(warehouse or settings.warehouse_url)
     landed: dict[str, int] = {}
     batches = 0
+    files: list[dict[str, object]] = []
+    logger = get_run_logger()
     try:
         wh.setup()
-        connector = get_connector(source, landing=landing)
+        connector = get_connector(source, **options)
         for ref in connector.objects():
-            results = land_object_task(wh, source, landing, ref)
+            results = land_object_task(wh, source, options, ref)
             landed[str(ref)] = sum(r.rows for r in results)
             batches += len(results)
+            for r in results:
+                if notes := r.notes():
+                    logger.info("%s: %s", r.file, "; ".join(notes))
+                files.append({"file": r.file, "rows": r.rows, "notes": "; ".join(notes)})
     finally:
         wh.dispose()
+    if files:
+        create_table_artifact(
+            key="bronze-files", table=files, description="Bronze: each file landed, and what was unusual about it"
+        )
     create_table_artifact(
         key="bronze-counts",
         table=[{"object": k, "rows_landed": v} for k, v in landed.items()],

@@ -17,6 +17,7 @@ from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists
 
 from fauxforce.settings import get_settings
+from fauxforce.silver.build import SilverResult
 from flows.build_gold import build_gold
 from flows.build_silver import build_silver
 from flows.load_bronze import load_bronze
@@ -29,9 +30,20 @@ class PipelineSummary:
     silver_quarantined: int
     silver_duplicates: int
     batches: int
+    quarantine_examples: dict[str, list[str]] = field(default_factory=dict)  # object → first reasons
     gold_tables: dict[str, int] = field(default_factory=dict)
     gold_checks: int = 0
     headline: dict[str, Any] = field(default_factory=dict)
+
+
+def quarantine_examples(results: list[SilverResult], per_object: int = 3) -> dict[str, list[str]]:
+    """The first few quarantine reasons of each object, for a report a person reads."""
+    out: dict[str, list[str]] = {}
+    for r in results:
+        if r.examples:
+            have = out.setdefault(r.object, [])
+            have += r.examples[: per_object - len(have)]
+    return out
 
 
 def lock_name(warehouse: str) -> str:
@@ -58,6 +70,8 @@ def medallion_pipeline(
     source: str = "csv",
     full_refresh: bool = False,
     as_of: dt.date | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
 ) -> PipelineSummary:
     """Land new source batches in bronze, apply them to silver, rebuild and check gold.
 
@@ -67,7 +81,9 @@ def medallion_pipeline(
     settings = get_settings()
     warehouse = warehouse or settings.warehouse_url
     with warehouse_lock(warehouse):
-        bronze = load_bronze(landing=landing, warehouse=warehouse, source=source)
+        bronze = load_bronze(
+            landing=landing, warehouse=warehouse, source=source, encoding=encoding, delimiter=delimiter
+        )
         silver = build_silver(warehouse=warehouse, refresh=full_refresh)
         gold = build_gold(warehouse=warehouse, as_of=as_of)
     return PipelineSummary(
@@ -76,6 +92,7 @@ def medallion_pipeline(
         silver_quarantined=sum(r.quarantined for r in silver),
         silver_duplicates=sum(r.duplicates for r in silver),
         batches=len(silver),
+        quarantine_examples=quarantine_examples(silver),
         gold_tables=gold.tables,
         gold_checks=gold.checks,
         headline=gold.headline,

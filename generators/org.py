@@ -28,7 +28,7 @@ import pyarrow.ipc as ipc
 import fauxforce
 from fauxforce.hashing import file_sha256
 from fauxforce.progress import NullProgress, Progress
-from generators import crm, erp, inventory, pools, reference, sales, support
+from generators import crm, dirty, erp, inventory, pools, reference, sales, support
 from generators.columns import DAY
 from generators.context import ACCOUNTS_AT_SCALE_1, MAX_BLOCK_ACCOUNTS, Context, Sequences, Spec
 from generators.timeline import DAY_COLUMN, History
@@ -56,6 +56,7 @@ class Options:
     export: Export = "full"
     since: dt.date | None = None  # changes export: only days after this one
     overwrite: bool = False
+    dirty: float = 0.0  # rate of defects per record (see generators/dirty.py); 0 writes clean exports
 
     @property
     def period_start(self) -> dt.date:
@@ -76,6 +77,10 @@ class Options:
             raise GenerateError("--since only applies to --export changes")
         if self.seed < 0:
             raise GenerateError(f"--seed must be zero or positive, not {self.seed}")
+        if not (0 <= self.dirty <= 1) or math.isnan(self.dirty):
+            raise GenerateError(f"--dirty must be a rate between 0 and 1, not {self.dirty}")
+        if self.dirty and self.format != "csv":
+            raise GenerateError("--dirty writes messy CSV files; it cannot be combined with --format parquet")
 
 
 @dataclass
@@ -92,6 +97,8 @@ class Manifest:
     since: str | None
     objects: dict[str, dict[str, int]] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+    dirty: float = 0.0
+    defects: int = 0  # defects injected by dirty mode, listed in defects.csv
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -290,8 +297,12 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
             export=options.export,
             format=options.format,
             since=options.since.isoformat() if options.since else None,
+            dirty=options.dirty,
             objects=dict(sorted(sink.close().items())),
         )
+        if options.dirty:
+            defects = dirty.make_dirty(tmp, spec.seed, options.dirty)
+            manifest.defects = len(defects)
         manifest.files = {
             p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob(f"*.{options.format}"))
         }

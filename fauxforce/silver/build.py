@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,8 @@ from fauxforce.warehouse import Warehouse, query_arrow, read_batch
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "warehouse_sql" / "silver"
 LINEAGE_COLUMNS = (("_batch_id", "BIGINT"), ("_row_number", "BIGINT"), ("_loaded_at", "TIMESTAMP WITH TIME ZONE"))
-QUARANTINE_DDL = [(c, "BIGINT" if c in ("_batch_id", "_row_number") else "TEXT") for c in QUARANTINE_COLUMNS] + [
+INTEGERS = ("_batch_id", "_row_number", "_line_number")
+QUARANTINE_DDL = [(c, "BIGINT" if c in INTEGERS else "TEXT") for c in QUARANTINE_COLUMNS] + [
     ("quarantined_at", "TIMESTAMP WITH TIME ZONE")
 ]
 
@@ -40,6 +41,7 @@ class SilverResult:
     quarantined: int
     duplicates: int
     reasons: dict[str, int]
+    examples: list[str] = field(default_factory=list)  # the first few quarantine reasons, to show a person
 
 
 class Keys:
@@ -76,6 +78,9 @@ def ensure_tables(wh: Warehouse, conn: Connection, t: Table) -> set[str]:
         wh.create_index(conn, "silver", t.name, t.key_columns, unique=True)
     if "quarantine" not in present:
         wh.create_table(conn, "quarantine", t.name, QUARANTINE_DDL)
+    else:  # a quarantine table from before `_line_number`
+        have = set(wh.columns(conn, "quarantine", t.name))
+        wh.add_columns(conn, "quarantine", t.name, [c for c in QUARANTINE_DDL if c[0] not in have])
     return present | {"silver", "quarantine"}
 
 
@@ -162,7 +167,7 @@ def build_table(wh: Warehouse, t: Table, keys: Keys, now: dt.datetime | None = N
             _quarantine(wh, conn, t, out, started)
             result = SilverResult(
                 str(t.ref), batch_id, out.rows_in, len(out.good) - stale, len(out.quarantined),
-                out.duplicates + stale, dict(out.reasons),
+                out.duplicates + stale, dict(out.reasons), out.quarantined["reason"].head(3).tolist(),
             )  # fmt: skip
             _log(conn, result, raw, started)
             conn.execute(sa.text("DELETE FROM meta.watermark WHERE layer = 'silver' AND object = :o"), {"o": t.name})
@@ -182,7 +187,7 @@ def _quarantine(wh: Warehouse, conn: Connection, t: Table, out: Conformed, at: d
     q["quarantined_at"] = at
     data = pa.Table.from_pandas(q, preserve_index=False).cast(
         pa.schema(
-            [(c, pa.int64() if c in ("_batch_id", "_row_number") else pa.string()) for c in QUARANTINE_COLUMNS]
+            [(c, pa.int64() if c in INTEGERS else pa.string()) for c in QUARANTINE_COLUMNS]
             + [("quarantined_at", pa.timestamp("us", tz="UTC"))]
         )
     )

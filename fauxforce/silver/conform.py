@@ -26,9 +26,13 @@ from fauxforce.silver.parse import PARSERS, parse_country
 from fauxforce.silver.tables import BY_REF, Table
 from generators import vocab
 
-LINEAGE = ("_batch_id", "_row_number", "_source_uri", "_ingested_at", "_row_hash")  # bronze's own columns
+LINEAGE = (  # bronze's own columns
+    "_batch_id", "_row_number", "_source_uri", "_ingested_at", "_row_hash", "_line_number", "_issue", "_raw",
+)  # fmt: skip
+ERP_NO_DATE = ("0", "00000000")  # ERP dumps write a missing date as a zero integer
 DTYPES = {
     "id": "string",
+    "key": "string",
     "text": "string",
     "email": "string",
     "phone": "string",
@@ -83,8 +87,24 @@ class Conformed:
 
 QUARANTINE_COLUMNS = (
     "_batch_id", "_row_number", "_source_uri", "reason", "check_name", "column_name", "failure_value", "failures",
-    "record",
+    "record", "_line_number",
 )  # fmt: skip
+EXPLAIN = {  # check → what it means, for the reason a person reads
+    "parse_id": "is not a Salesforce Id (15 or 18 letters and digits, valid checksum)",
+    "parse_key": "is not a key",
+    "parse_email": "is not an email address",
+    "parse_phone": "is not a phone number",
+    "parse_country": "is not a country name or ISO code",
+    "parse_bool": "is not a boolean (true/false, 1/0, yes/no)",
+    "parse_int": "is not a whole number",
+    "parse_float": "is not a number",
+    "parse_money": "is not an amount (a number, optionally with a currency and grouped thousands)",
+    "parse_date": "is not a date (YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY)",
+    "parse_ts": "is not a date and time (ISO 8601, or MM/DD/YY hh:mm AM)",
+    "not_nullable": "is missing, and the column requires a value",
+    "isin": "is not one of the allowed values",
+    "unique": "is repeated",
+}
 
 
 def conform(
@@ -102,15 +122,26 @@ def conform(
         for i in mask[mask].index:
             failures.setdefault(int(i), []).append((check, column, _text(values.iloc[i])))
 
+    if "_issue" in raw.columns:  # a record the reader could not take as it is (a ragged row)
+        issue = raw["_issue"].astype("string")
+        broken = _flag(issue.notna())
+        for i in broken[broken].index:
+            check, _, detail = str(issue.iloc[i]).partition(": ")
+            failures.setdefault(int(i), []).append((check, "", detail))
+
     lookup = {c.lower(): c for c in raw.columns}
     for c in table.columns:
         source = lookup.get(c.source.lower())
         values = raw[source] if source else pd.Series(pd.NA, index=raw.index, dtype="string")
+        if c.type == "date" and table.ref.system == "erp":
+            values = values.mask(_flag(values.astype("string").str.strip().isin(ERP_NO_DATE)))
         if c.type == "country":
             name, code, bad = parse_country(values)
             typed[c.name], typed[f"{c.name}_code"] = name, code
         else:
             parsed, bad = PARSERS[c.type](values)
+            if c.type == "bool" and table.ref.system == "salesforce":  # a checkbox is never null: empty is unticked
+                parsed = parsed.mask(_flag(parsed.isna()) & ~bad, False)
             typed[c.name] = parsed.astype(DTYPES[c.type]) if c.type not in ("date", "ts") else _as(parsed, c.type)
         if bad.any():
             fail(bad, f"parse_{c.type}", c.name, values)
@@ -144,7 +175,7 @@ def conform(
             fail(orphan, f"orphan:{parent.name}", c.name, frame[c.name])
 
     bad_rows = sorted(failures)
-    quarantined = _quarantine(raw, failures, bad_rows)
+    quarantined = _quarantine(table, raw, failures, bad_rows)
     reasons = Counter(fs[0][0] for fs in failures.values())
     good = frame.drop(index=bad_rows)
     for col in ("_batch_id", "_row_number"):
@@ -161,32 +192,65 @@ def _as(values: pd.Series, kind: str) -> pd.Series:
     return values.astype("datetime64[us]")
 
 
+def _flag(mask: pd.Series) -> pd.Series:
+    return mask.fillna(False).astype(bool)
+
+
 def _text(value: object) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     return str(value)
 
 
-def _quarantine(raw: pd.DataFrame, failures: Mapping[int, list[tuple[str, str, str]]], rows: list[int]) -> pd.DataFrame:
+def explain(table: Table, check: str, column: str, value: str, where: str) -> str:
+    """A reason a person can act on: where the row is, which column, what is wrong with the value."""
+    source = next((c.source for c in table.columns if c.name == column), column)
+    if check == "ragged_row":
+        return f"{where}: {value}; the record does not line up with the header (its fields are in `record`)"
+    shown = repr(value) if value else "the value"
+    if check.startswith("orphan:"):
+        what = f"matches no {check.removeprefix('orphan:')} record (an orphan reference)"
+    else:
+        what = EXPLAIN.get(check, f"fails the check {check}")
+    return f"{where}, column {source}: {shown} {what}"
+
+
+def location(source_uri: object, line: object, row: object) -> str:
+    """`salesforce/Opportunity.csv line 57`, or `… row 57` where the source has no lines."""
+    path = str(source_uri or "").removeprefix("file://").rstrip("/")
+    name = "/".join(path.split("/")[-2:]) if path else "batch"
+    if line is not None and not pd.isna(line):
+        return f"{name} line {int(line)}"  # type: ignore[call-overload]
+    return f"{name} row {int(row)}"  # type: ignore[call-overload]
+
+
+def _quarantine(
+    table: Table, raw: pd.DataFrame, failures: Mapping[int, list[tuple[str, str, str]]], rows: list[int]
+) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in QUARANTINE_COLUMNS})
     source_cols = [c for c in raw.columns if c not in LINEAGE]
     records = raw.loc[rows, source_cols]
+    has_lines, has_raw = "_line_number" in raw.columns, "_raw" in raw.columns
     out = []
     for i, record in zip(rows, records.itertuples(index=False, name=None), strict=True):
         first = failures[i][0]
+        line = raw.at[i, "_line_number"] if has_lines else None
+        where = location(raw.at[i, "_source_uri"], line, raw.at[i, "_row_number"])
         out.append(
             {
                 "_batch_id": int(raw.at[i, "_batch_id"]),
                 "_row_number": int(raw.at[i, "_row_number"]),
+                "_line_number": None if line is None or pd.isna(line) else int(line),
                 "_source_uri": raw.at[i, "_source_uri"],
-                "reason": f"{first[0]} on {first[1]}: {first[2]!r}" if first[2] else f"{first[0]} on {first[1]}",
+                "reason": explain(table, *first, where),
                 "check_name": first[0],
-                "column_name": first[1],
+                "column_name": first[1] or None,
                 "failure_value": first[2] or None,
                 "failures": json.dumps([{"check": c, "column": col, "value": v} for c, col, v in failures[i]]),
                 "record": json.dumps(
                     {k: (None if pd.isna(v) else v) for k, v in zip(source_cols, record, strict=True)}
+                    | ({"_raw": json.loads(raw.at[i, "_raw"])} if has_raw and pd.notna(raw.at[i, "_raw"]) else {})
                 ),
             }
         )

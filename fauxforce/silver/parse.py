@@ -1,8 +1,18 @@
 """Text → typed values, a whole column at a time. A parser never raises: it returns the typed values
-and a mask of the inputs it could not read (those become quarantine reasons, never silent nulls)."""
+and a mask of the inputs it could not read (those become quarantine reasons, never silent nulls).
+
+What exports really hold is read as the value it means: `NULL`, `null`, `N/A` and `#N/A` as no
+value; booleans as true/false in any case, 1/0, yes/no; timestamps as ISO 8601 with `Z`, an offset
+(`+0000`, `+00:00`) or none (UTC), with a space instead of `T`, or as US spreadsheet text
+(`02/23/26 08:55 PM`; slashes are always month/day/year); dates likewise, with or without a time
+part, or as `YYYYMMDD` integers; numbers with a currency symbol or code and correctly grouped
+thousands separators (`$1,234.50`, `1,234 EUR`, `(1,234.50)`), but never a comma that could be a
+decimal point (`1,5` is unreadable, not 15).
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -42,6 +52,11 @@ for _code, _name, *_aliases in (
 ALL_ZERO_ID = "000000000000000"
 TRUE = {"true", "1", "yes", "y", "t"}
 FALSE = {"false", "0", "no", "n", "f"}
+NULL_TOKENS = {"null", "n/a", "#n/a"}  # compared lower-case, after trimming
+US_FORMATS = (  # month/day/year, as US spreadsheets write them
+    "%m/%d/%y %I:%M %p", "%m/%d/%Y %I:%M %p", "%m/%d/%y %I:%M:%S %p", "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%y %H:%M", "%m/%d/%Y", "%m/%d/%y",
+)  # fmt: skip
 
 
 def _flag(mask: pd.Series) -> pd.Series:
@@ -51,7 +66,7 @@ def _flag(mask: pd.Series) -> pd.Series:
 
 def _text(s: pd.Series) -> pd.Series:
     out = s.astype("string").str.strip()
-    return out.mask(out == "")
+    return out.mask(_flag((out == "") | out.str.lower().isin(NULL_TOKENS)))
 
 
 def parse_text(s: pd.Series) -> Parsed:
@@ -77,9 +92,31 @@ def parse_id(s: pd.Series) -> Parsed:
         wrong = ~short & (given != computed)
         if short.any():
             out[ids.index[short]] = np.char.add(body[short], computed[short]).astype(str)
-        out[ids.index[wrong]] = pd.NA
-        bad[ids.index[wrong]] = True
+        if wrong.any():  # an 18-character Id whose case was changed: its checksum says the case
+            fixed = _recase(body[wrong], np.char.upper(given[wrong]))
+            out[ids.index[wrong]] = pd.Series(fixed, dtype="string").to_numpy()
+            bad[ids.index[wrong]] = pd.isna(fixed)
     return out, bad
+
+
+def _recase(bodies: np.ndarray, suffixes: np.ndarray) -> list[str | None]:
+    """18-character Ids with each body letter in the case the checksum encodes; None where none fits."""
+    body = np.frombuffer(bodies.tobytes(), dtype=np.uint8).reshape(-1, 15).copy()
+    chk = np.frombuffer(suffixes.astype("S3").tobytes(), dtype=np.uint8).reshape(-1, 3)
+    bits = np.where(chk >= ord("A"), chk - ord("A"), chk - ord("0") + 26).astype(np.int64)
+    upper = ((bits[:, :, None] >> np.arange(5)) & 1).reshape(-1, 15).astype(bool)
+    lower_letter = (body >= ord("a")) & (body <= ord("z"))
+    upper_letter = (body >= ord("A")) & (body <= ord("Z"))
+    body = np.where(upper & lower_letter, body - 32, np.where(~upper & upper_letter, body + 32, body)).astype(np.uint8)
+    ok = (checksum(body) == chk).all(axis=1)
+    text = np.concatenate([body, chk], axis=1).tobytes().decode("ascii")
+    return [text[i * 18 : i * 18 + 18] if ok[i] else None for i in range(len(ok))]
+
+
+def parse_key(s: pd.Series) -> Parsed:
+    """A business key (customer number, SKU, order number): trimmed and upper-case, so `c0000003 ` is `C0000003`."""
+    out = _text(s).str.upper()
+    return out, pd.Series(False, index=s.index, dtype=bool)
 
 
 def parse_email(s: pd.Series) -> Parsed:
@@ -117,11 +154,27 @@ def parse_bool(s: pd.Series) -> Parsed:
     return out, _flag(text.notna()) & _flag(out.isna())
 
 
+NUMBER = re.compile(
+    r"^(?P<neg>-|\()?\s*(?:[$€£]|USD|EUR|GBP)?\s*(?P<sign>-)?"
+    r"(?P<digits>\d{1,3}(?:,\d{3})+|\d*)(?P<frac>\.\d+)?"
+    r"\s*(?:[$€£]|USD|EUR|GBP)?\s*(?P<close>\))?$"
+)
+
+
 def _number(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = _text(s)
-    cleaned = text.str.replace(r"^[$€£]|,(?=\d{3}(?:\D|$))", "", regex=True)
-    values = pd.to_numeric(cleaned, errors="coerce")
-    return values.astype("Float64"), _flag(text.notna()) & _flag(values.isna())
+    plain = pd.to_numeric(text, errors="coerce")
+    todo = _flag(text.notna()) & _flag(plain.isna())
+    if todo.any():  # currency symbols, grouped thousands, accounting brackets
+        parts = text[todo].str.extract(NUMBER)
+        ok = _flag(parts["digits"].notna()) & ((parts["neg"].fillna("") == "(") == parts["close"].notna())
+        ok &= _flag((parts["digits"].str.len() > 0) | parts["frac"].notna())
+        number = parts["digits"].str.replace(",", "", regex=False) + parts["frac"].fillna("")
+        values = pd.to_numeric(number.where(ok), errors="coerce")
+        negative = _flag(parts["neg"].notna()) ^ _flag(parts["sign"].notna())
+        plain[todo] = values.where(~negative, -values)
+    bad = _flag(text.notna()) & _flag(plain.isna())
+    return plain.astype("Float64"), bad
 
 
 def parse_int(s: pd.Series) -> Parsed:
@@ -139,21 +192,39 @@ def parse_money(s: pd.Series) -> Parsed:
     return values.round(2), bad
 
 
+def _us(text: pd.Series, values: pd.Series) -> pd.Series:
+    """Fill what ISO parsing left empty from the US spreadsheet formats, one format at a time."""
+    for fmt in US_FORMATS:
+        todo = _flag(text.notna()) & _flag(values.isna()) & _flag(text.str.contains("/", regex=False))
+        if not todo.any():
+            break
+        found = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        values[todo] = found.dt.tz_localize("UTC") if values.dt.tz is not None else found
+    return values
+
+
 def parse_date(s: pd.Series) -> Parsed:
+    """ISO dates (a time part is dropped), `YYYYMMDD` integers, US `MM/DD/YYYY`."""
     text = _text(s)
-    values = pd.to_datetime(text.str[:10], format="%Y-%m-%d", errors="coerce")
+    compact = _flag(text.str.fullmatch(r"\d{8}"))  # YYYYMMDD
+    iso = text.str[:10].where(~compact, text.str[:4] + "-" + text.str[4:6] + "-" + text.str[6:])
+    values = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+    values = values.where(~_flag(text.str.contains("/", regex=False)))  # slashes: never the first 10 characters
+    values = _us(text, values).dt.normalize()
     return values, _flag(text.notna()) & _flag(values.isna())
 
 
 def parse_ts(s: pd.Series) -> Parsed:
-    """ISO datetimes with `Z`, an offset, or none (taken as UTC), to UTC."""
+    """ISO datetimes with `Z`, an offset, or none (taken as UTC), and US spreadsheet text, to UTC."""
     text = _text(s)
     values = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+    values = _us(text, values)
     return values, _flag(text.notna()) & _flag(values.isna())
 
 
 PARSERS: dict[str, Callable[[pd.Series], Parsed]] = {
     "id": parse_id,
+    "key": parse_key,
     "text": parse_text,
     "email": parse_email,
     "phone": parse_phone,

@@ -2,8 +2,9 @@
 
 A column's silver name is its snake_case source name (`StageName` → `stage_name`, custom fields
 lose `__c`); a Salesforce `Id` becomes `<table>_id`. Types: id (Salesforce Id, 15 or 18 characters,
-stored as 18), text, email (lower-case), phone (digits, `+` and country code), country (a name or
-code, stored as the name plus an ISO `<column>_code`), bool, int, float, money, date, ts (UTC).
+stored as 18), key (a business key such as a customer number or SKU: trimmed, upper-case), text,
+email (lower-case), phone (digits, `+` and country code), country (a name or code, stored as the
+name plus an ISO `<column>_code`), bool, int, float, money, date, ts (UTC).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from functools import cached_property
 
 from connectors.base import ObjectRef
 
-TYPES = ("id", "text", "email", "phone", "country", "bool", "int", "float", "money", "date", "ts")
+TYPES = ("id", "key", "text", "email", "phone", "country", "bool", "int", "float", "money", "date", "ts")
 SQL_TYPES = {
     "id": "TEXT",
+    "key": "TEXT",
     "text": "TEXT",
     "email": "TEXT",
     "phone": "TEXT",
@@ -126,7 +128,7 @@ TABLES: tuple[Table, ...] = (
        ShippingCountry:country Phone:phone Fax:phone AccountNumber:text Website:text Sic:text Industry:text
        AnnualRevenue:money NumberOfEmployees:int Ownership:text TickerSymbol:text Description:text Rating:text
        Site:text {SF_SYSTEM} AccountSource:text YearStarted:text CustomerSegment__c:text GeographicRegion__c:text
-       AccountStatus__c:text ERP_Customer_Number__c:text"""),
+       AccountStatus__c:text ERP_Customer_Number__c:key"""),
     sf("Contact", f"""Id:id! IsDeleted:bool! AccountId:id>Account LastName:text! FirstName:text Salutation:text
        Name:text MailingStreet:text MailingCity:text MailingState:text MailingPostalCode:text MailingCountry:country
        Phone:phone MobilePhone:phone ReportsToId:id>Contact Email:email Title:text Department:text LeadSource:text
@@ -154,34 +156,34 @@ TABLES: tuple[Table, ...] = (
        Email:email Website:text LeadSource:text Status:text! Industry:text Rating:text AnnualRevenue:money
        NumberOfEmployees:int IsConverted:bool! ConvertedDate:date ConvertedAccountId:id>Account
        ConvertedContactId:id>Contact ConvertedOpportunityId:id>Opportunity IsUnreadByOwner:bool {SF_SYSTEM}"""),
-    erp("suppliers", "supplier_id", """supplier_id:text! supplier_name:text! country:country lead_time_days:int
+    erp("suppliers", "supplier_id", """supplier_id:key! supplier_name:text! country:country lead_time_days:int
         payment_terms:text"""),
-    erp("warehouses", "warehouse_code", """warehouse_code:text! warehouse_name:text! city:text country:country"""),
-    erp("products", "sku", """sku:text! product_name:text! family:text category:text unit_cost:money
-        list_price:money supplier_id:text>suppliers is_stocked:int weight_kg:float"""),
-    erp("customers", "customer_number", """customer_number:text! customer_name:text! channel:text
+    erp("warehouses", "warehouse_code", """warehouse_code:key! warehouse_name:text! city:text country:country"""),
+    erp("products", "sku", """sku:key! product_name:text! family:text category:text unit_cost:money
+        list_price:money supplier_id:key>suppliers is_stocked:int weight_kg:float"""),
+    erp("customers", "customer_number", """customer_number:key! customer_name:text! channel:text
         address_line1:text city:text state:text postal_code:text country:country phone:phone email:email
         payment_terms:text credit_limit:money currency:text status:text"""),
-    erp("sales_orders", "so_number", """so_number:text! customer_number:text!>customers opportunity_id:id
-        order_date:date! warehouse_code:text>warehouses currency:text order_total:money! status:text!
+    erp("sales_orders", "so_number", """so_number:key! customer_number:key!>customers opportunity_id:id
+        order_date:date! warehouse_code:key>warehouses currency:text order_total:money! status:text!
         shipped_at:ts"""),
-    erp("sales_order_lines", "so_number line_number", """so_number:text!>sales_orders line_number:int!
-        sku:text!>products quantity:int! unit_price:money! line_total:money!"""),
-    erp("invoices", "invoice_number", """invoice_number:text! so_number:text!>sales_orders
-        customer_number:text!>customers invoice_date:date! due_date:date currency:text amount:money!
+    erp("sales_order_lines", "so_number line_number", """so_number:key!>sales_orders line_number:int!
+        sku:key!>products quantity:int! unit_price:money! line_total:money!"""),
+    erp("invoices", "invoice_number", """invoice_number:key! so_number:key!>sales_orders
+        customer_number:key!>customers invoice_date:date! due_date:date currency:text amount:money!
         amount_paid:money status:text!"""),
-    erp("payments", "payment_id", """payment_id:text! invoice_number:text!>invoices customer_number:text>customers
+    erp("payments", "payment_id", """payment_id:key! invoice_number:key!>invoices customer_number:key>customers
         payment_date:date! amount:money! method:text"""),
-    erp("returns", "return_number", """return_number:text! so_number:text!>sales_orders line_number:int!
-        sku:text!>products quantity:int! reason:text return_date:date! refund_amount:money restocked:int"""),
-    erp("purchase_orders", "po_number", """po_number:text! supplier_id:text!>suppliers
-        warehouse_code:text!>warehouses order_date:date! expected_date:date currency:text order_total:money
+    erp("returns", "return_number", """return_number:key! so_number:key!>sales_orders line_number:int!
+        sku:key!>products quantity:int! reason:text return_date:date! refund_amount:money restocked:int"""),
+    erp("purchase_orders", "po_number", """po_number:key! supplier_id:key!>suppliers
+        warehouse_code:key!>warehouses order_date:date! expected_date:date currency:text order_total:money
         status:text! received_at:ts"""),
-    erp("purchase_order_lines", "po_number line_number", """po_number:text!>purchase_orders line_number:int!
-        sku:text!>products quantity_ordered:int! quantity_received:int unit_cost:money line_total:money"""),
-    erp("inventory_transactions", "transaction_id", """transaction_id:text! sku:text!>products
-        warehouse_code:text!>warehouses transaction_type:text! quantity:int! reference:text"""),
-    erp("inventory", "sku warehouse_code", """sku:text!>products warehouse_code:text!>warehouses
+    erp("purchase_order_lines", "po_number line_number", """po_number:key!>purchase_orders line_number:int!
+        sku:key!>products quantity_ordered:int! quantity_received:int unit_cost:money line_total:money"""),
+    erp("inventory_transactions", "transaction_id", """transaction_id:key! sku:key!>products
+        warehouse_code:key!>warehouses transaction_type:text! quantity:int! reference:text"""),
+    erp("inventory", "sku warehouse_code", """sku:key!>products warehouse_code:key!>warehouses
         quantity_on_hand:int! quantity_allocated:int reorder_point:int reorder_quantity:int"""),
 )  # fmt: skip
 BY_REF: dict[ObjectRef, Table] = {t.ref: t for t in TABLES}

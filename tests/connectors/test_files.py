@@ -31,7 +31,11 @@ def test_a_file_is_one_batch_of_text_with_api_names(landing: Path) -> None:
     connector = get_connector("csv", landing=landing)
     (batch,) = list(connector.extract(ObjectRef("salesforce", "Opportunity"), lambda state: False))
     assert batch.data.column_names[:3] == ["Id", "IsDeleted", "AccountId"]
-    assert all(pa.types.is_string(t) for t in batch.data.schema.types)
+    data = batch.data.drop_columns(["_line_number", "_issue", "_raw"])
+    assert all(pa.types.is_string(t) for t in data.schema.types)
+    assert batch.data.column("_line_number").to_pylist()[:2] == [2, 3]  # the header is line 1
+    assert batch.data.column("_issue").null_count == batch.data.num_rows
+    assert batch.info["encoding"] == "utf-8" and batch.info["parser"] == "arrow"
     assert batch.state["file"] == "salesforce/Opportunity.csv" and len(batch.state["sha256"]) == 64
     assert batch.source_uri.startswith("file://")
     assert batch.data.column("CampaignId").null_count > 0  # empty fields are null, not ""
@@ -52,7 +56,9 @@ def test_parquet_is_read_as_text_too(tmp_path: Path) -> None:
     (batch,) = get_connector("csv", landing=tmp_path / "p").extract(
         ObjectRef("salesforce", "Opportunity"), lambda s: False
     )
-    assert all(pa.types.is_string(t) for t in batch.data.schema.types)
+    data = batch.data.drop_columns(["_line_number", "_issue", "_raw"])
+    assert all(pa.types.is_string(t) for t in data.schema.types)
+    assert batch.info["encoding"] == "parquet" and batch.data.column("_line_number").null_count == data.num_rows
     assert batch.data.column("CreatedDate")[0].as_py().endswith(".000Z")
     assert batch.data.column("IsWon")[0].as_py() in {"true", "false"}
 

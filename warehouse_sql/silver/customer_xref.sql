@@ -1,25 +1,26 @@
 -- silver.customer_xref: which Salesforce Account is which ERP customer.
 -- Grain: one row per matched (account, customer) pair, per unmatched live Account, per unmatched customer.
 -- Inputs: silver.account (live records), silver.customers.
--- Matching: the external id (Account.ERP_Customer_Number__c = customer_number) first; then a normalised
+-- Matching: the external id (Account.ERP_Customer_Number__c = customer_number, compared on letters and
+-- digits only, so `C-0000003`, `c0000003` and `C 0000003` are all `C0000003`) first; then a normalised
 -- name (lower case, letters and digits only, legal suffixes such as Inc./GmbH/Ltd dropped) where that
 -- name is unique on both sides. match_method: external_id | name | unmatched_crm | unmatched_erp.
 -- Anti-joins are NOT EXISTS, never NOT IN: PostgreSQL cannot hash NOT IN over a subquery.
 with accounts as (
-    select account_id, name, erp_customer_number
+    select account_id, name, regexp_replace(upper(erp_customer_number), '[^A-Z0-9]', '', 'g') as external_key
     from silver.account
     where not is_deleted
 ),
 
 customers as (
-    select customer_number, customer_name
+    select customer_number, customer_name, regexp_replace(upper(customer_number), '[^A-Z0-9]', '', 'g') as external_key
     from silver.customers
 ),
 
 by_external_id as (
     select a.account_id, c.customer_number, 'external_id' as match_method
     from accounts as a
-    inner join customers as c on c.customer_number = a.erp_customer_number
+    inner join customers as c on c.external_key = a.external_key
 ),
 
 unmatched_names as (
