@@ -14,7 +14,7 @@ from prefect import flow, get_run_logger
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.concurrency.sync import concurrency
-from prefect.exceptions import ObjectAlreadyExists
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
 from fauxforce.settings import get_settings
 from fauxforce.silver.build import SilverResult
@@ -56,8 +56,12 @@ def lock_name(warehouse: str) -> str:
 def warehouse_lock(warehouse: str) -> Iterator[None]:
     """Hold the warehouse's one slot for the whole run; a run that finds it taken waits for it."""
     name = lock_name(warehouse)
-    with get_client(sync_client=True) as client, suppress(ObjectAlreadyExists):
-        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+    with get_client(sync_client=True) as client:
+        try:  # look first: a create that collides makes the API server log a database error
+            client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            with suppress(ObjectAlreadyExists):  # another run created it in between
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
     get_run_logger().info("waiting for the warehouse's run slot (%s)", name)
     with concurrency(name, occupy=1, strict=True):
         yield

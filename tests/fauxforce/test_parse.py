@@ -46,3 +46,58 @@ def test_no_text_makes_a_parser_raise(values: list[str | None]) -> None:
         assert not (bad & parsed.notna().to_numpy()).any(), name
     name, code, bad = parse.parse_country(series)
     assert len(name) == len(code) == len(bad) == len(series)
+
+
+# ---- every bronze row ends in silver, in quarantine, or as an older duplicate ---------------------
+
+GOOD = {
+    "id": ["0085g000003RY1qAAG", "0085g000003RY1q", "0085G000003RY1QAAG", "0085g000003RY1rAAG"],
+    "ts": ["2026-01-02T03:04:05.000Z", "2026-01-02 03:04:05", "01/02/26 03:04 AM"],
+    "date": ["2026-01-02", "20260102", "01/02/2026"],
+    "money": ["12.50", "$1,250.00", "(5.00)"],
+    "float": ["50", "12.5"],
+    "bool": ["true", "0", ""],
+    "text": ["Prospecting", "Closed Won"],
+}
+
+
+def _cell(kind: str) -> st.SearchStrategy[str | None]:
+    return st.one_of(st.none(), st.sampled_from(GOOD.get(kind, ["x"])), st.text(max_size=12))
+
+
+@st.composite
+def bronze_batch(draw: st.DrawFn) -> pd.DataFrame:
+    from fauxforce.silver.tables import BY_NAME
+
+    table = BY_NAME["opportunity_history"]
+    n = draw(st.integers(0, 12))
+    data: dict[str, list[object]] = {c.source: [draw(_cell(c.type)) for _ in range(n)] for c in table.columns}
+    data["_issue"] = [
+        draw(st.sampled_from([None, None, "ragged_row: 3 fields where the header has 12"])) for _ in range(n)
+    ]
+    data["_raw"] = [None if i is None else '["a", "b", "c"]' for i in data["_issue"]]
+    data["_batch_id"] = [1] * n
+    data["_row_number"] = list(range(1, n + 1))
+    data["_line_number"] = list(range(2, n + 2))
+    data["_source_uri"] = ["file:///x/salesforce/OpportunityHistory.csv"] * n
+    return pd.DataFrame(data)
+
+
+@settings(max_examples=80, deadline=None)
+@given(bronze_batch())
+def test_every_bronze_row_is_loaded_quarantined_or_an_older_duplicate(raw: pd.DataFrame) -> None:
+    import pyarrow as pa
+
+    from fauxforce.silver.conform import conform
+    from fauxforce.silver.tables import BY_NAME
+
+    parents = pa.array(["0065g000002pmXgAAI"], type=pa.string())
+    out = conform(BY_NAME["opportunity_history"], raw, lambda name: parents)
+    assert out.rows_in == len(raw)
+    loaded, quarantined = set(out.good["_row_number"]), set(out.quarantined["_row_number"])
+    assert not loaded & quarantined and len(loaded) == len(out.good) and len(quarantined) == len(out.quarantined)
+    assert loaded | quarantined <= set(raw["_row_number"])
+    # every quarantined row says where it is and why
+    assert all(r.startswith("salesforce/OpportunityHistory.csv line ") for r in out.quarantined["reason"])
+    broken = set(raw.loc[raw["_issue"].notna(), "_row_number"])
+    assert broken <= quarantined
