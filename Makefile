@@ -31,6 +31,7 @@ lint: dev
 bench: setup
 	$(BIN)/python benchmarks/generate.py
 	$(BIN)/python benchmarks/pipeline.py
+	$(BIN)/python benchmarks/messy.py
 
 clean:
 	rm -rf data .pytest_cache .ruff_cache .mypy_cache

@@ -61,7 +61,7 @@ class CsvError(ValueError):
 class FileFormat:
     """What `read_csv` found in a file; kept with the batch in `meta.ingested_files`."""
 
-    encoding: str = "utf-8"  # utf-8 | utf-8-sig | utf-16 | cp1252 | utf-8+cp1252 | an override
+    encoding: str = "utf-8"  # utf-8 | utf-8-sig | utf-16[-le|-be] | cp1252 | utf-8+cp1252 | an override
     delimiter: str = ","
     newline: str = "LF"  # LF | CRLF | CR | mixed | none
     final_newline: bool = True
@@ -100,6 +100,9 @@ def decode(data: bytes, fmt: FileFormat, encoding: str | None = None, name: str 
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         fmt.encoding = "utf-16"
         return data.decode("utf-16", errors="fauxforce-latin1")
+    elif (utf16 := _utf16_without_bom(data[:4096])) is not None:
+        fmt.encoding = utf16
+        return data.decode(utf16, errors="fauxforce-latin1")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -122,6 +125,18 @@ def decode(data: bytes, fmt: FileFormat, encoding: str | None = None, name: str 
     else:
         fmt.encoding = "cp1252"
     return "\n".join(out)
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """`utf-16-le` / `utf-16-be` when every other byte of the start is NUL (ASCII text in UTF-16)."""
+    if len(head) < 8 or head.count(b"\x00") < len(head) // 3:
+        return None
+    even, odd = head[0::2].count(b"\x00"), head[1::2].count(b"\x00")
+    if odd > 0.9 * (len(head) // 2) and even == 0:
+        return "utf-16-le"
+    if even > 0.9 * (len(head) // 2) and odd == 0:
+        return "utf-16-be"
+    return None
 
 
 def sniff_delimiter(first_line: str) -> str:

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from urllib.parse import unquote
 
 import pandas as pd
 import pandera.pandas as pa
@@ -217,7 +218,7 @@ def explain(table: Table, check: str, column: str, value: str, where: str) -> st
 
 def location(source_uri: object, line: object, row: object) -> str:
     """`salesforce/Opportunity.csv line 57`, or `… row 57` where the source has no lines."""
-    path = str(source_uri or "").removeprefix("file://").rstrip("/")
+    path = unquote(str(source_uri or "").removeprefix("file://")).rstrip("/")
     name = "/".join(path.split("/")[-2:]) if path else "batch"
     if line is not None and not pd.isna(line):
         return f"{name} line {int(line)}"  # type: ignore[call-overload]

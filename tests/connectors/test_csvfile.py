@@ -96,6 +96,8 @@ def test_delimiters_are_detected(tmp_path: Path) -> None:
 def test_utf16_and_nul_characters(tmp_path: Path) -> None:
     rows, fmt = _read(tmp_path, "Id\tName\r\n1\tZoë\r\n".encode("utf-16"))
     assert rows[0]["Name"] == "Zoë" and fmt.encoding == "utf-16" and fmt.delimiter == "\t"  # type: ignore[attr-defined]
+    rows, fmt = _read(tmp_path, "Id,Name\r\n1,Zoë\r\n".encode("utf-16-le"))  # no BOM
+    assert rows[0]["Name"] == "Zoë" and fmt.encoding == "utf-16-le"  # type: ignore[attr-defined]
     rows, fmt = _read(tmp_path, b"Id,Name\n1,a\x00b\n")
     assert rows[0]["Name"] == "a\ufffdb" and fmt.nul_replaced == 1  # type: ignore[attr-defined]
 

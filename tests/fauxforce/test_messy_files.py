@@ -142,3 +142,22 @@ def test_messy_exports_land_with_the_values_they_mean(warehouse_url: str, landin
     assert account_format["newline"] == "CRLF" and account_format["columns"]["is_deleted"] == "IsDeleted"
     assert json.loads(files.loc["salesforce/Contact.csv", "format"])["delimiter"] == ";"
     wh.dispose()
+
+
+def test_empty_and_header_only_files_land_as_empty_batches(warehouse_url: str, tmp_path: Path) -> None:
+    root = tmp_path / "landing"
+    (root / "erp").mkdir(parents=True)
+    (root / "erp" / "warehouses.csv").write_bytes(b"")
+    (root / "erp" / "suppliers.csv").write_bytes(b"\xef\xbb\xbfsupplier_id,supplier_name,created_at,updated_at\r\n")
+    wh = Warehouse(warehouse_url)
+    results = load_silver(wh, root)
+    assert sum(r.rows_in for r in results) == 0  # no rows: nothing for silver to apply
+    files = frame(wh, "SELECT file, row_count FROM meta.ingested_files ORDER BY file")
+    assert files.values.tolist() == [["erp/suppliers.csv", 0], ["erp/warehouses.csv", 0]]  # remembered, not re-read
+    (root / "2026-01-02" / "erp").mkdir(parents=True)
+    (root / "2026-01-02" / "erp" / "warehouses.csv").write_text(
+        "warehouse_code,warehouse_name,created_at,updated_at\nwh-01,Main,2026-01-02 00:00:00,2026-01-02 00:00:00\n"
+    )
+    load_silver(wh, root)
+    assert frame(wh, "SELECT warehouse_code FROM silver.warehouses")["warehouse_code"].tolist() == ["WH-01"]
+    wh.dispose()
