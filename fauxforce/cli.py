@@ -87,7 +87,65 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--as-of", type=_date, help="the day gold's marts count from (default: the day of silver's latest change)"
     )
+    mock = sub.add_parser(
+        "mock-salesforce",
+        help="serve a generated org as a Salesforce org on 127.0.0.1 over HTTPS",
+        description="Serve a generated org over HTTPS on 127.0.0.1 with a CA of its own, for the salesforce "
+        "connector and any simple-salesforce client; prints the instance URL, the CA file and credentials "
+        "that work. Stop it with Ctrl-C.",
+    )
+    mock.add_argument("--seed", type=int, default=42, help="random seed of the generated org")
+    mock.add_argument("--scale", type=float, default=0.1, help="size of the org (1 ≈ 20,000 Accounts)")
+    mock.add_argument("--as-of", type=_date, default=dt.date(2026, 6, 30), help="the org's simulated today")
+    mock.add_argument("--days", type=int, default=365, help="length of the simulated history before --as-of")
+    mock.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
+    mock.add_argument(
+        "--cert-dir", type=Path, default=Path("data/mock-salesforce"), help="where the CA, TLS and JWT keys are kept"
+    )
     return parser
+
+
+def _mock_salesforce(args: argparse.Namespace) -> int:
+    import contextlib
+    import signal
+    import threading
+
+    from fauxforce.mock.org import MockOrg
+    from fauxforce.mock.server import API_VERSION, MockSalesforce
+
+    print(f"generating the org (seed {args.seed}, scale {args.scale:g}, as of {args.as_of}) …", flush=True)
+    org = MockOrg.generate(seed=args.seed, scale=args.scale, as_of=args.as_of, days=args.days)
+    try:
+        server = MockSalesforce(org, args.cert_dir, port=args.port)
+    except OSError as e:
+        print(f"fauxforce mock-salesforce: error: cannot listen on 127.0.0.1:{args.port}: {e.strerror or e}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    c, k = server.credentials, server.keys
+    records = sum(len(o.records) for o in org.objects.values())
+    print(f"mock Salesforce org: {len(org.objects)} objects, {records:,} records")
+    for label, value in (
+        ("instance URL", server.instance_url),
+        ("API version", API_VERSION),
+        ("CA file", k.ca_file.resolve()),
+        ("username", c.username),
+        ("password", c.password),
+        ("security token", c.security_token),
+        ("consumer key", c.consumer_key),
+        ("consumer secret", c.consumer_secret),
+        ("JWT key file", k.jwt_private_key.resolve()),
+        ("session id", server.session_id),
+        ("advance a day", f"curl --cacert {k.ca_file.resolve()} -X POST {server.instance_url}/_fauxforce/advance"),
+    ):
+        print(f"{label:<16}  {value}")
+    print("serving; Ctrl-C to stop", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    server.start()
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
+    server.stop()
+    return 0
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -187,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _generate(args)
     if args.command == "run":
         return _run(args)
+    if args.command == "mock-salesforce":
+        return _mock_salesforce(args)
     return 2  # pragma: no cover - argparse requires a command
 
 

@@ -1,0 +1,1 @@
+"""A local Salesforce org over HTTPS, serving a generated org (`fauxforce mock-salesforce`)."""

@@ -1,0 +1,179 @@
+"""The records and metadata a mock org serves: a generated org, typed as Salesforce's REST API types them.
+
+`MockOrg.generate(seed, scale, as_of)` writes a generated org to a temporary folder and reads its
+Salesforce objects back: each record as JSON-ready values (booleans, numbers, `2026-01-31` dates,
+`2026-01-31T08:00:00.000+0000` datetimes, null). Describe metadata comes from the same declarations
+silver types by, plus the compound address fields a real org describes (`BillingAddress`, …),
+which can be described but, as in Salesforce's Bulk API, not queried. `advance()` moves the org on
+by one simulated day: records created and changed that day appear with their newer SystemModstamp.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from fauxforce.silver.tables import TABLES, Table
+from generators.org import Options, generate_org
+
+SF_TYPES = {  # silver's column type → describe type
+    "id": "id",
+    "key": "string",
+    "text": "string",
+    "email": "email",
+    "phone": "phone",
+    "country": "string",
+    "bool": "boolean",
+    "int": "int",
+    "float": "double",
+    "money": "currency",
+    "date": "date",
+    "ts": "datetime",
+}
+COMPOUND = {  # object → compound field → prefix of its components
+    "Account": {"BillingAddress": "Billing", "ShippingAddress": "Shipping"},
+    "Contact": {"MailingAddress": "Mailing"},
+    "Lead": {"Address": ""},
+    "User": {"Address": ""},
+}
+ADDRESS_PARTS = ("Street", "City", "State", "PostalCode", "Country", "Latitude", "Longitude")
+
+
+@dataclass
+class SObject:
+    name: str
+    fields: list[dict[str, Any]]  # describe entries
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def types(self) -> dict[str, str]:
+        """Queryable fields (compound fields are not) → describe type."""
+        return {f["name"]: f["type"] for f in self.fields if f["type"] not in ("address", "location")}
+
+
+def describe_fields(table: Table, header: list[str]) -> list[dict[str, Any]]:
+    """Describe entries for the columns of an export, plus the object's compound address fields."""
+    declared = {c.source: c for c in table.columns}
+    compound = COMPOUND.get(table.ref.name, {})
+    out = []
+    for name in header:
+        c = declared.get(name)
+        kind = SF_TYPES[c.type] if c else "string"
+        if c and c.type == "id" and name != "Id":
+            kind = "reference"
+        parent = next(
+            (cf for cf, prefix in compound.items() if name.startswith(prefix) and name[len(prefix) :] in ADDRESS_PARTS),
+            None,
+        )
+        out.append(
+            {
+                "name": name,
+                "label": name.removesuffix("__c").replace("_", " "),
+                "type": kind,
+                "custom": name.endswith("__c"),
+                "nillable": not (c and c.required),
+                "referenceTo": [c.parent] if c and c.parent and kind == "reference" else [],
+                "compoundFieldName": parent,
+                "length": 255 if kind in ("string", "email", "phone") else 0,
+            }
+        )
+    present = {f["compoundFieldName"] for f in out if f["compoundFieldName"]}
+    for cf in compound:
+        if cf in present:
+            out.append(
+                {"name": cf, "label": cf, "type": "address", "custom": False, "nillable": True, "referenceTo": [],
+                 "compoundFieldName": None, "length": 0}
+            )  # fmt: skip
+    return out
+
+
+def _value(text: str | None, kind: str) -> Any:
+    if text is None or text == "":
+        return None
+    if kind == "boolean":
+        return text.lower() == "true"
+    if kind == "int":
+        return int(float(text))
+    if kind in ("double", "currency"):
+        return float(text)
+    if kind == "datetime":
+        return text.replace("Z", "+0000") if text.endswith("Z") else text
+    return text
+
+
+def read_object(path: Path, table: Table) -> SObject:
+    header = pacsv.open_csv(path).schema.names
+    data = pacsv.read_csv(
+        path,
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in header}, strings_can_be_null=True, null_values=[""]
+        ),
+    )
+    fields = describe_fields(table, header)
+    types = {f["name"]: f["type"] for f in fields}
+    columns = {n: data.column(n).to_pylist() for n in header}
+    records = [{n: _value(columns[n][i], types[n]) for n in header} for i in range(data.num_rows)]
+    return SObject(table.ref.name, fields, records)
+
+
+class MockOrg:
+    """Every Salesforce object of a generated org, by API name."""
+
+    def __init__(self, objects: dict[str, SObject], options: Options | None = None) -> None:
+        self.objects = objects
+        self.options = options
+        self._lower = {name.lower(): name for name in objects}
+
+    @classmethod
+    def from_landing(cls, landing: Path, options: Options | None = None) -> MockOrg:
+        objects = {}
+        for t in TABLES:
+            path = landing / "salesforce" / f"{t.ref.name}.csv"
+            if t.ref.system == "salesforce" and path.exists():
+                objects[t.ref.name] = read_object(path, t)
+        return cls(objects, options)
+
+    @classmethod
+    def generate(cls, seed: int = 42, scale: float = 0.1, as_of: dt.date = dt.date(2026, 6, 30),
+                 days: int = 365) -> MockOrg:  # fmt: skip
+        start = as_of - dt.timedelta(days=days)
+        options = Options(out=Path(), seed=seed, scale=scale, as_of=as_of, start=start)
+        return cls._at(options)
+
+    @classmethod
+    def _at(cls, options: Options) -> MockOrg:
+        with tempfile.TemporaryDirectory(prefix="fauxforce-mock-") as tmp:
+            out = Path(tmp) / "org"
+            generate_org(dataclasses.replace(options, out=out))
+            return cls.from_landing(out, options)
+
+    def get(self, name: str) -> SObject | None:
+        real = self._lower.get(name.lower())
+        return self.objects.get(real) if real else None
+
+    @property
+    def as_of(self) -> dt.date | None:
+        return self.options.as_of if self.options else None
+
+    def advance(self, days: int = 1) -> int:
+        """Move the org on by `days`: records created or changed meanwhile appear; return how many changed."""
+        if self.options is None:
+            raise ValueError("only a generated org can advance")
+        options = Options(
+            out=Path(), seed=self.options.seed, scale=self.options.scale,
+            as_of=self.options.as_of + dt.timedelta(days=days), start=self.options.period_start,
+        )  # fmt: skip
+        newer = MockOrg._at(options)
+        changed = 0
+        for name, obj in newer.objects.items():
+            old = {r["Id"]: r for r in self.objects[name].records} if name in self.objects else {}
+            changed += sum(1 for r in obj.records if old.get(r["Id"]) != r)
+        self.objects, self.options = newer.objects, options
+        return changed
