@@ -2,5 +2,6 @@
 
 from connectors.base import REGISTRY, Batch, Connector, ObjectRef, get_connector
 from connectors.files import FileConnector
+from connectors.salesforce import SalesforceConnector
 
-__all__ = ["REGISTRY", "Batch", "Connector", "FileConnector", "ObjectRef", "get_connector"]
+__all__ = ["REGISTRY", "Batch", "Connector", "FileConnector", "ObjectRef", "SalesforceConnector", "get_connector"]

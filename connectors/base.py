@@ -59,8 +59,14 @@ class Connector(ABC):
         """The objects this source can provide now."""
 
     @abstractmethod
-    def extract(self, ref: ObjectRef, seen: Callable[[dict[str, str]], bool]) -> Iterator[Batch]:
-        """The batches of `ref` not yet landed; `seen(state)` says whether a batch's state already landed."""
+    def extract(
+        self, ref: ObjectRef, seen: Callable[[dict[str, str]], bool], since: str | None = None
+    ) -> Iterator[Batch]:
+        """The batches of `ref` not yet landed.
+
+        `seen(state)` says whether a batch's state already landed (a file source's key); `since` is the
+        watermark the last landed batch of a live source carried (`state["watermark"]`), if any.
+        """
 
 
 REGISTRY: dict[str, type[Connector]] = {}

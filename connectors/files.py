@@ -67,7 +67,9 @@ class FileConnector(Connector):
     def objects(self) -> list[ObjectRef]:
         return sorted({r for r, _ in self.files()})
 
-    def extract(self, ref: ObjectRef, seen: Callable[[dict[str, str]], bool]) -> Iterator[Batch]:
+    def extract(
+        self, ref: ObjectRef, seen: Callable[[dict[str, str]], bool], since: str | None = None
+    ) -> Iterator[Batch]:
         for _, path in self.files(ref):
             state = {"file": path.relative_to(self.root).as_posix(), "sha256": file_sha256(path)}
             if seen(state):

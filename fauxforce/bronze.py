@@ -197,6 +197,15 @@ def land(wh: Warehouse, batch: Batch, source: str, now: Callable[[], dt.datetime
             ),
             params,
         )
+        if "watermark" in batch.state:  # a live source: how far it has landed, in the same transaction
+            where = {"layer": f"bronze:{source}", "object": str(batch.ref)}
+            conn.execute(sa.text("DELETE FROM meta.watermark WHERE layer = :layer AND object = :object"), where)
+            conn.execute(
+                sa.text(
+                    "INSERT INTO meta.watermark (layer, object, value, updated_at) VALUES (:layer, :object, :v, :at)"
+                ),
+                where | {"v": batch.state["watermark"], "at": started},
+            )
         conn.execute(
             sa.text(
                 "INSERT INTO meta.load_log (batch_id, layer, source, object, source_uri, started_at, finished_at, "
@@ -215,10 +224,20 @@ def land(wh: Warehouse, batch: Batch, source: str, now: Callable[[], dt.datetime
     return Landed(batch.ref, batch_id, data.num_rows, batch.source_uri, new, missing, str(params["file"]), info)
 
 
+def source_watermark(wh: Warehouse, source: str, ref: ObjectRef) -> str | None:
+    """The watermark the last landed batch of a live source's object carried."""
+    with wh.engine.connect() as conn:
+        return conn.execute(
+            sa.text("SELECT value FROM meta.watermark WHERE layer = :layer AND object = :object"),
+            {"layer": f"bronze:{source}", "object": str(ref)},
+        ).scalar_one_or_none()
+
+
 def land_object(wh: Warehouse, connector: Connector, ref: ObjectRef, source: str) -> list[Landed]:
-    """Land every batch of one object that has not landed yet."""
+    """Land every batch of one object that has not landed yet, each as it arrives."""
     done = seen_files(wh, source)
+    since = source_watermark(wh, source, ref)
     return [
         land(wh, batch, source)
-        for batch in connector.extract(ref, lambda state: (state.get("file"), state.get("sha256")) in done)
+        for batch in connector.extract(ref, lambda state: (state.get("file"), state.get("sha256")) in done, since=since)
     ]

@@ -78,7 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--landing", type=Path, help="landing folder (default: FAUXFORCE_LANDING_DIR, else data/landing)")
     run.add_argument("--warehouse", help="SQLAlchemy URL (default: FAUXFORCE_WAREHOUSE_URL, else embedded DuckDB)")
-    run.add_argument("--source", default=None, help="CRM source: csv (default: FAUXFORCE_CRM_SOURCE)")
+    run.add_argument(
+        "--source",
+        default=None,
+        choices=["csv", "salesforce"],
+        help="CRM source: csv (the landing folder) or salesforce (a live org, from the SALESFORCE_* settings; "
+        "ERP files still come from the landing folder) (default: FAUXFORCE_CRM_SOURCE, else csv)",
+    )
     run.add_argument("--full-refresh", action="store_true", help="rebuild silver from all of bronze")
     run.add_argument("--encoding", help="force every CSV file's encoding, e.g. cp1252 (default: detected per file)")
     run.add_argument(
@@ -192,6 +198,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from connectors.files import SourceFileError
+    from connectors.salesforce import SalesforceSourceError
     from fauxforce.gold.build import GoldCheckError
     from fauxforce.warehouse import WarehouseError
     from flows.build_silver import FIX_HINT
@@ -208,12 +215,12 @@ def _run(args: argparse.Namespace) -> int:
             landing=str(landing), warehouse=warehouse, source=source, full_refresh=args.full_refresh,
             as_of=args.as_of, encoding=args.encoding, delimiter=args.delimiter,
         )  # fmt: skip
-    except (SourceFileError, WarehouseError, GoldCheckError, ValueError) as e:
+    except (SourceFileError, SalesforceSourceError, WarehouseError, GoldCheckError, ValueError) as e:
         print(f"fauxforce run: error: {e}", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - started
     landed = sum(summary.bronze_rows.values())
-    print(f"bronze: {landed:,} new rows from {landing}")
+    print(f"bronze: {landed:,} new rows from {'Salesforce and ' if source == 'salesforce' else ''}{landing}")
     print(
         f"silver: {summary.batches} batches, {summary.silver_loaded:,} rows loaded, "
         f"{summary.silver_quarantined:,} quarantined, {summary.silver_duplicates:,} duplicates"

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     salesforce_session_id: SecretStr | None = Field(None, validation_alias="SALESFORCE_SESSION_ID")
     salesforce_api_version: str = Field("62.0", validation_alias="SALESFORCE_API_VERSION")
     salesforce_ca_bundle: Path | None = Field(None, validation_alias="SALESFORCE_CA_BUNDLE")
+    # Where to log in instead of https://<domain>.salesforce.com (the mock org, or a proxy in front of Salesforce).
+    salesforce_login_url: str | None = Field(None, validation_alias="SALESFORCE_LOGIN_URL")
 
 
 def get_settings() -> Settings:

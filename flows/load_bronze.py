@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 
-from connectors import ObjectRef, get_connector
+from connectors import Connector, ObjectRef, get_connector
 from fauxforce.bronze import Landed, land_object
 from fauxforce.settings import get_settings
 from fauxforce.warehouse import Warehouse
 
 
 @task(name="land-object", retries=2, retry_delay_seconds=5, cache_policy=NONE)
-def land_object_task(wh: Warehouse, source: str, options: dict[str, Any], ref: ObjectRef) -> list[Landed]:
-    return land_object(wh, get_connector(source, **options), ref, source)
+def land_object_task(wh: Warehouse, connector: Connector, ref: ObjectRef) -> list[Landed]:
+    return land_object(wh, connector, ref, connector.name)
+
+
+def plan(source: str, landing: str, csv_options: dict[str, Any]) -> list[tuple[Connector, str | None]]:
+    """The connectors to read and the system each serves: a live CRM source brings the Salesforce objects,
+    and the landing folder (if there is one) still brings the ERP's files."""
+    if source == "csv":
+        return [(get_connector("csv", landing=landing, **csv_options), None)]
+    out: list[tuple[Connector, str | None]] = [(get_connector(source, landing=landing), "salesforce")]
+    if Path(landing).is_dir():
+        out.append((get_connector("csv", landing=landing, **csv_options), "erp"))
+    return out
 
 
 @flow(name="load-bronze")
@@ -34,9 +46,7 @@ def load_bronze(
     """
     settings = get_settings()
     landing = landing or str(settings.landing_dir)
-    options: dict[str, Any] = {"landing": landing}
-    if source == "csv":
-        options |= {"encoding": encoding or settings.csv_encoding, "delimiter": delimiter or settings.csv_delimiter}
+    csv_options = {"encoding": encoding or settings.csv_encoding, "delimiter": delimiter or settings.csv_delimiter}
     wh = Warehouse(warehouse or settings.warehouse_url)
     landed: dict[str, int] = {}
     batches = 0
@@ -44,15 +54,17 @@ def load_bronze(
     logger = get_run_logger()
     try:
         wh.setup()
-        connector = get_connector(source, **options)
-        for ref in connector.objects():
-            results = land_object_task(wh, source, options, ref)
-            landed[str(ref)] = sum(r.rows for r in results)
-            batches += len(results)
-            for r in results:
-                if notes := r.notes():
-                    logger.info("%s: %s", r.file, "; ".join(notes))
-                files.append({"file": r.file, "rows": r.rows, "notes": "; ".join(notes)})
+        for connector, system in plan(source, landing, csv_options):
+            for ref in connector.objects():
+                if system and ref.system != system:
+                    continue
+                results = land_object_task(wh, connector, ref)
+                landed[str(ref)] = sum(r.rows for r in results)
+                batches += len(results)
+                for r in results:
+                    if notes := r.notes():
+                        logger.info("%s: %s", r.file, "; ".join(notes))
+                    files.append({"file": r.file, "rows": r.rows, "notes": "; ".join(notes)})
     finally:
         wh.dispose()
     if files:

@@ -82,3 +82,38 @@ def test_pipeline_runs_on_one_warehouse_never_overlap(tmp_path: Path, prefect_ha
         first_batch = conn.exec_driver_sql("SELECT min(started_at) FROM meta.load_log").scalar_one()
     wh.dispose()
     assert first_batch >= released[0]  # the pipeline waited for the other run to let go
+
+
+def test_run_reads_a_live_org_by_credentials_alone(
+    tmp_path: Path, prefect_harness: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--source salesforce` with SALESFORCE_* settings: CRM from the (mock) org, ERP from the landing folder."""
+    from fauxforce.mock.org import MockOrg
+    from fauxforce.mock.server import MockSalesforce
+
+    options = Options(out=tmp_path / "landing", scale=0.01, days=30)
+    manifest = generate_org(options)
+    with MockSalesforce(MockOrg.from_landing(options.out, options), tmp_path / "certs") as mock:
+        c = mock.credentials
+        for name, value in {
+            "SALESFORCE_USERNAME": c.username, "SALESFORCE_PASSWORD": c.password,
+            "SALESFORCE_SECURITY_TOKEN": c.security_token, "SALESFORCE_LOGIN_URL": mock.instance_url,
+            "SALESFORCE_CA_BUNDLE": str(mock.keys.ca_file), "FAUXFORCE_CRM_SOURCE": "salesforce",
+        }.items():  # fmt: skip
+            monkeypatch.setenv(name, value)
+        url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
+        assert main(["run", "--landing", str(tmp_path / "landing"), "--warehouse", url]) == 0
+        calls = mock.api_calls
+        out = capsys.readouterr().out
+        monkeypatch.setenv("SALESFORCE_PASSWORD", "wrong")
+        assert main(["run", "--landing", str(tmp_path / "landing"), "--warehouse", url]) == 1
+        err = capsys.readouterr().err
+        assert "refused the password login" in err and "wrong" not in err
+    assert f"bronze: {manifest.total_rows:,} new rows from Salesforce and" in out
+    assert "0 quarantined" in out and "checks passed" in out
+    wh = Warehouse(url)
+    with wh.engine.connect() as conn:
+        sources = dict(conn.exec_driver_sql("SELECT source, count(*) FROM meta.ingested_files GROUP BY 1").fetchall())
+    assert set(sources) == {"salesforce", "csv"} and calls > 20
+    assert wh.count("silver", "opportunity") == manifest.objects["salesforce/Opportunity"]["rows"]
+    wh.dispose()

@@ -1,0 +1,322 @@
+"""Connector `salesforce`: a live org (or the mock org) through simple-salesforce, incrementally.
+
+For each object the pipeline knows (`fauxforce.silver.tables`) that the org has:
+
+- the field list comes from describe: every field, custom ones included, compound parents such as
+  `BillingAddress` left out in favour of their components;
+- `SELECT <fields> FROM <object> WHERE SystemModstamp >= <watermark> ORDER BY SystemModstamp, Id`
+  through queryAll, so soft-deleted records arrive with `IsDeleted = true`; the boundary repeats
+  records already landed, and silver counts them as duplicates;
+- the first REST page says how many records match: up to `bulk_threshold` they are read by REST
+  paging, above it by a Bulk API 2.0 queryAll job, in pages of `batch_rows`;
+- records are yielded in batches of at most `batch_rows`, never the whole object in memory. A REST
+  batch carries the highest SystemModstamp landed so far as its watermark; a Bulk batch carries the
+  previous watermark until the last one, since a bulk job's pages are not promised in order.
+
+Faults: connection errors, 5xx and 429 are retried with exponential backoff; an expired session logs
+in again where the auth mode can (simple-salesforce does so for REST, the connector for Bulk);
+REQUEST_LIMIT_EXCEEDED raises `ApiLimitReached` after the batches already yielded, so what landed
+stays and the watermark never passes it. API usage (`Sforce-Limit-Info`) is logged. Credentials and
+session ids appear in no log, error or batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pyarrow as pa
+import requests
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import (
+    SalesforceAuthenticationFailed,
+    SalesforceError,
+    SalesforceExpiredSession,
+    SalesforceGeneralError,
+    SalesforceRefusedRequest,
+)
+
+from connectors.base import Batch, Connector, ObjectRef, register
+from fauxforce.mock.client import session_for
+from fauxforce.settings import Settings, get_settings
+from fauxforce.silver.tables import TABLES
+
+log = logging.getLogger("fauxforce.salesforce")
+T = TypeVar("T")
+EPOCH = "1970-01-01T00:00:00Z"  # the watermark before a first run
+
+
+class SalesforceSourceError(RuntimeError):
+    """The org cannot be read: the message says why and what to do (and never holds a secret)."""
+
+
+class ApiLimitReached(SalesforceSourceError):
+    """The org's API request limit is used up; what landed stays, the rest comes on a later run."""
+
+
+@dataclass(frozen=True)
+class Auth:
+    """Which simple-salesforce login the settings give, and its arguments (kept out of every message)."""
+
+    mode: str
+    kwargs: dict[str, Any]
+
+    @property
+    def can_login_again(self) -> bool:
+        return self.mode != "session id"
+
+
+def auth_from(settings: Settings) -> Auth:
+    """The auth mode the settings fill in, first complete one of: session id, JWT, client credentials, password."""
+    s = settings
+    secret = lambda v: v.get_secret_value() if v is not None else None  # noqa: E731
+    domain = s.salesforce_domain
+    if s.salesforce_session_id and s.salesforce_instance_url:
+        return Auth("session id", {"session_id": secret(s.salesforce_session_id),
+                                   "instance_url": s.salesforce_instance_url})  # fmt: skip
+    if s.salesforce_username and s.salesforce_consumer_key and s.salesforce_private_key_file:
+        jwt = {"username": s.salesforce_username, "consumer_key": s.salesforce_consumer_key,
+               "privatekey_file": str(s.salesforce_private_key_file), "domain": domain}  # fmt: skip
+        return Auth("JWT bearer", jwt)
+    if s.salesforce_consumer_key and s.salesforce_consumer_secret and not s.salesforce_username:
+        if domain in ("login", "test"):
+            raise SalesforceSourceError(
+                "OAuth client credentials need your My Domain: set SALESFORCE_DOMAIN to e.g. acme.my "
+                "(the part before .salesforce.com), not login or test"
+            )
+        return Auth("client credentials", {"consumer_key": s.salesforce_consumer_key,
+                                           "consumer_secret": secret(s.salesforce_consumer_secret),
+                                           "domain": domain})  # fmt: skip
+    if s.salesforce_username and s.salesforce_password:
+        kwargs: dict[str, Any] = {"username": s.salesforce_username, "password": secret(s.salesforce_password),
+                                  "domain": domain}  # fmt: skip
+        if s.salesforce_consumer_key and s.salesforce_consumer_secret:
+            app = {"consumer_key": s.salesforce_consumer_key, "consumer_secret": secret(s.salesforce_consumer_secret)}
+            return Auth("OAuth password", kwargs | app)
+        return Auth("password", kwargs | {"security_token": secret(s.salesforce_security_token) or ""})
+    raise SalesforceSourceError(
+        "no complete Salesforce credentials: set SALESFORCE_USERNAME + SALESFORCE_PASSWORD + "
+        "SALESFORCE_SECURITY_TOKEN, or SALESFORCE_CONSUMER_KEY + SALESFORCE_CONSUMER_SECRET + SALESFORCE_DOMAIN "
+        "(client credentials), or SALESFORCE_USERNAME + SALESFORCE_CONSUMER_KEY + SALESFORCE_PRIVATE_KEY_FILE "
+        "(JWT), or SALESFORCE_SESSION_ID + SALESFORCE_INSTANCE_URL; see .env.example"
+    )
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@register
+class SalesforceConnector(Connector):
+    name = "salesforce"
+
+    def __init__(
+        self,
+        landing: str | Path | None = None,  # accepted so the pipeline can pass the same options to any source
+        settings: Settings | None = None,
+        bulk_threshold: int = 10_000,
+        batch_rows: int = 50_000,
+        page_size: int = 2_000,
+        retries: int = 5,
+        backoff: float = 0.5,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self.auth = auth_from(self.settings)
+        self.bulk_threshold, self.batch_rows, self.page_size = bulk_threshold, batch_rows, page_size
+        self.retries, self.backoff = retries, backoff
+        self._sf: Salesforce | None = None
+        self._fields: dict[str, list[str]] = {}
+        self.calls = 0
+
+    # ---- connection ---------------------------------------------------------------------------------
+    def _session(self) -> requests.Session:
+        s = self.settings
+        return session_for(s.salesforce_login_url, s.salesforce_ca_bundle)
+
+    def client(self, fresh: bool = False) -> Salesforce:
+        if self._sf is None or fresh:
+            try:
+                self._sf = Salesforce(**self.auth.kwargs, session=self._session(),
+                                      version=self.settings.salesforce_api_version)  # fmt: skip
+            except SalesforceAuthenticationFailed as e:
+                raise SalesforceSourceError(
+                    f"Salesforce refused the {self.auth.mode} login ({e.code}): check the credentials, "
+                    "SALESFORCE_DOMAIN (login, test or your My Domain) and the connected app's policies"
+                ) from None
+            except requests.exceptions.SSLError as e:
+                raise SalesforceSourceError(
+                    f"TLS verification failed ({type(e).__name__}); if the org uses a private CA, set "
+                    "SALESFORCE_CA_BUNDLE to its certificate file (verification is never turned off)"
+                ) from None
+            log.info("connected to Salesforce at %s (%s)", self._sf.sf_instance, self.auth.mode)
+        return self._sf
+
+    def _call(self, what: str, fn: Callable[[Salesforce], T]) -> T:
+        """One API call, retried as `_recover` allows."""
+        attempt = 0
+        while True:
+            attempt += 1
+            self.calls += 1
+            try:
+                result = fn(self.client())
+                self._log_usage()
+                return result
+            except (SalesforceError, requests.exceptions.RequestException) as e:
+                self._recover(what, attempt, e)
+
+    def _recover(self, what: str, attempt: int, e: Exception) -> None:
+        """After a failed call: return to try again (after a backoff, or a new login), or raise a clear error."""
+        if isinstance(e, SalesforceRefusedRequest) and _code(e) == "REQUEST_LIMIT_EXCEEDED":
+            raise ApiLimitReached(
+                f"Salesforce's API request limit is used up ({what}); batches already landed stay, and the next "
+                "run carries on from them once the org's 24-hour limit allows"
+            ) from None
+        if isinstance(e, SalesforceExpiredSession):
+            if not self.auth.can_login_again or attempt > self.retries:
+                raise SalesforceSourceError(
+                    "the Salesforce session expired and a session id cannot log in again: set credentials for a "
+                    "mode that can (password, OAuth, JWT), or a fresh SALESFORCE_SESSION_ID"
+                ) from None
+            self.client(fresh=True)
+            return
+        status = getattr(e, "status", None)
+        transient = (
+            isinstance(e, (requests.exceptions.ConnectionError, requests.exceptions.Timeout))
+            or (isinstance(e, SalesforceGeneralError) and (status or 0) >= 500)
+            or status == 429
+        )
+        if not transient:
+            reason = _code(e) or status or type(e).__name__
+            raise SalesforceSourceError(f"Salesforce refused {what}: {reason}") from None
+        if attempt > self.retries:
+            raise SalesforceSourceError(
+                f"Salesforce failed {what} {attempt} times ({status or type(e).__name__}); try again later"
+            ) from None
+        delay = min(30.0, self.backoff * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+        log.warning("%s: %s, retry %s of %s in %.1fs", what, status or type(e).__name__, attempt, self.retries, delay)
+        time.sleep(delay)
+
+    def _log_usage(self) -> None:
+        usage = (self._sf.api_usage if self._sf else {}).get("api-usage")
+        if usage is not None:
+            log.info("Salesforce API usage %s of %s", usage.used, usage.total)
+
+    # ---- the Connector interface ----------------------------------------------------------------------
+    def objects(self) -> list[ObjectRef]:
+        described = self._call("describe global", lambda sf: sf.describe())
+        have = {o["name"] for o in (described or {}).get("sobjects", []) if o.get("queryable", True)}
+        return [t.ref for t in TABLES if t.ref.system == "salesforce" and t.ref.name in have]
+
+    def fields(self, ref: ObjectRef) -> list[str]:
+        """Every queryable field of the object, compound parents (BillingAddress) left out."""
+        if ref.name not in self._fields:
+            d = self._call(f"describe {ref.name}", lambda sf: getattr(sf, ref.name).describe())
+            self._fields[ref.name] = [f["name"] for f in d["fields"] if f.get("type") not in ("address", "location")]
+        return self._fields[ref.name]
+
+    def soql(self, ref: ObjectRef, since: str | None) -> str:
+        stamp = since or EPOCH
+        return (
+            f"SELECT {', '.join(self.fields(ref))} FROM {ref.name} WHERE SystemModstamp >= {stamp} "
+            "ORDER BY SystemModstamp, Id"
+        )
+
+    def extract(
+        self, ref: ObjectRef, seen: Callable[[dict[str, str]], bool], since: str | None = None
+    ) -> Iterator[Batch]:
+        soql = self.soql(ref, since)
+        fields = self.fields(ref)
+        headers = {"Sforce-Query-Options": f"batchSize={self.page_size}"}
+        first = self._call(f"queryAll {ref.name}", lambda sf: sf.query(soql, include_deleted=True, headers=headers))
+        total = int(first["totalSize"])
+        uri = f"salesforce://{self.client().sf_instance}/{ref.name}"
+        api = "rest" if total <= self.bulk_threshold else "bulk2"
+        info: dict[str, object] = {"api": api, "matched": total, "since": since or EPOCH}
+        log.info("%s: %s records at or after %s, by %s", ref.name, total, since or EPOCH, api)
+        if total > self.bulk_threshold:
+            yield from self._bulk(ref, soql, fields, since, uri, info)
+            return
+        yield from self._rest(ref, first, fields, since, uri, info)
+
+    def _rest(self, ref: ObjectRef, page: dict[str, Any], fields: list[str], since: str | None, uri: str,
+              info: dict[str, object]) -> Iterator[Batch]:  # fmt: skip
+        rows: list[dict[str, Any]] = []
+        watermark = since or EPOCH
+        while True:
+            rows += page["records"]
+            done = page.get("done", True)
+            if len(rows) >= self.batch_rows or done:
+                if rows:
+                    watermark = max(watermark, _stamp(rows[-1].get("SystemModstamp")) or watermark)
+                    yield self._batch(ref, rows, fields, uri, watermark, info)
+                rows = []
+            if done:
+                return
+            page = self._call(
+                f"queryAll {ref.name} (more)",
+                lambda sf, url=page["nextRecordsUrl"]: sf.query_more(url, identifier_is_url=True),  # type: ignore[misc]
+            )
+
+    def _bulk(self, ref: ObjectRef, soql: str, fields: list[str], since: str | None, uri: str,
+              info: dict[str, object]) -> Iterator[Batch]:  # fmt: skip
+        """A Bulk API 2.0 queryAll job, a batch per results page; the watermark moves with the last page only.
+
+        A failure inside the job starts it again (what already landed comes again as duplicates, which silver
+        counts); the limit and lasting failures end it with a clear error.
+        """
+        attempt = 0
+        start = since or EPOCH
+        while True:
+            attempt += 1
+            held: list[dict[str, str]] | None = None  # one page held back, to know which page is the last
+            highest = start
+            try:
+                self.calls += 3  # create, status, first results
+                for text in getattr(self.client().bulk2, ref.name).query_all(soql, max_records=self.batch_rows, wait=0):
+                    self.calls += 1
+                    records = list(csv.DictReader(io.StringIO(text)))
+                    for r in records:
+                        highest = max(highest, _stamp(r.get("SystemModstamp")) or highest)
+                    if held is not None:
+                        yield self._batch(ref, held, fields, uri, start, info)
+                    held = records
+                self._log_usage()
+            except (SalesforceError, requests.exceptions.RequestException) as e:
+                self._recover(f"bulk queryAll {ref.name}", attempt, e)
+                continue
+            yield self._batch(ref, held or [], fields, uri, highest, info)
+            return
+
+    def _batch(self, ref: ObjectRef, rows: list[dict[str, Any]], fields: list[str], uri: str, watermark: str,
+               info: dict[str, object]) -> Batch:  # fmt: skip
+        columns = [pa.array([_text(r.get(f)) or None for r in rows], type=pa.string()) for f in fields]
+        data = pa.table(columns, names=fields)
+        key = f"{ref}@{watermark}#{uuid.uuid4().hex[:12]}"  # a batch of a live source lands once, whatever it holds
+        return Batch(ref, data, uri, {"file": key, "sha256": "", "watermark": watermark}, dict(info))
+
+
+def _stamp(value: Any) -> str | None:
+    """A SystemModstamp as a SOQL datetime literal, to the second (`2026-01-31T08:00:00Z`): with `>=`,
+    dropping the milliseconds only repeats records at the boundary, never skips one."""
+    if not value:
+        return None
+    return str(value)[:19] + "Z"
+
+
+def _code(e: Exception) -> str | None:
+    content = getattr(e, "content", None)
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        return content[0].get("errorCode")
+    return None
