@@ -46,8 +46,7 @@ from simple_salesforce.exceptions import (
 
 from connectors.base import Batch, Connector, ObjectRef, register
 from fauxforce.mock.client import session_for
-from fauxforce.settings import Settings, get_settings
-from fauxforce.silver.tables import TABLES
+from fauxforce.settings import Settings, get_settings, with_secret_block
 
 log = logging.getLogger("fauxforce.salesforce")
 T = TypeVar("T")
@@ -132,7 +131,7 @@ class SalesforceConnector(Connector):
         retries: int = 5,
         backoff: float = 0.5,
     ) -> None:
-        self.settings = settings or get_settings()
+        self.settings = with_secret_block(settings or get_settings())
         self.auth = auth_from(self.settings)
         self.bulk_threshold, self.batch_rows, self.page_size = bulk_threshold, batch_rows, page_size
         self.retries, self.backoff = retries, backoff
@@ -215,6 +214,8 @@ class SalesforceConnector(Connector):
 
     # ---- the Connector interface ----------------------------------------------------------------------
     def objects(self) -> list[ObjectRef]:
+        from fauxforce.silver.tables import TABLES  # here: silver's declarations import connectors.base
+
         described = self._call("describe global", lambda sf: sf.describe())
         have = {o["name"] for o in (described or {}).get("sobjects", []) if o.get("queryable", True)}
         return [t.ref for t in TABLES if t.ref.system == "salesforce" and t.ref.name in have]

@@ -36,9 +36,33 @@ class Settings(BaseSettings):
     salesforce_session_id: SecretStr | None = Field(None, validation_alias="SALESFORCE_SESSION_ID")
     salesforce_api_version: str = Field("62.0", validation_alias="SALESFORCE_API_VERSION")
     salesforce_ca_bundle: Path | None = Field(None, validation_alias="SALESFORCE_CA_BUNDLE")
+    # A Prefect Secret block holding a JSON object of SALESFORCE_* settings (they override the ones above).
+    salesforce_secret_block: str | None = Field(None, validation_alias="SALESFORCE_SECRET_BLOCK")
     # Where to log in instead of https://<domain>.salesforce.com (the mock org, or a proxy in front of Salesforce).
     salesforce_login_url: str | None = Field(None, validation_alias="SALESFORCE_LOGIN_URL")
 
 
 def get_settings() -> Settings:
     return Settings()
+
+
+def with_secret_block(settings: Settings) -> Settings:
+    """`settings` with the SALESFORCE_* values of the Prefect Secret block SALESFORCE_SECRET_BLOCK names, if any."""
+    name = settings.salesforce_secret_block
+    if not name:
+        return settings
+    from prefect.blocks.system import Secret
+
+    try:
+        value = Secret.load(name).get()  # type: ignore[union-attr]
+    except ValueError as e:
+        raise ValueError(f"cannot load the Prefect Secret block {name!r} (SALESFORCE_SECRET_BLOCK): {e}") from None
+    if isinstance(value, str):
+        import json
+
+        value = json.loads(value)
+    if not isinstance(value, dict) or not all(str(k).startswith("SALESFORCE_") for k in value):
+        raise ValueError(f"the Prefect Secret block {name!r} must hold a JSON object of SALESFORCE_* settings")
+    names = {f.validation_alias: name for name, f in Settings.model_fields.items()}
+    typed = Settings(**value)  # validated and typed like the environment's values
+    return settings.model_copy(update={names[k]: getattr(typed, str(names[k])) for k in value if k in names})

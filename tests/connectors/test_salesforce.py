@@ -254,3 +254,19 @@ def test_the_request_limit_stops_cleanly_and_the_next_run_finishes(
     for secret in secrets:
         assert secret not in logged and secret not in meta
     live.dispose()
+
+
+def test_credentials_from_a_prefect_secret_block(mock: MockSalesforce, prefect_harness: None) -> None:
+    from prefect.blocks.system import Secret
+
+    c = mock.credentials
+    Secret(value={"SALESFORCE_USERNAME": c.username, "SALESFORCE_PASSWORD": c.password,  # type: ignore[arg-type]
+                  "SALESFORCE_SECURITY_TOKEN": c.security_token}).save("fauxforce-sf", overwrite=True)  # fmt: skip
+    settings = Settings(  # type: ignore[call-arg]
+        SALESFORCE_SECRET_BLOCK="fauxforce-sf", SALESFORCE_LOGIN_URL=mock.instance_url,
+        SALESFORCE_CA_BUNDLE=str(mock.keys.ca_file),
+    )  # fmt: skip
+    sf = SalesforceConnector(settings=settings)
+    assert sf.auth.mode == "password" and {r.name for r in sf.objects()} >= {"Account"}
+    with pytest.raises(ValueError, match="SALESFORCE_SECRET_BLOCK"):
+        SalesforceConnector(settings=Settings(SALESFORCE_SECRET_BLOCK="no-such-block"))  # type: ignore[call-arg]
