@@ -32,6 +32,7 @@ bench: setup
 	$(BIN)/python benchmarks/generate.py
 	$(BIN)/python benchmarks/pipeline.py
 	$(BIN)/python benchmarks/messy.py
+	$(BIN)/python benchmarks/extract.py
 
 clean:
 	rm -rf data .pytest_cache .ruff_cache .mypy_cache
