@@ -67,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
         help="make the CSV files messy like real exports: a defect in this share of records (e.g. 0.05), "
         "listed in OUT/defects.csv",
     )
+    gen.add_argument(
+        "--erp-url",
+        help="also write the ERP tables into this SQLAlchemy database (replacing them), for the erp-sql source",
+    )
     gen.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
     gen.add_argument("--quiet", action="store_true", help="no progress display and no summary")
 
@@ -84,6 +88,13 @@ def _parser() -> argparse.ArgumentParser:
         choices=["csv", "salesforce"],
         help="CRM source: csv (the landing folder) or salesforce (a live org, from the SALESFORCE_* settings; "
         "ERP files still come from the landing folder) (default: FAUXFORCE_CRM_SOURCE, else csv)",
+    )
+    run.add_argument(
+        "--erp-source",
+        default=None,
+        choices=["csv", "erp-sql"],
+        help="ERP source: csv (the landing folder's erp/ files) or erp-sql (the database at FAUXFORCE_ERP_URL) "
+        "(default: FAUXFORCE_ERP_SOURCE, else csv)",
     )
     run.add_argument("--full-refresh", action="store_true", help="rebuild silver from all of bronze")
     run.add_argument("--encoding", help="force every CSV file's encoding, e.g. cp1252 (default: detected per file)")
@@ -193,10 +204,21 @@ def _generate(args: argparse.Namespace) -> int:
         print(f"wrote {total:,} rows to {out} in {seconds:.1f}s ({total / max(seconds, 1e-9):,.0f} rows/s)")
         if manifest.dirty:
             print(f"dirty: {manifest.defects:,} defects injected, listed in {out / 'defects.csv'}")
+    if args.erp_url:
+        from generators.erp_db import ErpDatabaseError, write_erp
+
+        try:
+            counts = write_erp(args.erp_url, options)
+        except ErpDatabaseError as e:
+            print(f"fauxforce generate: error: {e}", file=sys.stderr)
+            return 1
+        if not args.quiet:
+            print(f"ERP: {sum(counts.values()):,} rows in {len(counts)} tables written to the ERP database")
     return 0
 
 
 def _run(args: argparse.Namespace) -> int:
+    from connectors.erp_sql import ErpSourceError
     from connectors.files import SourceFileError
     from connectors.salesforce import SalesforceSourceError
     from fauxforce.gold.build import GoldCheckError
@@ -207,20 +229,25 @@ def _run(args: argparse.Namespace) -> int:
     landing = args.landing or settings.landing_dir
     warehouse = args.warehouse or settings.warehouse_url
     source = args.source or settings.crm_source
+    erp_source = args.erp_source or settings.erp_source
     started = time.perf_counter()
     try:
         from flows.medallion_pipeline import medallion_pipeline
 
         summary = medallion_pipeline(
-            landing=str(landing), warehouse=warehouse, source=source, full_refresh=args.full_refresh,
+            landing=str(landing), warehouse=warehouse, source=source, erp_source=erp_source,
+            full_refresh=args.full_refresh,
             as_of=args.as_of, encoding=args.encoding, delimiter=args.delimiter,
         )  # fmt: skip
-    except (SourceFileError, SalesforceSourceError, WarehouseError, GoldCheckError, ValueError) as e:
+    except (SourceFileError, SalesforceSourceError, ErpSourceError, WarehouseError, GoldCheckError, ValueError) as e:
         print(f"fauxforce run: error: {e}", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - started
     landed = sum(summary.bronze_rows.values())
-    print(f"bronze: {landed:,} new rows from {'Salesforce and ' if source == 'salesforce' else ''}{landing}")
+    live = (("Salesforce", source == "salesforce"), ("the ERP database", erp_source == "erp-sql"))
+    where = [name for name, on in live if on]
+    where += [str(landing)] if "csv" in (source, erp_source) else []
+    print(f"bronze: {landed:,} new rows from {' and '.join(where)}")
     print(
         f"silver: {summary.batches} batches, {summary.silver_loaded:,} rows loaded, "
         f"{summary.silver_quarantined:,} quarantined, {summary.silver_duplicates:,} duplicates"

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     landing_dir: Path = Field(DATA_DIR / "landing", validation_alias="FAUXFORCE_LANDING_DIR")
     warehouse_url: str = Field(f"duckdb:///{DATA_DIR / 'warehouse.duckdb'}", validation_alias="FAUXFORCE_WAREHOUSE_URL")
     crm_source: Literal["csv", "salesforce"] = Field("csv", validation_alias="FAUXFORCE_CRM_SOURCE")
+    # Where ERP data comes from: csv (the landing folder's erp/ files) or erp-sql (the database at FAUXFORCE_ERP_URL).
+    erp_source: Literal["csv", "erp-sql"] = Field("csv", validation_alias="FAUXFORCE_ERP_SOURCE")
+    erp_url: str | None = Field(None, validation_alias="FAUXFORCE_ERP_URL")
     # CSV files: detected per file unless forced here (a Python codec name; one of , ; tab |).
     csv_encoding: str | None = Field(None, validation_alias="FAUXFORCE_CSV_ENCODING")
     csv_delimiter: str | None = Field(None, validation_alias="FAUXFORCE_CSV_DELIMITER")

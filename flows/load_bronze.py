@@ -20,14 +20,17 @@ def land_object_task(wh: Warehouse, connector: Connector, ref: ObjectRef) -> lis
     return land_object(wh, connector, ref, connector.name)
 
 
-def plan(source: str, landing: str, csv_options: dict[str, Any]) -> list[tuple[Connector, str | None]]:
-    """The connectors to read and the system each serves: a live CRM source brings the Salesforce objects,
-    and the landing folder (if there is one) still brings the ERP's files."""
-    if source == "csv":
+def plan(source: str, erp_source: str, landing: str, csv_options: dict[str, Any]) -> list[tuple[Connector, str | None]]:
+    """The connectors to read and the system each serves: the CRM source brings the Salesforce objects,
+    the ERP source the ERP tables; the landing folder serves whichever of the two is `csv`."""
+    if source == "csv" and erp_source == "csv":
         return [(get_connector("csv", landing=landing, **csv_options), None)]
-    out: list[tuple[Connector, str | None]] = [(get_connector(source, landing=landing), "salesforce")]
-    if Path(landing).is_dir():
-        out.append((get_connector("csv", landing=landing, **csv_options), "erp"))
+    out: list[tuple[Connector, str | None]] = []
+    for system, name in (("salesforce", source), ("erp", erp_source)):
+        if name != "csv":
+            out.append((get_connector(name, landing=landing), system))
+        elif Path(landing).is_dir():
+            out.append((get_connector("csv", landing=landing, **csv_options), system))
     return out
 
 
@@ -38,6 +41,7 @@ def load_bronze(
     source: str = "csv",
     encoding: str | None = None,
     delimiter: str | None = None,
+    erp_source: str | None = None,
 ) -> dict[str, int]:
     """Land new batches in bronze; return rows landed per object.
 
@@ -54,7 +58,7 @@ def load_bronze(
     logger = get_run_logger()
     try:
         wh.setup()
-        for connector, system in plan(source, landing, csv_options):
+        for connector, system in plan(source, erp_source or settings.erp_source, landing, csv_options):
             for ref in connector.objects():
                 if system and ref.system != system:
                     continue

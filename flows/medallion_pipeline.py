@@ -76,6 +76,7 @@ def medallion_pipeline(
     as_of: dt.date | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
+    erp_source: str | None = None,
 ) -> PipelineSummary:
     """Land new source batches in bronze, apply them to silver, rebuild and check gold.
 
@@ -86,8 +87,9 @@ def medallion_pipeline(
     warehouse = warehouse or settings.warehouse_url
     with warehouse_lock(warehouse):
         bronze = load_bronze(
-            landing=landing, warehouse=warehouse, source=source, encoding=encoding, delimiter=delimiter
-        )
+            landing=landing, warehouse=warehouse, source=source, encoding=encoding, delimiter=delimiter,
+            erp_source=erp_source,
+        )  # fmt: skip
         silver = build_silver(warehouse=warehouse, refresh=full_refresh)
         gold = build_gold(warehouse=warehouse, as_of=as_of)
     return PipelineSummary(
