@@ -137,6 +137,7 @@ class SalesforceConnector(Connector):
         self.retries, self.backoff = retries, backoff
         self._sf: Salesforce | None = None
         self._fields: dict[str, list[str]] = {}
+        self._types: dict[str, dict[str, str]] = {}
         self.calls = 0
 
     # ---- connection ---------------------------------------------------------------------------------
@@ -224,7 +225,9 @@ class SalesforceConnector(Connector):
         """Every queryable field of the object, compound parents (BillingAddress) left out."""
         if ref.name not in self._fields:
             d = self._call(f"describe {ref.name}", lambda sf: getattr(sf, ref.name).describe())
-            self._fields[ref.name] = [f["name"] for f in d["fields"] if f.get("type") not in ("address", "location")]
+            fields = [f for f in d["fields"] if f.get("type") not in ("address", "location")]
+            self._fields[ref.name] = [f["name"] for f in fields]
+            self._types[ref.name] = {f["name"]: f.get("type", "string") for f in fields}
         return self._fields[ref.name]
 
     def soql(self, ref: ObjectRef, since: str | None) -> str:
@@ -245,6 +248,7 @@ class SalesforceConnector(Connector):
         uri = f"salesforce://{self.client().sf_instance}/{ref.name}"
         api = "rest" if total <= self.bulk_threshold else "bulk2"
         info: dict[str, object] = {"api": api, "matched": total, "since": since or EPOCH}
+        info["types"] = self._types[ref.name]  # describe's types, by which silver types undeclared fields
         log.info("%s: %s records at or after %s, by %s", ref.name, total, since or EPOCH, api)
         if total > self.bulk_threshold:
             yield from self._bulk(ref, soql, fields, since, uri, info)

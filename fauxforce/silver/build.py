@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from fauxforce.bronze import bronze_table
 from fauxforce.silver.conform import QUARANTINE_COLUMNS, Conformed, conform
-from fauxforce.silver.tables import BY_NAME, TABLES, Table
+from fauxforce.silver.tables import BY_NAME, TABLES, Table, with_described
 from fauxforce.warehouse import Warehouse, query_arrow, read_batch
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "warehouse_sql" / "silver"
@@ -117,6 +117,8 @@ def _upsert(wh: Warehouse, conn: Connection, t: Table, data: pa.Table) -> int:
         return 0
     stage = "_fauxforce_stage"
     target = wh.q("silver", t.name)
+    have = set(wh.columns(conn, "silver", t.name))
+    wh.add_columns(conn, "silver", t.name, [c for c in t.output_columns() if c[0] not in have])  # described fields
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q(stage)}")
     wh.create_table(conn, None, stage, [*t.output_columns(), *LINEAGE_COLUMNS])
     wh.insert_arrow(conn, None, stage, data)
@@ -129,7 +131,10 @@ def _upsert(wh: Warehouse, conn: Connection, t: Table, data: pa.Table) -> int:
         f"SELECT count(*) FROM {wh.q(stage)} AS s WHERE EXISTS (SELECT 1 FROM {target} AS t WHERE {match})"
     ).scalar_one()
     present = f"SELECT 1 FROM {target} AS t WHERE {match}"
-    conn.exec_driver_sql(f"INSERT INTO {target} SELECT * FROM {wh.q(stage)} AS s WHERE NOT EXISTS ({present})")
+    cols = ", ".join(wh.q(name) for name, _ in [*t.output_columns(), *LINEAGE_COLUMNS])
+    conn.exec_driver_sql(
+        f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {wh.q(stage)} AS s WHERE NOT EXISTS ({present})"
+    )
     conn.exec_driver_sql(f"DROP TABLE {wh.q(stage)}")
     return int(stale)
 
@@ -157,10 +162,12 @@ def build_table(wh: Warehouse, t: Table, keys: Keys, now: dt.datetime | None = N
                 {"w": done},
             )
         ]
+    declared = t
     for batch_id in pending:
         started = now or dt.datetime.now(dt.UTC)
         with wh.engine.connect() as conn:
             raw = read_batch(wh, conn, "bronze", source, batch_id).to_pandas()
+            t = with_described(declared, _described_types(conn, batch_id))
         out = conform(t, raw, keys)
         with wh.engine.begin() as conn:
             stale = _upsert(wh, conn, t, _arrow(t, out.good, started))
@@ -178,6 +185,15 @@ def build_table(wh: Warehouse, t: Table, keys: Keys, now: dt.datetime | None = N
         keys.add(t.name, out.good[t.key_columns[0]])
         results.append(result)
     return results
+
+
+def _described_types(conn: Connection, batch_id: int) -> dict[str, str]:
+    """The field types a live source's describe gave for a bronze batch (none for files)."""
+    fmt = conn.execute(
+        sa.text("SELECT format FROM meta.ingested_files WHERE batch_id = :b"), {"b": batch_id}
+    ).scalar_one_or_none()
+    types = json.loads(fmt).get("types") if fmt else None
+    return {str(k): str(v) for k, v in types.items()} if isinstance(types, dict) else {}
 
 
 def _quarantine(wh: Warehouse, conn: Connection, t: Table, out: Conformed, at: dt.datetime) -> None:

@@ -97,6 +97,43 @@ def table(system: str, name: str, key: str, modstamp: str, spec: str) -> Table:
     return Table(ref, tuple(key.split()), modstamp, tuple(columns))
 
 
+DESCRIBE_TYPES = {  # a Salesforce describe type → silver's type, for fields silver does not declare
+    "id": "id",
+    "reference": "id",
+    "email": "email",
+    "phone": "phone",
+    "boolean": "bool",
+    "int": "int",
+    "double": "float",
+    "percent": "float",
+    "currency": "money",
+    "date": "date",
+    "datetime": "ts",
+}  # fmt: skip  (anything else — string, picklist, textarea, url, time, … — is text)
+
+
+def with_described(table: Table, types: dict[str, str]) -> Table:
+    """`table` plus the fields a source's describe lists that the table does not declare, typed by describe.
+
+    The declared columns keep their types; a described field whose silver name would clash with one is
+    left in bronze. Compound fields (address, location) are never columns.
+    """
+    names = {c.name for c in table.columns} | {f"{c.name}_code" for c in table.columns if c.type == "country"}
+    sources = {c.source.lower() for c in table.columns}
+    extra = []
+    for source, kind in types.items():
+        name = snake(source, table.name)
+        if source.lower() in sources or name in names or kind in ("address", "location"):
+            continue
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", source):
+            continue
+        extra.append(Column(source, name, DESCRIBE_TYPES.get(kind, "text"), False, None))
+        names.add(name)
+    if not extra:
+        return table
+    return Table(table.ref, table.key, table.modstamp, (*table.columns, *extra))
+
+
 SF_AUDIT = "CreatedDate:ts! CreatedById:id>User LastModifiedDate:ts LastModifiedById:id>User SystemModstamp:ts!"
 SF_SYSTEM = f"OwnerId:id>User {SF_AUDIT}"
 

@@ -270,3 +270,36 @@ def test_credentials_from_a_prefect_secret_block(mock: MockSalesforce, prefect_h
     assert sf.auth.mode == "password" and {r.name for r in sf.objects()} >= {"Account"}
     with pytest.raises(ValueError, match="SALESFORCE_SECRET_BLOCK"):
         SalesforceConnector(settings=Settings(SALESFORCE_SECRET_BLOCK="no-such-block"))  # type: ignore[call-arg]
+
+
+def test_custom_fields_land_in_silver_typed_by_describe(
+    orgs: dict[str, Org], tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    org = MockOrg.from_landing(orgs["day"].landing, orgs["day"].options)
+    account = org.objects["Account"]
+    custom = {"Loyalty_Tier__c": "picklist", "Churn_Score__c": "double", "Renewal_Date__c": "date",
+              "Is_Strategic__c": "boolean", "Key_Contact__c": "reference"}  # fmt: skip
+    for name, kind in custom.items():
+        account.fields.append({"name": name, "label": name, "type": kind, "custom": True, "nillable": True,
+                               "referenceTo": [], "compoundFieldName": None, "length": 0})  # fmt: skip
+    for i, r in enumerate(account.records):
+        r.update({"Loyalty_Tier__c": ("Gold", "Silver", None)[i % 3], "Churn_Score__c": i / 10,
+                  "Renewal_Date__c": f"2027-0{1 + i % 9}-15", "Is_Strategic__c": i % 2 == 0,
+                  "Key_Contact__c": "0035g000003IhEl"})  # fmt: skip
+    with MockSalesforce(org, tmp_path_factory.getbasetemp() / "sf-certs") as server:
+        live = Warehouse(f"duckdb:///{tmp_path / 'sf.duckdb'}")
+        load_live(live, connector(server), orgs["day"].landing)
+    with live.engine.connect() as conn:
+        types = dict(conn.exec_driver_sql(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'silver' AND table_name = 'account'"
+        ).fetchall())  # fmt: skip
+        rows = pd.read_sql_query("SELECT * FROM silver.account ORDER BY account_id", conn)
+    assert types["loyalty_tier"] == "VARCHAR" and types["churn_score"] == "DOUBLE"
+    assert types["renewal_date"] == "DATE" and types["is_strategic"] == "BOOLEAN"
+    want = sorted(account.records, key=lambda r: r["Id"])
+    assert rows["churn_score"].tolist() == [r["Churn_Score__c"] for r in want]
+    assert rows["is_strategic"].tolist() == [r["Is_Strategic__c"] for r in want]
+    assert rows["key_contact"].str.len().eq(18).all()  # an Id by describe: 15 characters become 18
+    assert str(rows["renewal_date"].iloc[0])[:10] == want[0]["Renewal_Date__c"]
+    live.dispose()
