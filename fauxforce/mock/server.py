@@ -58,7 +58,8 @@ class Credentials:
 class Faults:
     """Trouble to inject, for tests: each counts API calls (requests under /services/data)."""
 
-    unavailable: int = 0  # the next N API calls answer 503
+    unavailable: int = 0  # the next N API calls answer `unavailable_status`
+    unavailable_status: int = 503  # 503 (unavailable), 500, or 429 (too many requests)
     expire_sessions_after: int | None = None  # after N more API calls every session is invalid
     request_limit: int | None = None  # total API calls the org allows; beyond it REQUEST_LIMIT_EXCEEDED
 
@@ -301,7 +302,8 @@ class _Handler(BaseHTTPRequestHandler):
                 else:
                     faults.expire_sessions_after -= 1
         if unavailable:
-            return self._send(503, b"Service Unavailable", "text/plain")
+            status = faults.unavailable_status
+            return self._send(status, b"Too Many Requests" if status == 429 else b"Service Unavailable", "text/plain")
         token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
         if token not in mock.state.sessions:
             return self._json(401, _error("INVALID_SESSION_ID", "Session expired or invalid"))

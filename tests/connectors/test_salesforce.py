@@ -204,6 +204,10 @@ def test_503s_are_retried_and_expired_sessions_renewed(mock: MockSalesforce, cap
         rows = sum(b.data.num_rows for b in sf.extract(refs["Account"], lambda s: False))
     assert rows == len(mock.org.objects["Account"].records)
     assert sum("retry" in r.message for r in caplog.records) == 2
+    mock.faults = Faults(unavailable=1, unavailable_status=429)  # too many requests: also retried
+    assert sum(b.data.num_rows for b in sf.extract(refs["User"], lambda s: False)) == len(
+        mock.org.objects["User"].records
+    )
     mock.faults = Faults(expire_sessions_after=1)  # mid-extraction, for REST and for Bulk
     assert sum(b.data.num_rows for b in sf.extract(refs["Contact"], lambda s: False)) == len(
         mock.org.objects["Contact"].records
