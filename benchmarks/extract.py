@@ -41,7 +41,7 @@ def extract_all(
     """Rows, API calls and seconds for one pass over every object; and the watermarks it ends with."""
     calls = mock.api_calls
     started = time.perf_counter()
-    sf = SalesforceConnector(settings=settings(mock), **options)  # type: ignore[arg-type]
+    sf = SalesforceConnector(settings=settings(mock), bulk_poll=0, **options)  # type: ignore[arg-type]
     rows, marks = 0, {}
     for ref in sf.objects():
         for batch in sf.extract(ref, lambda s: False, since=(since or {}).get(ref.name)):

@@ -130,15 +130,15 @@ class SalesforceConnector(Connector):
         page_size: int = 2_000,
         retries: int = 5,
         backoff: float = 0.5,
+        bulk_poll: float = 2.0,  # seconds before a Bulk job's first status check (each check is an API call)
     ) -> None:
         self.settings = with_secret_block(settings or get_settings())
         self.auth = auth_from(self.settings)
         self.bulk_threshold, self.batch_rows, self.page_size = bulk_threshold, batch_rows, page_size
-        self.retries, self.backoff = retries, backoff
+        self.retries, self.backoff, self.bulk_poll = retries, backoff, bulk_poll
         self._sf: Salesforce | None = None
         self._fields: dict[str, list[str]] = {}
         self._types: dict[str, dict[str, str]] = {}
-        self.calls = 0
 
     # ---- connection ---------------------------------------------------------------------------------
     def _session(self) -> requests.Session:
@@ -168,7 +168,6 @@ class SalesforceConnector(Connector):
         attempt = 0
         while True:
             attempt += 1
-            self.calls += 1
             try:
                 result = fn(self.client())
                 self._log_usage()
@@ -288,9 +287,8 @@ class SalesforceConnector(Connector):
             held: list[dict[str, str]] | None = None  # one page held back, to know which page is the last
             highest = start
             try:
-                self.calls += 3  # create, status, first results
-                for text in getattr(self.client().bulk2, ref.name).query_all(soql, max_records=self.batch_rows, wait=0):
-                    self.calls += 1
+                job = getattr(self.client().bulk2, ref.name)
+                for text in job.query_all(soql, max_records=self.batch_rows, wait=self.bulk_poll):
                     records = list(csv.DictReader(io.StringIO(text)))
                     for r in records:
                         highest = max(highest, _stamp(r.get("SystemModstamp")) or highest)

@@ -83,7 +83,9 @@ def settings_for(mock: MockSalesforce, mode: str = "password") -> Settings:
 
 def connector(mock: MockSalesforce, mode: str = "password", **kwargs: object) -> SalesforceConnector:
     # a small org: small thresholds, so that both APIs, several pages and several batches are used
-    options: dict[str, object] = {"bulk_threshold": 400, "batch_rows": 300, "page_size": 200, "backoff": 0.01}
+    options: dict[str, object] = {
+        "bulk_threshold": 400, "batch_rows": 300, "page_size": 200, "backoff": 0.01, "bulk_poll": 0,
+    }  # fmt: skip
     options.update(kwargs)
     return SalesforceConnector(settings=settings_for(mock, mode), **options)  # type: ignore[arg-type]
 
