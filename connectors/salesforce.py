@@ -109,6 +109,21 @@ def auth_from(settings: Settings) -> Auth:
     )
 
 
+def api_policy(text: str | None) -> dict[str, str]:
+    """`"OpportunityHistory=bulk, User=rest"` → {object: api}; a clear error for anything else."""
+    policy: dict[str, str] = {}
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        name, _, api = item.partition("=")
+        if api.strip().lower() not in ("rest", "bulk") or not name.strip():
+            raise SalesforceSourceError(
+                f"FAUXFORCE_SALESFORCE_API: {item.strip()!r} is not <Object>=rest or <Object>=bulk"
+            )
+        policy[name.strip()] = api.strip().lower()
+    return policy
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -125,7 +140,7 @@ class SalesforceConnector(Connector):
         self,
         landing: str | Path | None = None,  # accepted so the pipeline can pass the same options to any source
         settings: Settings | None = None,
-        bulk_threshold: int = 10_000,
+        bulk_threshold: int | None = None,  # default: FAUXFORCE_SALESFORCE_BULK_THRESHOLD (10,000)
         batch_rows: int = 50_000,
         page_size: int = 2_000,
         retries: int = 5,
@@ -134,7 +149,9 @@ class SalesforceConnector(Connector):
     ) -> None:
         self.settings = with_secret_block(settings or get_settings())
         self.auth = auth_from(self.settings)
-        self.bulk_threshold, self.batch_rows, self.page_size = bulk_threshold, batch_rows, page_size
+        self.bulk_threshold = self.settings.salesforce_bulk_threshold if bulk_threshold is None else bulk_threshold
+        self.policy = api_policy(self.settings.salesforce_api)
+        self.batch_rows, self.page_size = batch_rows, page_size
         self.retries, self.backoff, self.bulk_poll = retries, backoff, bulk_poll
         self._sf: Salesforce | None = None
         self._fields: dict[str, list[str]] = {}
@@ -241,15 +258,20 @@ class SalesforceConnector(Connector):
     ) -> Iterator[Batch]:
         soql = self.soql(ref, since)
         fields = self.fields(ref)
-        headers = {"Sforce-Query-Options": f"batchSize={self.page_size}"}
-        first = self._call(f"queryAll {ref.name}", lambda sf: sf.query(soql, include_deleted=True, headers=headers))
-        total = int(first["totalSize"])
         uri = f"salesforce://{self.client().sf_instance}/{ref.name}"
-        api = "rest" if total <= self.bulk_threshold else "bulk2"
-        info: dict[str, object] = {"api": api, "matched": total, "since": since or EPOCH}
-        info["types"] = self._types[ref.name]  # describe's types, by which silver types undeclared fields
-        log.info("%s: %s records at or after %s, by %s", ref.name, total, since or EPOCH, api)
-        if total > self.bulk_threshold:
+        info: dict[str, object] = {"since": since or EPOCH, "types": self._types[ref.name]}  # types: for silver
+        forced = self.policy.get(ref.name)
+        first: dict[str, Any] | None = None
+        matched = -1
+        if forced != "bulk":  # the first REST page says how many records match
+            headers = {"Sforce-Query-Options": f"batchSize={self.page_size}"}
+            first = self._call(f"queryAll {ref.name}", lambda sf: sf.query(soql, include_deleted=True, headers=headers))
+            matched = int(first["totalSize"])
+            info["matched"] = matched
+        use_bulk = forced == "bulk" or (forced is None and matched > self.bulk_threshold)
+        info["api"] = "bulk2" if use_bulk else "rest"
+        log.info("%s: %s records at or after %s, by %s", ref.name, matched, since or EPOCH, info["api"])
+        if use_bulk or first is None:
             yield from self._bulk(ref, soql, fields, since, uri, info)
             return
         yield from self._rest(ref, first, fields, since, uri, info)

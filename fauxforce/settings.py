@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     salesforce_session_id: SecretStr | None = Field(None, validation_alias="SALESFORCE_SESSION_ID")
     salesforce_api_version: str = Field("62.0", validation_alias="SALESFORCE_API_VERSION")
     salesforce_ca_bundle: Path | None = Field(None, validation_alias="SALESFORCE_CA_BUNDLE")
+    # How the salesforce connector reads each object: REST paging up to this many matching records, Bulk
+    # API 2.0 above; and per-object choices that override it, e.g. "OpportunityHistory=bulk,User=rest".
+    salesforce_bulk_threshold: int = Field(10_000, ge=0, validation_alias="FAUXFORCE_SALESFORCE_BULK_THRESHOLD")
+    salesforce_api: str | None = Field(None, validation_alias="FAUXFORCE_SALESFORCE_API")
     # A Prefect Secret block holding a JSON object of SALESFORCE_* settings (they override the ones above).
     salesforce_secret_block: str | None = Field(None, validation_alias="SALESFORCE_SECRET_BLOCK")
     # Where to log in instead of https://<domain>.salesforce.com (the mock org, or a proxy in front of Salesforce).

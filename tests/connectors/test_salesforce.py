@@ -309,3 +309,16 @@ def test_custom_fields_land_in_silver_typed_by_describe(
     assert rows["key_contact"].str.len().eq(18).all()  # an Id by describe: 15 characters become 18
     assert str(rows["renewal_date"].iloc[0])[:10] == want[0]["Renewal_Date__c"]
     live.dispose()
+
+
+def test_a_per_object_policy_overrides_the_size_threshold(mock: MockSalesforce) -> None:
+    settings = settings_for(mock).model_copy(
+        update={"salesforce_api": "User=bulk, OpportunityHistory=rest", "salesforce_bulk_threshold": 10}
+    )
+    sf = SalesforceConnector(settings=settings, bulk_poll=0, batch_rows=300)
+    refs = {r.name: r for r in sf.objects()}
+    apis = {name: {b.info["api"] for b in sf.extract(refs[name], lambda s: False)} for name in
+            ("User", "OpportunityHistory", "Contact")}  # fmt: skip
+    assert apis == {"User": {"bulk2"}, "OpportunityHistory": {"rest"}, "Contact": {"bulk2"}}  # Contact: > 10
+    with pytest.raises(SalesforceSourceError, match="FAUXFORCE_SALESFORCE_API"):
+        SalesforceConnector(settings=settings.model_copy(update={"salesforce_api": "User=soap"}))
