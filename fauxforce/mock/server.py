@@ -43,6 +43,7 @@ API_VERSION = "62.0"
 ORG_ID = "00D5g000004fAKEEA2"
 DEFAULT_BATCH = 2000
 DAILY_LIMIT = 100_000
+MAX_OPEN = 200  # query cursors and bulk jobs kept; older ones expire
 
 
 @dataclass(frozen=True)
@@ -368,7 +369,11 @@ class _Handler(BaseHTTPRequestHandler):
         out: dict[str, Any] = {"totalSize": len(rows), "done": end >= len(rows), "records": page}
         if end < len(rows):
             cursor = f"01g{uuid.uuid4().hex[:15]}"
-            self.mock.state.cursors[cursor] = (rows, batch, obj)
+            cursors = self.mock.state.cursors
+            with self.mock.state.lock:
+                cursors[cursor] = (rows, batch, obj)
+                while len(cursors) > MAX_OPEN:  # as in Salesforce, old cursors expire
+                    del cursors[next(iter(cursors))]
             out["nextRecordsUrl"] = f"{base}/query/{cursor}-{end}"
         return out
 
@@ -404,7 +409,11 @@ class _Handler(BaseHTTPRequestHandler):
         job = {"id": job_id, "operation": operation, "object": obj, "state": "JobComplete",
                "numberRecordsProcessed": len(rows), "columnDelimiter": "COMMA", "lineEnding": "LF",
                "contentType": "CSV", "apiVersion": float(API_VERSION)}  # fmt: skip
-        self.mock.state.jobs[job_id] = job | {"_rows": rows, "_fields": fields}
+        jobs = self.mock.state.jobs
+        with self.mock.state.lock:
+            jobs[job_id] = job | {"_rows": rows, "_fields": fields}
+            while len(jobs) > MAX_OPEN:
+                del jobs[next(iter(jobs))]
         self._json(200, {**job, "state": "UploadComplete"})
 
     def _job(self, job_id: str, method: str) -> None:
