@@ -160,7 +160,10 @@ class SalesforceConnector(Connector):
     # ---- connection ---------------------------------------------------------------------------------
     def _session(self) -> requests.Session:
         s = self.settings
-        return session_for(s.salesforce_login_url, s.salesforce_ca_bundle)
+        try:
+            return session_for(s.salesforce_login_url, s.salesforce_ca_bundle)
+        except FileNotFoundError as e:
+            raise SalesforceSourceError(f"{e}; point it at the CA's PEM certificate file") from None
 
     def client(self, fresh: bool = False) -> Salesforce:
         if self._sf is None or fresh:

@@ -98,6 +98,19 @@ def test_wrong_credentials_and_unverified_tls_are_refused(mock: MockSalesforce) 
         plain.get(f"{mock.instance_url}/services/data")
 
 
+def test_an_extra_ca_adds_to_the_usual_roots(mock: MockSalesforce) -> None:
+    import certifi
+
+    from fauxforce.mock.client import with_default_roots
+
+    bundle = Path(with_default_roots(mock.keys.ca_file)).read_bytes()
+    assert bundle.startswith(Path(certifi.where()).read_bytes()) and mock.keys.ca_file.read_bytes() in bundle
+    session = session_for(None, mock.keys.ca_file)
+    assert session.get(f"{mock.instance_url}/services/data").status_code == 200
+    with pytest.raises(FileNotFoundError, match="not a file"):
+        session_for(None, mock.keys.ca_file.parent / "missing.pem")
+
+
 def test_soql_filters_orders_and_limits_like_salesforce(mock: MockSalesforce, org: MockOrg) -> None:
     sf = _login(mock)
     opportunities = org.objects["Opportunity"].records
