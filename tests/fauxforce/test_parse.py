@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fauxforce.silver import parse
+from fauxforce.silver.conform import conform
+from fauxforce.silver.tables import BY_NAME
 
 
 def test_ids_become_18_characters_and_bad_checksums_are_flagged() -> None:
@@ -67,8 +70,6 @@ def _cell(kind: str) -> st.SearchStrategy[str | None]:
 
 @st.composite
 def bronze_batch(draw: st.DrawFn) -> pd.DataFrame:
-    from fauxforce.silver.tables import BY_NAME
-
     table = BY_NAME["opportunity_history"]
     n = draw(st.integers(0, 12))
     data: dict[str, list[object]] = {c.source: [draw(_cell(c.type)) for _ in range(n)] for c in table.columns}
@@ -86,11 +87,6 @@ def bronze_batch(draw: st.DrawFn) -> pd.DataFrame:
 @settings(max_examples=80, deadline=None)
 @given(bronze_batch())
 def test_every_bronze_row_is_loaded_quarantined_or_an_older_duplicate(raw: pd.DataFrame) -> None:
-    import pyarrow as pa
-
-    from fauxforce.silver.conform import conform
-    from fauxforce.silver.tables import BY_NAME
-
     parents = pa.array(["0065g000002pmXgAAI"], type=pa.string())
     out = conform(BY_NAME["opportunity_history"], raw, lambda name: parents)
     assert out.rows_in == len(raw)
