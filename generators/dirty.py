@@ -132,14 +132,9 @@ def _read(path: Path) -> tuple[list[str], list[list[str | None]]]:
     return header, [list(r) for r in zip(*columns, strict=True)] if columns else []
 
 
-class _Row:
-    """What one record's defect needs to know."""
-
-    def __init__(self, table: Table, header: list[str], values: list[str | None]) -> None:
-        self.table, self.header, self.values = table, header, values
-
-    def key(self) -> str:
-        return "|".join(str(self.values[self.header.index(k)] or "") for k in self.table.key)
+def _record_key(table: Table, header: list[str], values: list[str | None]) -> str:
+    """The record's key as defects.csv gives it: key columns' clean values joined by `|`."""
+    return "|".join(str(values[header.index(k)] or "") for k in table.key)
 
 
 def _candidates(table: Table, column: Column, value: str | None, leaf: bool) -> list[str]:
@@ -308,7 +303,7 @@ def _dirty_file(path: Path, name: str, table: Table, seed: int, rate: float) -> 
         cells = [j for k, j in options if k == kind]
         j = cells[int(rng.integers(len(cells)))]
         row_kind[i] = (kind, j)
-        record_id = _Row(table, header, values).key()
+        record_id = _record_key(table, header, values)
         if j >= 0:
             column = by_name[header[j]]
             clean = values[j]
