@@ -11,6 +11,8 @@ neither loses nor repeats a batch.
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
@@ -67,6 +69,24 @@ class Connector(ABC):
         `seen(state)` says whether a batch's state already landed (a file source's key); `since` is the
         watermark the last landed batch of a live source carried (`state["watermark"]`), if any.
         """
+
+
+def as_text(value: Any) -> str | None:
+    """A source value as an export spells it: booleans `true`/`false`, datetimes `2026-04-04 16:24:19` (UTC),
+    dates `2026-04-04`, decimals as written, null as None; strings as they are."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    return str(value)
 
 
 REGISTRY: dict[str, type[Connector]] = {}

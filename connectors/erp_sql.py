@@ -11,16 +11,14 @@ rows, which silver counts as duplicates. A table without `updated_at` is read wh
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import sqlalchemy as sa
 
-from connectors.base import Batch, Connector, ObjectRef, register
+from connectors.base import Batch, Connector, ObjectRef, as_text, register
 from fauxforce.settings import Settings, get_settings
 
 MODSTAMP = "updated_at"
@@ -30,30 +28,12 @@ class ErpSourceError(RuntimeError):
     """The ERP database cannot be read: the message says why and what to do."""
 
 
-def as_text(value: Any) -> str | None:
-    """A database value as an ERP CSV export spells it."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, decimal.Decimal):
-        return format(value, "f")
-    return str(value)
-
-
 @register
 class ErpSqlConnector(Connector):
     name = "erp-sql"
 
     def __init__(
         self,
-        landing: str | Path | None = None,  # accepted so the pipeline can pass the same options to any source
         url: str | None = None,
         settings: Settings | None = None,
         batch_rows: int = 50_000,

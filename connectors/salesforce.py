@@ -30,7 +30,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pyarrow as pa
@@ -44,7 +43,7 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
-from connectors.base import Batch, Connector, ObjectRef, register
+from connectors.base import Batch, Connector, ObjectRef, as_text, register
 from fauxforce.mock.client import session_for
 from fauxforce.settings import Settings, get_settings, with_secret_block
 
@@ -124,21 +123,12 @@ def api_policy(text: str | None) -> dict[str, str]:
     return policy
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 @register
 class SalesforceConnector(Connector):
     name = "salesforce"
 
     def __init__(
         self,
-        landing: str | Path | None = None,  # accepted so the pipeline can pass the same options to any source
         settings: Settings | None = None,
         bulk_threshold: int | None = None,  # default: FAUXFORCE_SALESFORCE_BULK_THRESHOLD (10,000)
         batch_rows: int = 50_000,
@@ -329,7 +319,7 @@ class SalesforceConnector(Connector):
 
     def _batch(self, ref: ObjectRef, rows: list[dict[str, Any]], fields: list[str], uri: str, watermark: str,
                info: dict[str, object]) -> Batch:  # fmt: skip
-        columns = [pa.array([_text(r.get(f)) or None for r in rows], type=pa.string()) for f in fields]
+        columns = [pa.array([as_text(r.get(f)) or None for r in rows], type=pa.string()) for f in fields]
         data = pa.table(columns, names=fields)
         key = f"{ref}@{watermark}#{uuid.uuid4().hex[:12]}"  # a batch of a live source lands once, whatever it holds
         return Batch(ref, data, uri, {"file": key, "sha256": "", "watermark": watermark}, dict(info))

@@ -28,7 +28,7 @@ def plan(source: str, erp_source: str, landing: str, csv_options: dict[str, Any]
     out: list[tuple[Connector, str | None]] = []
     for system, name in (("salesforce", source), ("erp", erp_source)):
         if name != "csv":
-            out.append((get_connector(name, landing=landing), system))
+            out.append((get_connector(name), system))
         elif Path(landing).is_dir():
             out.append((get_connector("csv", landing=landing, **csv_options), system))
     return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,22 +147,25 @@ class _Parser:
         return real
 
     def condition(self) -> Callable[[dict[str, Any]], bool]:
-        parts = [self.conjunction()]
-        while self.peek() == ("kw", "OR"):
-            self.i += 1
-            parts.append(self.conjunction())
-        if len(parts) == 1:
-            return parts[0]
-        return lambda r: any(p(r) for p in parts)
+        return self._joined("OR", self.conjunction, any)
 
     def conjunction(self) -> Callable[[dict[str, Any]], bool]:
-        parts = [self.factor()]
-        while self.peek() == ("kw", "AND"):
+        return self._joined("AND", self.factor, all)
+
+    def _joined(
+        self,
+        keyword: str,
+        part: Callable[[], Callable[[dict[str, Any]], bool]],
+        combine: Callable[[Iterator[bool]], bool],
+    ) -> Callable[[dict[str, Any]], bool]:
+        """`part (keyword part)*`, true when `combine` (any / all) of the parts is."""
+        parts = [part()]
+        while self.peek() == ("kw", keyword):
             self.i += 1
-            parts.append(self.factor())
+            parts.append(part())
         if len(parts) == 1:
             return parts[0]
-        return lambda r: all(p(r) for p in parts)
+        return lambda r: combine(p(r) for p in parts)
 
     def factor(self) -> Callable[[dict[str, Any]], bool]:
         if self.peek() == ("kw", "NOT"):

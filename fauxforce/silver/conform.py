@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from pandera.typing import Series
 
 from connectors.base import ObjectRef
-from fauxforce.silver.parse import PARSERS, parse_country
+from fauxforce.silver.parse import PARSERS, _flag, parse_country
 from fauxforce.silver.tables import BY_REF, Table
 from generators import vocab
 
@@ -191,10 +191,6 @@ def _as(values: pd.Series, kind: str) -> pd.Series:
     if kind == "ts":
         return values.astype("datetime64[us, UTC]")
     return values.astype("datetime64[us]")
-
-
-def _flag(mask: pd.Series) -> pd.Series:
-    return mask.fillna(False).astype(bool)
 
 
 def _text(value: object) -> str:
