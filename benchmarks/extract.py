@@ -18,11 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from connectors.salesforce import SalesforceConnector
+from fauxforce.connectors.salesforce import SalesforceConnector
+from fauxforce.core.settings import Settings
+from fauxforce.generators.org import Options, generate_org
 from fauxforce.mock.org import MockOrg
 from fauxforce.mock.server import MockSalesforce
-from fauxforce.settings import Settings
-from generators.org import Options, generate_org
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -30,9 +30,12 @@ AS_OF = dt.date(2026, 6, 30)
 def settings(mock: MockSalesforce) -> Settings:
     c = mock.credentials
     return Settings(  # type: ignore[call-arg]
-        SALESFORCE_USERNAME=c.username, SALESFORCE_PASSWORD=c.password, SALESFORCE_SECURITY_TOKEN=c.security_token,
-        SALESFORCE_LOGIN_URL=mock.instance_url, SALESFORCE_CA_BUNDLE=str(mock.keys.ca_file),
-    )  # fmt: skip
+        SALESFORCE_USERNAME=c.username,
+        SALESFORCE_PASSWORD=c.password,
+        SALESFORCE_SECURITY_TOKEN=c.security_token,
+        SALESFORCE_LOGIN_URL=mock.instance_url,
+        SALESFORCE_CA_BUNDLE=str(mock.keys.ca_file),
+    )
 
 
 def extract_all(

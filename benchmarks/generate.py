@@ -16,7 +16,7 @@ from pathlib import Path
 
 CHILD = """
 import json, resource, sys, time
-from generators.org import generate
+from fauxforce.generators.org import generate
 started = time.perf_counter()
 manifest = generate(sys.argv[1], scale=float(sys.argv[2]), format=sys.argv[3])
 seconds = time.perf_counter() - started
@@ -37,8 +37,10 @@ def main() -> None:
             started = time.perf_counter()
             child = subprocess.run(
                 [sys.executable, "-c", CHILD, str(out), str(scale), args.format],
-                capture_output=True, text=True, check=True,
-            )  # fmt: skip
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             wall = time.perf_counter() - started
             result = json.loads(child.stdout.strip().splitlines()[-1])
             disk = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 2**20

@@ -18,14 +18,15 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from connectors import get_connector
-from connectors.csvfile import read_csv
-from fauxforce.bronze import land_object
+from fauxforce.bronze.land import land_object
+from fauxforce.connectors import get_connector
+from fauxforce.connectors.csvfile import read_csv
+from fauxforce.core import ledger
+from fauxforce.core.catalogue import TABLES
+from fauxforce.core.warehouse import Warehouse
+from fauxforce.generators.dirty import FIXED, read_defects
+from fauxforce.generators.org import Options, generate_org
 from fauxforce.silver.build import Keys, build_table, refresh_xref
-from fauxforce.silver.tables import TABLES
-from fauxforce.warehouse import Warehouse
-from generators.dirty import FIXED, read_defects
-from generators.org import Options, generate_org
 
 AS_OF = dt.date(2026, 6, 30)
 UNFIXABLE_EXPECTED = ("duplicate", "dialect", FIXED)
@@ -44,7 +45,7 @@ def read_all(landing: Path) -> tuple[int, float, Counter[str]]:
 
 def load(landing: Path, folder: Path) -> tuple[float, float, dict[str, int]]:
     wh = Warehouse(f"duckdb:///{folder / 'wh.duckdb'}")
-    wh.setup()
+    ledger.prepare(wh)
     started = time.perf_counter()
     connector = get_connector("csv", landing=landing)
     for ref in connector.objects():

@@ -22,13 +22,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from connectors import get_connector
-from fauxforce.bronze import land_object
+from fauxforce.bronze.land import land_object
+from fauxforce.connectors import get_connector
+from fauxforce.core import ledger
+from fauxforce.core.catalogue import TABLES
+from fauxforce.core.warehouse import Warehouse
+from fauxforce.generators.org import Options, generate_org
 from fauxforce.gold.build import build_gold
 from fauxforce.silver.build import Keys, build_table, refresh_xref
-from fauxforce.silver.tables import TABLES
-from fauxforce.warehouse import Warehouse
-from generators.org import Options, generate_org
 
 AS_OF = dt.date(2026, 6, 30)
 START = AS_OF - dt.timedelta(days=365)
@@ -101,7 +102,7 @@ def main() -> None:
             for kind in args.warehouses:
                 url = warehouse_url(kind, tmp)
                 wh = Warehouse(url)
-                wh.setup()
+                ledger.prepare(wh)
                 for label, landing in (("full", tmp / "full"), ("incremental", tmp / "day")):
                     rows, b = timed(bronze, wh, landing)
                     _, s = timed(silver, wh)

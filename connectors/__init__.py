@@ -1,11 +1,17 @@
 """Sources the pipeline reads, behind one interface (connectors/base.py), chosen by name."""
 
-from connectors.base import REGISTRY, Batch, Connector, ObjectRef, get_connector
-from connectors.erp_sql import ErpSqlConnector
-from connectors.files import FileConnector
-from connectors.salesforce import SalesforceConnector
+from fauxforce.connectors.base import REGISTRY, Batch, Connector, ObjectRef, get_connector
+from fauxforce.connectors.erp_sql import ErpSqlConnector
+from fauxforce.connectors.files import FileConnector
+from fauxforce.connectors.salesforce import SalesforceConnector
 
 __all__ = [
-    "REGISTRY", "Batch", "Connector", "ErpSqlConnector", "FileConnector", "ObjectRef", "SalesforceConnector",
+    "REGISTRY",
+    "Batch",
+    "Connector",
+    "ErpSqlConnector",
+    "FileConnector",
+    "ObjectRef",
+    "SalesforceConnector",
     "get_connector",
-]  # fmt: skip
+]

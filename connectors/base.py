@@ -13,31 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import pyarrow as pa
 
-System = Literal["salesforce", "erp"]
+from fauxforce.core.catalogue import ObjectRef, System
 
-
-@dataclass(frozen=True, order=True)
-class ObjectRef:
-    """One object of one source system: (`salesforce`, `Opportunity`) or (`erp`, `sales_orders`)."""
-
-    system: System
-    name: str
-
-    @property
-    def table(self) -> str:
-        """The warehouse table name: `opportunity`, `opportunity_line_item`, `sales_orders`."""
-        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", self.name).lower()
-
-    def __str__(self) -> str:
-        return f"{self.system}/{self.name}"
+__all__ = ["REGISTRY", "Batch", "Connector", "ObjectRef", "System", "as_text", "get_connector", "register"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +34,7 @@ class Batch:
     source_uri: str
     state: dict[str, str]  # the connector's state after this batch (for files: the file's key and digest)
     info: dict[str, object] = field(default_factory=dict)  # how the source was read (kept in meta.ingested_files)
+    fields: dict[str, str] = field(default_factory=dict)  # a live source's field → describe type (meta.source_fields)
 
 
 class Connector(ABC):

@@ -18,8 +18,9 @@ from typing import Any
 import pyarrow as pa
 import sqlalchemy as sa
 
-from connectors.base import Batch, Connector, ObjectRef, as_text, register
-from fauxforce.settings import Settings, get_settings
+from fauxforce.connectors.base import Batch, Connector, ObjectRef, as_text, register
+from fauxforce.core import catalogue
+from fauxforce.core.settings import Settings, get_settings
 
 MODSTAMP = "updated_at"
 
@@ -49,13 +50,11 @@ class ErpSqlConnector(Connector):
         self._quote = self.engine.dialect.identifier_preparer.quote
 
     def objects(self) -> list[ObjectRef]:
-        from fauxforce.silver.tables import TABLES  # here: silver's declarations import connectors.base
-
         try:
             present = set(sa.inspect(self.engine).get_table_names())
         except sa.exc.OperationalError as e:
             raise ErpSourceError(f"cannot reach the ERP database {self.engine.url!r}: {e.orig}") from None
-        return [t.ref for t in TABLES if t.ref.system == "erp" and t.ref.name in present]
+        return [t.ref for t in catalogue.objects("erp") if t.ref.name in present]
 
     def extract(
         self, ref: ObjectRef, seen: Callable[[dict[str, str]], bool], since: str | None = None

@@ -22,9 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from connectors.base import Batch, Connector, ObjectRef, register
-from connectors.csvfile import ISSUE, LINE, RAW, CsvError, read_csv
-from fauxforce.hashing import file_sha256
+from fauxforce.connectors.base import Batch, Connector, ObjectRef, register
+from fauxforce.connectors.csvfile import ISSUE, LINE, RAW, CsvError, read_csv
+from fauxforce.core.hashing import file_sha256
 
 SYSTEMS = ("salesforce", "erp")
 SUFFIXES = (".csv", ".parquet")

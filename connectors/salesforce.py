@@ -1,6 +1,6 @@
 """Connector `salesforce`: a live org (or the mock org) through simple-salesforce, incrementally.
 
-For each object the pipeline knows (`fauxforce.silver.tables`) that the org has:
+For each object the pipeline knows (`fauxforce.core.catalogue`) that the org has:
 
 - the field list comes from describe: every field, custom ones included, compound parents such as
   `BillingAddress` left out in favour of their components;
@@ -43,9 +43,10 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
-from connectors.base import Batch, Connector, ObjectRef, as_text, register
-from fauxforce.mock.client import session_for
-from fauxforce.settings import Settings, get_settings, with_secret_block
+from fauxforce.connectors.base import Batch, Connector, ObjectRef, as_text, register
+from fauxforce.connectors.http import session_for
+from fauxforce.core import catalogue
+from fauxforce.core.settings import Settings, get_settings, with_secret_block
 
 log = logging.getLogger("fauxforce.salesforce")
 T = TypeVar("T")
@@ -78,11 +79,16 @@ def auth_from(settings: Settings) -> Auth:
     secret = lambda v: v.get_secret_value() if v is not None else None  # noqa: E731
     domain = s.salesforce_domain
     if s.salesforce_session_id and s.salesforce_instance_url:
-        return Auth("session id", {"session_id": secret(s.salesforce_session_id),
-                                   "instance_url": s.salesforce_instance_url})  # fmt: skip
+        return Auth(
+            "session id", {"session_id": secret(s.salesforce_session_id), "instance_url": s.salesforce_instance_url}
+        )
     if s.salesforce_username and s.salesforce_consumer_key and s.salesforce_private_key_file:
-        jwt = {"username": s.salesforce_username, "consumer_key": s.salesforce_consumer_key,
-               "privatekey_file": str(s.salesforce_private_key_file), "domain": domain}  # fmt: skip
+        jwt = {
+            "username": s.salesforce_username,
+            "consumer_key": s.salesforce_consumer_key,
+            "privatekey_file": str(s.salesforce_private_key_file),
+            "domain": domain,
+        }
         return Auth("JWT bearer", jwt)
     if s.salesforce_consumer_key and s.salesforce_consumer_secret and not s.salesforce_username:
         if domain in ("login", "test"):
@@ -90,12 +96,20 @@ def auth_from(settings: Settings) -> Auth:
                 "OAuth client credentials need your My Domain: set SALESFORCE_DOMAIN to e.g. acme.my "
                 "(the part before .salesforce.com), not login or test"
             )
-        return Auth("client credentials", {"consumer_key": s.salesforce_consumer_key,
-                                           "consumer_secret": secret(s.salesforce_consumer_secret),
-                                           "domain": domain})  # fmt: skip
+        return Auth(
+            "client credentials",
+            {
+                "consumer_key": s.salesforce_consumer_key,
+                "consumer_secret": secret(s.salesforce_consumer_secret),
+                "domain": domain,
+            },
+        )
     if s.salesforce_username and s.salesforce_password:
-        kwargs: dict[str, Any] = {"username": s.salesforce_username, "password": secret(s.salesforce_password),
-                                  "domain": domain}  # fmt: skip
+        kwargs: dict[str, Any] = {
+            "username": s.salesforce_username,
+            "password": secret(s.salesforce_password),
+            "domain": domain,
+        }
         if s.salesforce_consumer_key and s.salesforce_consumer_secret:
             app = {"consumer_key": s.salesforce_consumer_key, "consumer_secret": secret(s.salesforce_consumer_secret)}
             return Auth("OAuth password", kwargs | app)
@@ -158,8 +172,9 @@ class SalesforceConnector(Connector):
     def client(self, fresh: bool = False) -> Salesforce:
         if self._sf is None or fresh:
             try:
-                self._sf = Salesforce(**self.auth.kwargs, session=self._session(),
-                                      version=self.settings.salesforce_api_version)  # fmt: skip
+                self._sf = Salesforce(
+                    **self.auth.kwargs, session=self._session(), version=self.settings.salesforce_api_version
+                )
             except SalesforceAuthenticationFailed as e:
                 raise SalesforceSourceError(
                     f"Salesforce refused the {self.auth.mode} login ({e.code}): check the credentials, "
@@ -224,11 +239,9 @@ class SalesforceConnector(Connector):
 
     # ---- the Connector interface ----------------------------------------------------------------------
     def objects(self) -> list[ObjectRef]:
-        from fauxforce.silver.tables import TABLES  # here: silver's declarations import connectors.base
-
         described = self._call("describe global", lambda sf: sf.describe())
         have = {o["name"] for o in (described or {}).get("sobjects", []) if o.get("queryable", True)}
-        return [t.ref for t in TABLES if t.ref.system == "salesforce" and t.ref.name in have]
+        return [t.ref for t in catalogue.objects("salesforce") if t.ref.name in have]
 
     def fields(self, ref: ObjectRef) -> list[str]:
         """Every queryable field of the object, compound parents (BillingAddress) left out."""
@@ -252,7 +265,7 @@ class SalesforceConnector(Connector):
         soql = self.soql(ref, since)
         fields = self.fields(ref)
         uri = f"salesforce://{self.client().sf_instance}/{ref.name}"
-        info: dict[str, object] = {"since": since or EPOCH, "types": self._types[ref.name]}  # types: for silver
+        info: dict[str, object] = {"since": since or EPOCH}
         forced = self.policy.get(ref.name)
         first: dict[str, Any] | None = None
         matched = -1
@@ -269,8 +282,15 @@ class SalesforceConnector(Connector):
             return
         yield from self._rest(ref, first, fields, since, uri, info)
 
-    def _rest(self, ref: ObjectRef, page: dict[str, Any], fields: list[str], since: str | None, uri: str,
-              info: dict[str, object]) -> Iterator[Batch]:  # fmt: skip
+    def _rest(
+        self,
+        ref: ObjectRef,
+        page: dict[str, Any],
+        fields: list[str],
+        since: str | None,
+        uri: str,
+        info: dict[str, object],
+    ) -> Iterator[Batch]:
         rows: list[dict[str, Any]] = []
         watermark = since or EPOCH
         while True:
@@ -288,8 +308,9 @@ class SalesforceConnector(Connector):
                 lambda sf, url=page["nextRecordsUrl"]: sf.query_more(url, identifier_is_url=True),  # type: ignore[misc]
             )
 
-    def _bulk(self, ref: ObjectRef, soql: str, fields: list[str], since: str | None, uri: str,
-              info: dict[str, object]) -> Iterator[Batch]:  # fmt: skip
+    def _bulk(
+        self, ref: ObjectRef, soql: str, fields: list[str], since: str | None, uri: str, info: dict[str, object]
+    ) -> Iterator[Batch]:
         """A Bulk API 2.0 queryAll job, a batch per results page; the watermark moves with the last page only.
 
         A failure inside the job starts it again (what already landed comes again as duplicates, which silver
@@ -317,12 +338,20 @@ class SalesforceConnector(Connector):
             yield self._batch(ref, held or [], fields, uri, highest, info)
             return
 
-    def _batch(self, ref: ObjectRef, rows: list[dict[str, Any]], fields: list[str], uri: str, watermark: str,
-               info: dict[str, object]) -> Batch:  # fmt: skip
+    def _batch(
+        self,
+        ref: ObjectRef,
+        rows: list[dict[str, Any]],
+        fields: list[str],
+        uri: str,
+        watermark: str,
+        info: dict[str, object],
+    ) -> Batch:
         columns = [pa.array([as_text(r.get(f)) or None for r in rows], type=pa.string()) for f in fields]
         data = pa.table(columns, names=fields)
         key = f"{ref}@{watermark}#{uuid.uuid4().hex[:12]}"  # a batch of a live source lands once, whatever it holds
-        return Batch(ref, data, uri, {"file": key, "sha256": "", "watermark": watermark}, dict(info))
+        state = {"file": key, "sha256": "", "watermark": watermark}
+        return Batch(ref, data, uri, state, dict(info), fields=dict(self._types[ref.name]))
 
 
 def _stamp(value: Any) -> str | None:

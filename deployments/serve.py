@@ -21,9 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_flow(entrypoint: str) -> Any:
-    """The flow an entrypoint (`flows/file.py:function`) names, imported as a module of the project."""
+    """The flow an entrypoint (`flows/file.py:function`) names, imported as a module of the installed package
+    (`fauxforce.flows.file`)."""
     path, name = entrypoint.rsplit(":", 1)
-    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    module = importlib.import_module("fauxforce." + path.removesuffix(".py").replace("/", "."))
     return getattr(module, name)
 
 

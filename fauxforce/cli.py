@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fauxforce import __version__
-from fauxforce.progress import Progress
-from fauxforce.settings import get_settings
+from fauxforce.core.progress import Progress
+from fauxforce.core.settings import resolve
 
 
 class _Parser(argparse.ArgumentParser):
@@ -135,8 +135,10 @@ def _mock_salesforce(args: argparse.Namespace) -> int:
     try:
         server = MockSalesforce(org, args.cert_dir, port=args.port)
     except OSError as e:
-        print(f"fauxforce mock-salesforce: error: cannot listen on 127.0.0.1:{args.port}: {e.strerror or e}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"fauxforce mock-salesforce: error: cannot listen on 127.0.0.1:{args.port}: {e.strerror or e}",
+            file=sys.stderr,
+        )
         return 1
     c, k = server.credentials, server.keys
     records = sum(len(o.records) for o in org.objects.values())
@@ -166,9 +168,9 @@ def _mock_salesforce(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from generators.org import GenerateError, Options, generate_org
+    from fauxforce.generators.org import GenerateError, Options, generate_org
 
-    out = args.out or get_settings().landing_dir
+    out = resolve(landing=args.out).landing
     options = Options(
         out=out,
         seed=args.seed,
@@ -205,7 +207,7 @@ def _generate(args: argparse.Namespace) -> int:
         if manifest.dirty:
             print(f"dirty: {manifest.defects:,} defects injected, listed in {out / 'defects.csv'}")
     if args.erp_url:
-        from generators.erp_db import ErpDatabaseError, write_erp
+        from fauxforce.generators.erp_db import ErpDatabaseError, write_erp
 
         try:
             counts = write_erp(args.erp_url, options)
@@ -218,27 +220,36 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from connectors.erp_sql import ErpSourceError
-    from connectors.files import SourceFileError
-    from connectors.salesforce import SalesforceSourceError
+    from fauxforce.connectors.erp_sql import ErpSourceError
+    from fauxforce.connectors.files import SourceFileError
+    from fauxforce.connectors.salesforce import SalesforceSourceError
+    from fauxforce.core.warehouse import WarehouseError
+    from fauxforce.flows.build_silver import FIX_HINT
     from fauxforce.gold.build import GoldCheckError
-    from fauxforce.warehouse import WarehouseError
-    from flows.build_silver import FIX_HINT
 
-    settings = get_settings()
-    landing = args.landing or settings.landing_dir
-    warehouse = args.warehouse or settings.warehouse_url
-    source = args.source or settings.crm_source
-    erp_source = args.erp_source or settings.erp_source
+    run = resolve(
+        landing=args.landing,
+        warehouse=args.warehouse,
+        source=args.source,
+        erp_source=args.erp_source,
+        encoding=args.encoding,
+        delimiter=args.delimiter,
+    )
+    landing, warehouse, source, erp_source = run.landing, run.warehouse, run.source, run.erp_source
     started = time.perf_counter()
     try:
-        from flows.medallion_pipeline import medallion_pipeline
+        from fauxforce.flows.medallion_pipeline import medallion_pipeline
 
         summary = medallion_pipeline(
-            landing=str(landing), warehouse=warehouse, source=source, erp_source=erp_source,
+            landing=str(landing),
+            warehouse=warehouse,
+            source=source,
+            erp_source=erp_source,
             full_refresh=args.full_refresh,
-            as_of=args.as_of, encoding=args.encoding, delimiter=args.delimiter,
-        )  # fmt: skip
+            as_of=args.as_of,
+            encoding=run.encoding,
+            delimiter=run.delimiter,
+        )
     except (SourceFileError, SalesforceSourceError, ErpSourceError, WarehouseError, GoldCheckError, ValueError) as e:
         print(f"fauxforce run: error: {e}", file=sys.stderr)
         return 1

@@ -9,10 +9,11 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from fauxforce.core import ledger
+from fauxforce.core.settings import resolve
+from fauxforce.core.warehouse import Warehouse
 from fauxforce.gold.build import GoldCheckError, GoldResult, worst_suppliers
 from fauxforce.gold.build import build_gold as build
-from fauxforce.settings import get_settings
-from fauxforce.warehouse import Warehouse
 
 
 def _money(value: Any) -> str:
@@ -44,9 +45,13 @@ def headline_report(result: GoldResult, suppliers: list[dict[str, Any]]) -> str:
         f"| Customers exposed to a stock-out | {h.get('customers_exposed_to_stockout', 0):,} |",
     ]
     if suppliers:
-        lines += ["", "## Worst suppliers (on-time delivery)", "",
-                  "| supplier | received orders | on time | fill rate | p90 lead time (days) | return rate |",
-                  "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+        lines += [
+            "",
+            "## Worst suppliers (on-time delivery)",
+            "",
+            "| supplier | received orders | on time | fill rate | p90 lead time (days) | return rate |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
         for s in suppliers:
             lines.append(
                 f"| {s['supplier_name']} ({s['supplier_id']}) | {s['received_orders']:,} | {_rate(s['on_time_rate'])} "
@@ -61,13 +66,13 @@ def build_gold(
     warehouse: str | None = None, as_of: dt.date | None = None, fiscal_year_start_month: int | None = None
 ) -> GoldResult:
     """Rebuild gold from silver and check it; a failed check fails the run and leaves the previous gold."""
-    settings = get_settings()
-    wh = Warehouse(warehouse or settings.warehouse_url)
+    run = resolve(warehouse=warehouse, fiscal_year_start_month=fiscal_year_start_month)
+    wh = Warehouse(run.warehouse)
     logger = get_run_logger()
     try:
-        wh.setup()
+        ledger.prepare(wh)
         try:
-            result = build(wh, as_of, fiscal_year_start_month or settings.fiscal_year_start_month)
+            result = build(wh, as_of, run.fiscal_year_start_month)
         except GoldCheckError as e:
             create_markdown_artifact(
                 key="gold-check-failures",
@@ -87,6 +92,9 @@ def build_gold(
     create_markdown_artifact(key="gold-headline", markdown=headline_report(result, suppliers))
     logger.info(
         "gold: %s tables as of %s, %s checks passed, %.1fs",
-        len(result.tables), result.as_of, result.checks, sum(result.seconds.values()),
-    )  # fmt: skip
+        len(result.tables),
+        result.as_of,
+        result.checks,
+        sum(result.seconds.values()),
+    )
     return result

@@ -6,10 +6,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
-from fauxforce.settings import get_settings
+from fauxforce.core import ledger
+from fauxforce.core.catalogue import TABLES, Table
+from fauxforce.core.settings import resolve
+from fauxforce.core.warehouse import Warehouse
 from fauxforce.silver.build import Keys, SilverResult, build_table, full_refresh, refresh_xref
-from fauxforce.silver.tables import TABLES, Table
-from fauxforce.warehouse import Warehouse
 
 
 @task(name="build-table", cache_policy=NONE)
@@ -32,8 +33,10 @@ def quality_report(results: list[SilverResult]) -> str:
         return "\n".join([*lines, "No new bronze batches."])
     total_in = sum(r.rows_in for r in results)
     total_q = sum(r.quarantined for r in results)
-    lines.append(f"{len(results)} batches, {total_in:,} rows in, {total_q:,} quarantined, "
-                 f"{sum(r.duplicates for r in results):,} duplicates.")  # fmt: skip
+    lines.append(
+        f"{len(results)} batches, {total_in:,} rows in, {total_q:,} quarantined, "
+        f"{sum(r.duplicates for r in results):,} duplicates."
+    )
     if quarantined:
         lines += ["", "| object | batch | quarantined | reasons | first |", "|---|---:|---:|---|---|"]
         for r in quarantined:
@@ -46,11 +49,12 @@ def quality_report(results: list[SilverResult]) -> str:
 
 @flow(name="build-silver")
 def build_silver(warehouse: str | None = None, refresh: bool = False) -> list[SilverResult]:
-    """Apply new bronze batches to silver (all of bronze again with `refresh`)."""
-    wh = Warehouse(warehouse or get_settings().warehouse_url)
+    """Apply new bronze batches to silver (all of bronze again with `refresh`); the warehouse defaults to
+    FAUXFORCE_WAREHOUSE_URL."""
+    wh = Warehouse(resolve(warehouse=warehouse).warehouse)
     results: list[SilverResult] = []
     try:
-        wh.setup()
+        ledger.prepare(wh)
         if refresh:
             full_refresh(wh)
         keys = Keys(wh)
@@ -75,7 +79,9 @@ def build_silver(warehouse: str | None = None, refresh: bool = False) -> list[Si
     create_markdown_artifact(key="silver-data-quality", markdown=quality_report(results))
     get_run_logger().info(
         "silver: %s batches, %s rows loaded, %s quarantined; customer_xref %s",
-        len(results), sum(r.loaded for r in results), sum(r.quarantined for r in results),
+        len(results),
+        sum(r.loaded for r in results),
+        sum(r.quarantined for r in results),
         "unchanged" if xref is None else f"rebuilt, {xref} rows",
-    )  # fmt: skip
+    )
     return results

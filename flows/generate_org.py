@@ -4,15 +4,16 @@ advance a landing folder by one simulated day (`export="daily"`, the `daily-chan
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from typing import Literal
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
-from fauxforce.settings import get_settings
-from generators.daily import advance
-from generators.org import DEFAULT_AS_OF, Options
-from generators.org import generate_org as write_org
+from fauxforce.core.settings import resolve
+from fauxforce.generators.daily import advance
+from fauxforce.generators.org import DEFAULT_AS_OF, Options
+from fauxforce.generators.org import generate_org as write_org
+from fauxforce.generators.writers import Format
 
 
 @flow(name="generate-org", log_prints=False)
@@ -23,8 +24,8 @@ def generate_org(
     as_of: dt.date = DEFAULT_AS_OF,
     days: int = 365,
     start: dt.date | None = None,
-    format: str = "csv",
-    export: str = "full",
+    format: Format = "csv",
+    export: Literal["full", "changes", "daily"] = "full",
     since: dt.date | None = None,
     overwrite: bool = False,
     day: dt.date | None = None,
@@ -38,7 +39,7 @@ def generate_org(
     (default `as_of` - `days`) and stays fixed, so every day extends the same org.
     """
     logger = get_run_logger()
-    target = Path(out) if out else get_settings().landing_dir
+    target = resolve(landing=out).landing
     if export == "daily":
         history_start = start or as_of - dt.timedelta(days=days)
         result = advance(target, seed, scale, history_start, as_of, format, day)
@@ -53,9 +54,17 @@ def generate_org(
         )
         return {"days_written": len(result.days), "rows": result.rows}
     options = Options(
-        out=target, seed=seed, scale=scale, as_of=as_of, days=days, start=start,
-        format=format, export=export, since=since, overwrite=overwrite,  # type: ignore[arg-type]
-    )  # fmt: skip
+        out=target,
+        seed=seed,
+        scale=scale,
+        as_of=as_of,
+        days=days,
+        start=start,
+        format=format,
+        export=export,
+        since=since,
+        overwrite=overwrite,
+    )
     manifest = write_org(options)
     rows = {key: counts["rows"] for key, counts in manifest.objects.items()}
     create_table_artifact(

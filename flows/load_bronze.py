@@ -9,10 +9,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 
-from connectors import Connector, ObjectRef, get_connector
-from fauxforce.bronze import Landed, land_object
-from fauxforce.settings import get_settings
-from fauxforce.warehouse import Warehouse
+from fauxforce.bronze.land import Landed, land_object
+from fauxforce.connectors import Connector, ObjectRef, get_connector
+from fauxforce.core import ledger
+from fauxforce.core.settings import resolve
+from fauxforce.core.warehouse import Warehouse
 
 
 @task(name="land-object", retries=2, retry_delay_seconds=5, cache_policy=NONE)
@@ -38,27 +39,36 @@ def plan(source: str, erp_source: str, landing: str, csv_options: dict[str, Any]
 def load_bronze(
     landing: str | None = None,
     warehouse: str | None = None,
-    source: str = "csv",
+    source: str | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
     erp_source: str | None = None,
 ) -> dict[str, int]:
     """Land new batches in bronze; return rows landed per object.
 
-    CSV files have their encoding and delimiter detected one by one; `encoding` / `delimiter` (or
-    FAUXFORCE_CSV_ENCODING / FAUXFORCE_CSV_DELIMITER) force them for every file.
+    Unset arguments come from the settings (FAUXFORCE_LANDING_DIR, FAUXFORCE_WAREHOUSE_URL,
+    FAUXFORCE_CRM_SOURCE, FAUXFORCE_ERP_SOURCE, …). CSV files have their encoding and delimiter
+    detected one by one; `encoding` / `delimiter` (or FAUXFORCE_CSV_ENCODING / FAUXFORCE_CSV_DELIMITER)
+    force them for every file.
     """
-    settings = get_settings()
-    landing = landing or str(settings.landing_dir)
-    csv_options = {"encoding": encoding or settings.csv_encoding, "delimiter": delimiter or settings.csv_delimiter}
-    wh = Warehouse(warehouse or settings.warehouse_url)
+    run = resolve(
+        landing=landing,
+        warehouse=warehouse,
+        source=source,
+        erp_source=erp_source,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+    landing = str(run.landing)
+    csv_options = {"encoding": run.encoding, "delimiter": run.delimiter}
+    wh = Warehouse(run.warehouse)
     landed: dict[str, int] = {}
     batches = 0
     files: list[dict[str, object]] = []
     logger = get_run_logger()
     try:
-        wh.setup()
-        for connector, system in plan(source, erp_source or settings.erp_source, landing, csv_options):
+        ledger.prepare(wh)
+        for connector, system in plan(run.source, run.erp_source, landing, csv_options):
             for ref in connector.objects():
                 if system and ref.system != system:
                     continue
@@ -78,7 +88,7 @@ def load_bronze(
     create_table_artifact(
         key="bronze-counts",
         table=[{"object": k, "rows_landed": v} for k, v in landed.items()],
-        description=f"Bronze: {batches} new batches from {source} at {landing}",
+        description=f"Bronze: {batches} new batches from {run.source} and {run.erp_source} at {landing}",
     )
     get_run_logger().info("bronze: %s rows in %s new batches", f"{sum(landed.values()):,}", batches)
     return landed

@@ -16,11 +16,11 @@ from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
-from fauxforce.settings import get_settings
+from fauxforce.core.settings import resolve
+from fauxforce.flows.build_gold import build_gold
+from fauxforce.flows.build_silver import build_silver
+from fauxforce.flows.load_bronze import load_bronze
 from fauxforce.silver.build import SilverResult
-from flows.build_gold import build_gold
-from flows.build_silver import build_silver
-from flows.load_bronze import load_bronze
 
 
 @dataclass
@@ -71,7 +71,7 @@ def warehouse_lock(warehouse: str) -> Iterator[None]:
 def medallion_pipeline(
     landing: str | None = None,
     warehouse: str | None = None,
-    source: str = "csv",
+    source: str | None = None,
     full_refresh: bool = False,
     as_of: dt.date | None = None,
     encoding: str | None = None,
@@ -80,18 +80,30 @@ def medallion_pipeline(
 ) -> PipelineSummary:
     """Land new source batches in bronze, apply them to silver, rebuild and check gold.
 
-    Runs on one warehouse never overlap: each holds a global concurrency slot (limit 1, created on
-    first use) for its whole length, and a run that starts while another holds it waits.
+    Unset arguments come from the settings (FAUXFORCE_LANDING_DIR, FAUXFORCE_WAREHOUSE_URL,
+    FAUXFORCE_CRM_SOURCE, FAUXFORCE_ERP_SOURCE, …), resolved once here; the subflows get the resolved
+    values. Runs on one warehouse never overlap: each holds a global concurrency slot (limit 1, created
+    on first use) for its whole length, and a run that starts while another holds it waits.
     """
-    settings = get_settings()
-    warehouse = warehouse or settings.warehouse_url
-    with warehouse_lock(warehouse):
+    run = resolve(
+        landing=landing,
+        warehouse=warehouse,
+        source=source,
+        erp_source=erp_source,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+    with warehouse_lock(run.warehouse):
         bronze = load_bronze(
-            landing=landing, warehouse=warehouse, source=source, encoding=encoding, delimiter=delimiter,
-            erp_source=erp_source,
-        )  # fmt: skip
-        silver = build_silver(warehouse=warehouse, refresh=full_refresh)
-        gold = build_gold(warehouse=warehouse, as_of=as_of)
+            landing=str(run.landing),
+            warehouse=run.warehouse,
+            source=run.source,
+            encoding=run.encoding,
+            delimiter=run.delimiter,
+            erp_source=run.erp_source,
+        )
+        silver = build_silver(warehouse=run.warehouse, refresh=full_refresh)
+        gold = build_gold(warehouse=run.warehouse, as_of=as_of, fiscal_year_start_month=run.fiscal_year_start_month)
     return PipelineSummary(
         bronze_rows=bronze,
         silver_loaded=sum(r.loaded for r in silver),

@@ -13,8 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from generators import geo, vocab
-from generators.columns import (
+from fauxforce.generators import geo, vocab
+from fauxforce.generators.columns import (
     DAY,
     HOUR,
     child_index,
@@ -30,11 +30,11 @@ from generators.columns import (
     ts,
     work_time,
 )
-from generators.context import BLOCK_DAYS, Context
-from generators.ids import make_ids
-from generators.pools import STREETS_PER_COUNTRY, people, per_country
-from generators.reference import Reference
-from generators.timeline import History
+from fauxforce.generators.context import BLOCK_DAYS, Context
+from fauxforce.generators.ids import make_ids
+from fauxforce.generators.pools import STREETS_PER_COUNTRY, people, per_country
+from fauxforce.generators.reference import Reference
+from fauxforce.generators.timeline import History
 
 # Calibrated so scale 1 gives ≈60k Contacts after a year (opportunity and case rates: sales.py, support.py).
 CONTACTS_PER_ACCOUNT = 3.3
@@ -264,19 +264,64 @@ def accounts(ctx: Context, ref: Reference, block: int, chunk: int, n: int) -> tu
         "IsDeleted": _bools(np.zeros(nv, dtype=bool)),
     }
     columns = (
-        "Id", "IsDeleted", "Name", "Type", "ParentId", "BillingStreet", "BillingCity", "BillingState",
-        "BillingPostalCode", "BillingCountry", "BillingLatitude", "BillingLongitude", "ShippingStreet",
-        "ShippingCity", "ShippingState", "ShippingPostalCode", "ShippingCountry", "Phone", "Fax", "AccountNumber",
-        "Website", "Sic", "Industry", "AnnualRevenue", "NumberOfEmployees", "Ownership", "TickerSymbol",
-        "Description", "Rating", "Site", "OwnerId", *SF_SYSTEM, "AccountSource", "YearStarted",
-        "CustomerSegment__c", "GeographicRegion__c", "AccountStatus__c", "ERP_Customer_Number__c",
-    )  # fmt: skip
+        "Id",
+        "IsDeleted",
+        "Name",
+        "Type",
+        "ParentId",
+        "BillingStreet",
+        "BillingCity",
+        "BillingState",
+        "BillingPostalCode",
+        "BillingCountry",
+        "BillingLatitude",
+        "BillingLongitude",
+        "ShippingStreet",
+        "ShippingCity",
+        "ShippingState",
+        "ShippingPostalCode",
+        "ShippingCountry",
+        "Phone",
+        "Fax",
+        "AccountNumber",
+        "Website",
+        "Sic",
+        "Industry",
+        "AnnualRevenue",
+        "NumberOfEmployees",
+        "Ownership",
+        "TickerSymbol",
+        "Description",
+        "Rating",
+        "Site",
+        "OwnerId",
+        *SF_SYSTEM,
+        "AccountSource",
+        "YearStarted",
+        "CustomerSegment__c",
+        "GeographicRegion__c",
+        "AccountStatus__c",
+        "ERP_Customer_Number__c",
+    )
     history = History.build("Account", "salesforce", columns, static, row, at, changing)
     info = Accounts(
-        ids=ids, created=created, country=country, city=city, street=street, postal=postal, name=name, root=root,
-        suffix=suffix, domain=domain, type=acct_type, employees=employees, owner=owner, erp_number=erp_no,
-        from_lead=from_lead, industry=industry,
-    )  # fmt: skip
+        ids=ids,
+        created=created,
+        country=country,
+        city=city,
+        street=street,
+        postal=postal,
+        name=name,
+        root=root,
+        suffix=suffix,
+        domain=domain,
+        type=acct_type,
+        employees=employees,
+        owner=owner,
+        erp_number=erp_no,
+        from_lead=from_lead,
+        industry=industry,
+    )
     return history, info
 
 
@@ -356,11 +401,32 @@ def _contact_history(rng: np.random.Generator, ref: Reference, static: dict[str,
         "IsDeleted": _bools(np.zeros(len(row), dtype=bool)),
     }
     columns = (
-        "Id", "IsDeleted", "AccountId", "LastName", "FirstName", "Salutation", "Name", "MailingStreet",
-        "MailingCity", "MailingState", "MailingPostalCode", "MailingCountry", "Phone", "MobilePhone",
-        "ReportsToId", "Email", "Title", "Department", "LeadSource", "Birthdate", "OwnerId", *SF_SYSTEM,
-        "ContactRole__c", "ContactLevel__c", "EngagementScore__c",
-    )  # fmt: skip
+        "Id",
+        "IsDeleted",
+        "AccountId",
+        "LastName",
+        "FirstName",
+        "Salutation",
+        "Name",
+        "MailingStreet",
+        "MailingCity",
+        "MailingState",
+        "MailingPostalCode",
+        "MailingCountry",
+        "Phone",
+        "MobilePhone",
+        "ReportsToId",
+        "Email",
+        "Title",
+        "Department",
+        "LeadSource",
+        "Birthdate",
+        "OwnerId",
+        *SF_SYSTEM,
+        "ContactRole__c",
+        "ContactLevel__c",
+        "EngagementScore__c",
+    )
     return History.build("Contact", "salesforce", columns, static, row, at, changing)
 
 

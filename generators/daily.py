@@ -21,7 +21,8 @@ import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from generators.org import GenerateError, Manifest, Options, generate_org
+from fauxforce.generators.org import GenerateError, Manifest, Options, generate_org
+from fauxforce.generators.writers import Format
 
 STATE_FILE = ".fauxforce-daily.json"
 SYSTEMS = ("salesforce", "erp")
@@ -69,7 +70,7 @@ def advance(
     scale: float = 1.0,
     start: dt.date = dt.date(2025, 6, 30),
     first_day: dt.date = dt.date(2026, 6, 30),
-    format: str = "csv",
+    format: Format = "csv",
     day: dt.date | None = None,
 ) -> DailyResult:
     """Write the next simulated day (or `day`, and any skipped before it) into `landing`."""
@@ -81,8 +82,9 @@ def advance(
                 f"{landing} already holds files but no {STATE_FILE}; give the daily export its own folder"
             )
         target = day or first_day
-        manifest = _write(landing, Options(out=landing, seed=seed, scale=scale, start=start, as_of=target,
-                                           format=format))  # type: ignore[arg-type]  # fmt: skip
+        manifest = _write(
+            landing, Options(out=landing, seed=seed, scale=scale, start=start, as_of=target, format=format)
+        )
         state = DailyState(seed, scale, start.isoformat(), format, target.isoformat())
         _write_state(landing, state)
         return DailyResult([target], manifest.total_rows, state)
@@ -96,8 +98,16 @@ def advance(
     target = day or last + dt.timedelta(days=1)
     if target <= last:
         return DailyResult([], 0, state)
-    options = Options(out=landing, seed=seed, scale=scale, start=start, as_of=target, format=format,  # type: ignore[arg-type]
-                      export="changes", since=last)  # fmt: skip
+    options = Options(
+        out=landing,
+        seed=seed,
+        scale=scale,
+        start=start,
+        as_of=target,
+        format=format,
+        export="changes",
+        since=last,
+    )
     manifest = _write(landing, options)
     state = DailyState(seed, scale, start.isoformat(), format, target.isoformat())
     _write_state(landing, state)
@@ -110,9 +120,7 @@ def _write(landing: Path, options: Options) -> Manifest:
     with tempfile.TemporaryDirectory(prefix=".daily-", dir=landing) as tmp_dir:
         out = Path(tmp_dir) / "export"
         manifest = generate_org(replace(options, out=out))
-        folders = SYSTEMS if options.export == "full" else sorted(
-            p.name for p in out.iterdir() if p.is_dir()
-        )  # fmt: skip
+        folders = SYSTEMS if options.export == "full" else sorted(p.name for p in out.iterdir() if p.is_dir())
         for name in folders:
             if (out / name).exists():
                 target = landing / name

@@ -45,10 +45,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from connectors.base import ObjectRef
-from fauxforce.silver.tables import BY_REF, TABLES, Column, Table
-from generators.columns import rng_for
-from generators.ids import checksum
+from fauxforce.core.catalogue import BY_REF, TABLES, Column, ObjectRef, Table
+from fauxforce.core.salesforce import checksum
+from fauxforce.generators.columns import rng_for
 
 ZERO_LOOKUP = "000000000000000AAA"
 NULL_TOKENS = ("NULL", "null", "N/A")

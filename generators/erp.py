@@ -13,8 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from generators import geo, vocab
-from generators.columns import (
+from fauxforce.generators import geo, vocab
+from fauxforce.generators.columns import (
     DAY,
     HOUR,
     child_index,
@@ -31,10 +31,19 @@ from generators.columns import (
     ts,
     work_time,
 )
-from generators.context import BLOCK_DAYS, Context
-from generators.crm import CITY_NAMES, STATE_NAMES, Accounts, Won, _addresses, _cumulative, _phones, company_names
-from generators.reference import STOCKED_FAMILIES, Reference
-from generators.timeline import History, fields
+from fauxforce.generators.context import BLOCK_DAYS, Context
+from fauxforce.generators.crm import (
+    CITY_NAMES,
+    STATE_NAMES,
+    Accounts,
+    Won,
+    _addresses,
+    _cumulative,
+    _phones,
+    company_names,
+)
+from fauxforce.generators.reference import STOCKED_FAMILIES, Reference
+from fauxforce.generators.timeline import History, fields
 
 ERP_ONLY_CUSTOMERS_AT_SCALE_1 = 4_800
 ORDERS_PER_ERP_ONLY_CUSTOMER = 6.0
@@ -96,10 +105,87 @@ def name_variants(rng: np.random.Generator, names: pa.Array) -> pa.Array:
 
 
 def erp_block(ctx: Context, ref: Reference, block: int, chunk: int, acc: Accounts, won: Won) -> ErpBlock:
+    """The block's ERP tables. The steps draw from one random stream in a fixed order; keep it so the same
+    seed gives the same org."""
     rng = ctx.rng("erp", block, chunk)
-    spec = ctx.spec
+    cust = _customers(ctx, rng, block, chunk, acc)
+    orders = _draw_orders(ctx, rng, ref, acc, won, cust)
+    pay = _draw_payments(rng, cust, orders)
+    sales_orders = _sales_orders(ref, won, orders, pay)
+    lines = _sales_order_lines(ref, orders)
+    invoices, invoice_numbers = _invoices(ctx, orders, pay)
+    payments = _payments(ctx, rng, orders, pay, invoice_numbers)
+    returns, back = _returns(ctx, rng, ref, orders)
+    movements, stock = _stock_movements(ctx, ref, orders, back)
+    return ErpBlock([cust.history, sales_orders, lines, invoices, payments, returns, movements], stock)
 
-    # Customers: one per buying account (created within the hour), plus ERP-only customers.
+
+@dataclass(frozen=True)
+class _Customers:
+    """One per buying account (created within the hour), then the ERP-only customers."""
+
+    history: History
+    numbers: pa.Array
+    country: np.ndarray
+    terms: np.ndarray  # index into PAYMENT_TERMS
+    linked: np.ndarray  # the accounts that have a customer, in customer order
+    n_only: int
+    only_created: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Orders:
+    """Won deals' orders (same day as the close), then ERP-only customers' own, and their lines."""
+
+    customer: np.ndarray  # per order: index into the customers
+    at: np.ndarray
+    n_won: int
+    numbers: pa.Array
+    customer_numbers: pa.Array
+    warehouse: np.ndarray
+    ship_at: np.ndarray
+    invoice_at: np.ndarray
+    total: np.ndarray
+    line_order: np.ndarray  # per line: index into the orders
+    line_no: np.ndarray
+    product: np.ndarray
+    qty: np.ndarray
+    unit: np.ndarray
+    line_total: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.at)
+
+
+@dataclass(frozen=True)
+class _Payments:
+    """Most pay in full around their terms, some part, some not at all."""
+
+    term_days: np.ndarray
+    fate: np.ndarray  # 0 paid, 1 partly paid, 2 unpaid
+    paid_at: np.ndarray
+    paid_cents: np.ndarray
+
+    @property
+    def pays(self) -> np.ndarray:
+        return self.fate < 2
+
+
+@dataclass(frozen=True)
+class _Returned:
+    """Lines of stocked goods that came back, and which of them went back on the shelf."""
+
+    stocked_line: np.ndarray
+    ret: np.ndarray  # index into the order lines
+    qty: np.ndarray
+    at: np.ndarray
+    restock: np.ndarray
+    numbers: pa.Array
+
+
+def _customers(ctx: Context, rng: np.random.Generator, block: int, chunk: int, acc: Accounts) -> _Customers:
+    spec = ctx.spec
     linked = np.flatnonzero(pc.is_valid(acc.erp_number).to_numpy(zero_copy_only=False))
     n_only = spec.block_count(ERP_ONLY_CUSTOMERS_AT_SCALE_1, block) if chunk == 0 else 0
     o_country = choice(rng, n_only, len(geo.COUNTRIES), [c.weight for c in geo.COUNTRIES])
@@ -153,17 +239,24 @@ def erp_block(ctx: Context, ref: Reference, block: int, chunk: int, acc: Account
         at,
         changing,
     )
+    return _Customers(customers, numbers, country, terms, linked, n_only, o_created)
 
-    # Orders: won deals (same day as the close), then ERP-only customers' own orders.
+
+def _draw_orders(
+    ctx: Context, rng: np.random.Generator, ref: Reference, acc: Accounts, won: Won, cust: _Customers
+) -> _Orders:
+    nl = len(cust.linked)
     acct_customer = np.full(len(acc.created), -1)
-    acct_customer[linked] = np.arange(nl)
+    acct_customer[cust.linked] = np.arange(nl)
     w_customer = acct_customer[won.account]
     w_created = np.minimum(
         won.closed_at + rng.integers(HOUR, 6 * HOUR, len(w_customer)), floor_day(won.closed_at) + DAY - 1
     )
-    o_counts = rng.poisson(ORDERS_PER_ERP_ONLY_CUSTOMER, n_only)
+    o_counts = rng.poisson(ORDERS_PER_ERP_ONLY_CUSTOMER, cust.n_only)
     o_cust, _ = child_index(o_counts)
-    o_at = o_created[o_cust] + _cumulative(rng.exponential(45 * DAY, len(o_cust)).astype(np.int64) + DAY, o_cust)
+    o_at = cust.only_created[o_cust] + _cumulative(
+        rng.exponential(45 * DAY, len(o_cust)).astype(np.int64) + DAY, o_cust
+    )
     order_customer = np.concatenate([w_customer, nl + o_cust])
     order_at = np.concatenate([w_created, o_at])
     no = len(order_at)
@@ -189,33 +282,52 @@ def erp_block(ctx: Context, ref: Reference, block: int, chunk: int, acc: Account
     order_total = np.bincount(line_order, weights=line_total, minlength=no).astype(np.int64)
     so_numbers = code("SO-", ctx.seq.number("sales_order", no), 8)
     wh_options = [vocab.WAREHOUSE_BY_COUNTRY[c.code] for c in geo.COUNTRIES]
-    cust_country = country[order_customer]
+    cust_country = cust.country[order_customer]
     warehouse = np.array(
         [wh_options[c][i % len(wh_options[c])] for c, i in zip(cust_country, rng.integers(0, 6, no), strict=True)],
         dtype=np.int64,
     )
     ship_at = work_time(rng, floor_day(order_at) + rng.integers(1, 6, no) * DAY)
     invoice_at = ship_at + rng.integers(60, 2 * HOUR, no)
+    return _Orders(
+        customer=order_customer,
+        at=order_at,
+        n_won=nw,
+        numbers=so_numbers,
+        customer_numbers=cust.numbers.take(pa.array(order_customer)),
+        warehouse=warehouse,
+        ship_at=ship_at,
+        invoice_at=invoice_at,
+        total=order_total,
+        line_order=line_order,
+        line_no=line_no,
+        product=product,
+        qty=qty,
+        unit=unit,
+        line_total=line_total,
+    )
 
-    # Payment: most pay in full around their terms, some part, some not at all.
-    term_days = np.array(vocab.PAYMENT_TERM_DAYS)[terms[order_customer]]
+
+def _draw_payments(rng: np.random.Generator, cust: _Customers, orders: _Orders) -> _Payments:
+    no, total = orders.n, orders.total
+    term_days = np.array(vocab.PAYMENT_TERM_DAYS)[cust.terms[orders.customer]]
     fate = choice(rng, no, 3, (0.85, 0.07, 0.08))  # paid, partly paid, unpaid
-    paid_at = invoice_at + (term_days * rng.lognormal(0, 0.35, no) * DAY).astype(np.int64) + HOUR
-    paid_cents = np.where(fate == 0, order_total, np.where(fate == 1, order_total * rng.integers(30, 81, no) // 100, 0))
-    pays = fate < 2
+    paid_at = orders.invoice_at + (term_days * rng.lognormal(0, 0.35, no) * DAY).astype(np.int64) + HOUR
+    paid_cents = np.where(fate == 0, total, np.where(fate == 1, total * rng.integers(30, 81, no) // 100, 0))
+    return _Payments(term_days, fate, paid_at, paid_cents)
 
-    opp_ids = pa.concat_arrays([won.opportunity_ids, pa.nulls(no - nw, pa.string())])
-    wh_codes = ref.warehouse_codes.take(pa.array(warehouse))
-    cust_numbers = numbers.take(pa.array(order_customer))
+
+def _sales_orders(ref: Reference, won: Won, orders: _Orders, pay: _Payments) -> History:
+    no, fate = orders.n, pay.fate
     parts = [
-        (np.arange(no), order_at, 0),
-        (np.arange(no), ship_at, 1),
-        (np.flatnonzero(fate == 0), paid_at[fate == 0], 2),
+        (np.arange(no), orders.at, 0),
+        (np.arange(no), orders.ship_at, 1),
+        (np.flatnonzero(fate == 0), pay.paid_at[fate == 0], 2),
     ]
     o_row = np.concatenate([p[0] for p in parts])
     o_v_at = np.concatenate([p[1] for p in parts])
     o_status = np.concatenate([np.full(len(p[0]), p[2]) for p in parts])
-    sales_orders = History.build(
+    return History.build(
         "sales_orders",
         "erp",
         fields(
@@ -223,45 +335,53 @@ def erp_block(ctx: Context, ref: Reference, block: int, chunk: int, acc: Account
             "shipped_at created_at updated_at"
         ),
         {
-            "so_number": so_numbers,
-            "customer_number": cust_numbers,
-            "opportunity_id": opp_ids,
-            "order_date": date(order_at),
-            "warehouse_code": wh_codes,
+            "so_number": orders.numbers,
+            "customer_number": orders.customer_numbers,
+            "opportunity_id": pa.concat_arrays([won.opportunity_ids, pa.nulls(no - orders.n_won, pa.string())]),
+            "order_date": date(orders.at),
+            "warehouse_code": ref.warehouse_codes.take(pa.array(orders.warehouse)),
             "currency": pa.array(["USD"] * no),
-            "order_total": money(order_total),
-            "created_at": ts(order_at),
+            "order_total": money(orders.total),
+            "created_at": ts(orders.at),
         },
         o_row,
         o_v_at,
         {
             "status": pick(pool(("open", "shipped", "closed")), o_status),
-            "shipped_at": masked(ts(ship_at[o_row]), o_status >= 1),
+            "shipped_at": masked(ts(orders.ship_at[o_row]), o_status >= 1),
         },
     )
-    line_at = order_at[line_order]
-    sales_order_lines = History.created_only(
+
+
+def _sales_order_lines(ref: Reference, orders: _Orders) -> History:
+    line_at = orders.at[orders.line_order]
+    return History.created_only(
         "sales_order_lines",
         "erp",
         ("so_number", "line_number", "sku", "quantity", "unit_price", "line_total", "created_at", "updated_at"),
         {
-            "so_number": so_numbers.take(pa.array(line_order)),
-            "line_number": pa.array(line_no + 1),
-            "sku": ref.skus.take(pa.array(product)),
-            "quantity": pa.array(qty),
-            "unit_price": money(unit),
-            "line_total": money(line_total),
+            "so_number": orders.numbers.take(pa.array(orders.line_order)),
+            "line_number": pa.array(orders.line_no + 1),
+            "sku": ref.skus.take(pa.array(orders.product)),
+            "quantity": pa.array(orders.qty),
+            "unit_price": money(orders.unit),
+            "line_total": money(orders.line_total),
             "created_at": ts(line_at),
         },
         line_at,
     )
+
+
+def _invoices(ctx: Context, orders: _Orders, pay: _Payments) -> tuple[History, pa.Array]:
+    no, pays, invoice_at = orders.n, pay.pays, orders.invoice_at
     inv_numbers = code("INV-", ctx.seq.number("invoice", no), 8)
-    due = floor_day(invoice_at) + term_days * DAY
-    i_parts = [(np.arange(no), invoice_at, 0), (np.flatnonzero(pays), paid_at[pays], 1)]
+    due = floor_day(invoice_at) + pay.term_days * DAY
+    i_parts = [(np.arange(no), invoice_at, 0), (np.flatnonzero(pays), pay.paid_at[pays], 1)]
     i_row = np.concatenate([p[0] for p in i_parts])
     i_at = np.concatenate([p[1] for p in i_parts])
-    i_paid = np.where(np.concatenate([np.zeros(no, dtype=bool), np.ones(pays.sum(), dtype=bool)]), paid_cents[i_row], 0)
-    i_status = np.where(i_paid == 0, 0, np.where(i_paid >= order_total[i_row], 1, 2))
+    paid = np.concatenate([np.zeros(no, dtype=bool), np.ones(pays.sum(), dtype=bool)])
+    i_paid = np.where(paid, pay.paid_cents[i_row], 0)
+    i_status = np.where(i_paid == 0, 0, np.where(i_paid >= orders.total[i_row], 1, 2))
     invoices = History.build(
         "invoices",
         "erp",
@@ -271,51 +391,51 @@ def erp_block(ctx: Context, ref: Reference, block: int, chunk: int, acc: Account
         ),
         {
             "invoice_number": inv_numbers,
-            "so_number": so_numbers,
-            "customer_number": cust_numbers,
+            "so_number": orders.numbers,
+            "customer_number": orders.customer_numbers,
             "invoice_date": date(invoice_at),
             "due_date": date(due),
             "currency": pa.array(["USD"] * no),
-            "amount": money(order_total),
+            "amount": money(orders.total),
             "created_at": ts(invoice_at),
         },
         i_row,
         i_at,
         {"amount_paid": money(i_paid), "status": pick(pool(("open", "paid", "partially_paid")), i_status)},
     )
-    payer = np.flatnonzero(pays)
-    payments = History.created_only(
+    return invoices, inv_numbers
+
+
+def _payments(
+    ctx: Context, rng: np.random.Generator, orders: _Orders, pay: _Payments, inv_numbers: pa.Array
+) -> History:
+    payer = np.flatnonzero(pay.pays)
+    paid_at = pay.paid_at[payer]
+    return History.created_only(
         "payments",
         "erp",
-        (
-            "payment_id",
-            "invoice_number",
-            "customer_number",
-            "payment_date",
-            "amount",
-            "method",
-            "created_at",
-            "updated_at",
-        ),
+        fields("payment_id invoice_number customer_number payment_date amount method created_at updated_at"),
         {
             "payment_id": code("PAY-", ctx.seq.number("payment", len(payer)), 8),
             "invoice_number": inv_numbers.take(pa.array(payer)),
-            "customer_number": cust_numbers.take(pa.array(payer)),
-            "payment_date": date(paid_at[payer]),
-            "amount": money(paid_cents[payer]),
+            "customer_number": orders.customer_numbers.take(pa.array(payer)),
+            "payment_date": date(paid_at),
+            "amount": money(pay.paid_cents[payer]),
             "method": pick(pool(vocab.PAYMENT_METHODS), rng.integers(0, len(vocab.PAYMENT_METHODS), len(payer))),
-            "created_at": ts(paid_at[payer]),
+            "created_at": ts(paid_at),
         },
-        paid_at[payer],
+        paid_at,
     )
 
-    # Returns: some shipped lines of stocked goods come back; most go back on the shelf.
-    cells = stock_cells(ref)
-    stocked_line = cells[product] >= 0
+
+def _returns(ctx: Context, rng: np.random.Generator, ref: Reference, orders: _Orders) -> tuple[History, _Returned]:
+    """Some shipped lines of stocked goods come back; most go back on the shelf."""
+    line_order, qty, product = orders.line_order, orders.qty, orders.product
+    stocked_line = stock_cells(ref)[product] >= 0
     ret = np.flatnonzero(stocked_line & (rng.random(len(line_order)) < RETURN_RATE))
     r_qty = 1 + (rng.random(len(ret)) * qty[ret]).astype(np.int64)
     r_qty = np.minimum(r_qty, qty[ret])
-    r_at = ship_at[line_order[ret]] + rng.integers(5, 61, len(ret)) * DAY
+    r_at = orders.ship_at[line_order[ret]] + rng.integers(5, 61, len(ret)) * DAY
     r_reason = choice(rng, len(ret), len(vocab.RETURN_REASONS), (0.2, 0.25, 0.2, 0.25, 0.1))
     restock = ~np.isin(r_reason, [0, 1])  # damaged and defective goods are scrapped
     r_numbers = code("RMA-", ctx.seq.number("return", len(ret)), 7)
@@ -328,29 +448,34 @@ def erp_block(ctx: Context, ref: Reference, block: int, chunk: int, acc: Account
         ),
         {
             "return_number": r_numbers,
-            "so_number": so_numbers.take(pa.array(line_order[ret])),
-            "line_number": pa.array(line_no[ret] + 1),
+            "so_number": orders.numbers.take(pa.array(line_order[ret])),
+            "line_number": pa.array(orders.line_no[ret] + 1),
             "sku": ref.skus.take(pa.array(product[ret])),
             "quantity": pa.array(r_qty),
             "reason": pick(pool(vocab.RETURN_REASONS), r_reason),
             "return_date": date(r_at),
-            "refund_amount": money(unit[ret] * r_qty),
+            "refund_amount": money(orders.unit[ret] * r_qty),
             "restocked": pa.array(restock.astype(np.int8)),
             "created_at": ts(r_at),
         },
         r_at,
     )
+    return returns, _Returned(stocked_line, ret, r_qty, r_at, restock, r_numbers)
 
-    # Stock: a sale movement when a stocked line ships; a return movement when goods go back on the shelf.
+
+def _stock_movements(ctx: Context, ref: Reference, orders: _Orders, r: _Returned) -> tuple[History, StockEvents]:
+    """A sale movement when a stocked line ships; a return movement when goods go back on the shelf."""
+    line_order, qty, product, warehouse = orders.line_order, orders.qty, orders.product, orders.warehouse
+    cells = stock_cells(ref)
     n_wh = len(ref.warehouse_codes)
-    sold = np.flatnonzero(stocked_line)
-    back = ret[restock]
+    sold = np.flatnonzero(r.stocked_line)
+    back = r.ret[r.restock]
     mv_line = np.concatenate([sold, back])
-    mv_qty = np.concatenate([-qty[sold], r_qty[restock]])
-    mv_at = np.concatenate([ship_at[line_order[sold]], r_at[restock]])
+    mv_qty = np.concatenate([-qty[sold], r.qty[r.restock]])
+    mv_at = np.concatenate([orders.ship_at[line_order[sold]], r.at[r.restock]])
     mv_type = np.concatenate([np.zeros(len(sold), dtype=np.int64), np.ones(len(back), dtype=np.int64)])
     mv_ref = pa.concat_arrays(
-        [so_numbers.take(pa.array(line_order[sold])), r_numbers.take(pa.array(np.flatnonzero(restock)))]
+        [orders.numbers.take(pa.array(line_order[sold])), r.numbers.take(pa.array(np.flatnonzero(r.restock)))]
     )
     mv_wh = warehouse[line_order[mv_line]]
     movements = History.created_only(
@@ -372,8 +497,8 @@ def erp_block(ctx: Context, ref: Reference, block: int, chunk: int, acc: Account
     back_cell = cells[product[back]] * n_wh + warehouse[line_order[back]]
     stock = StockEvents(
         cell=np.concatenate([sold_cell, sold_cell, back_cell]),
-        at=np.concatenate([order_at[line_order[sold]], ship_at[line_order[sold]], r_at[restock]]),
-        on_hand=np.concatenate([np.zeros(len(sold), dtype=np.int64), -qty[sold], r_qty[restock]]),
+        at=np.concatenate([orders.at[line_order[sold]], orders.ship_at[line_order[sold]], r.at[r.restock]]),
+        on_hand=np.concatenate([np.zeros(len(sold), dtype=np.int64), -qty[sold], r.qty[r.restock]]),
         allocated=np.concatenate([qty[sold], -qty[sold], np.zeros(len(back), dtype=np.int64)]),
     )
-    return ErpBlock([customers, sales_orders, sales_order_lines, invoices, payments, returns, movements], stock)
+    return movements, stock

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
-from generators.org import Options, generate_org
+from fauxforce.generators.org import Options, generate_org
 
 
 class ErpDatabaseError(RuntimeError):

@@ -14,11 +14,11 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from generators.columns import DAY, HOUR, code, date, money, pick, pool, ts
-from generators.context import Context
-from generators.erp import TRANSACTION_COLUMNS, StockEvents, stock_cells
-from generators.reference import Reference
-from generators.timeline import History, fields
+from fauxforce.generators.columns import DAY, HOUR, code, date, money, pick, pool, ts
+from fauxforce.generators.context import Context
+from fauxforce.generators.erp import TRANSACTION_COLUMNS, StockEvents, stock_cells
+from fauxforce.generators.reference import Reference
+from fauxforce.generators.timeline import History, fields
 
 LOOKAHEAD_DAYS = 45  # longer than any delivery: promised lead times are 5–28 days, late ones ≤ 1.6×
 DAILY_UNITS_AT_SCALE_1 = 260.0  # stocked units shipped per day across all cells (measured)

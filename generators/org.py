@@ -26,13 +26,13 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 import fauxforce
-from fauxforce.hashing import file_sha256
-from fauxforce.progress import NullProgress, Progress
-from generators import crm, dirty, erp, inventory, pools, reference, sales, support
-from generators.columns import DAY
-from generators.context import ACCOUNTS_AT_SCALE_1, MAX_BLOCK_ACCOUNTS, Context, Sequences, Spec
-from generators.timeline import DAY_COLUMN, History
-from generators.writers import FORMATS, Format, TableWriter, open_writer
+from fauxforce.core.hashing import file_sha256
+from fauxforce.core.progress import NullProgress, Progress
+from fauxforce.generators import crm, dirty, erp, inventory, pools, reference, sales, support
+from fauxforce.generators.columns import DAY
+from fauxforce.generators.context import ACCOUNTS_AT_SCALE_1, MAX_BLOCK_ACCOUNTS, Context, Sequences, Spec
+from fauxforce.generators.timeline import DAY_COLUMN, History
+from fauxforce.generators.writers import FORMATS, Format, TableWriter, open_writer
 
 Export = Literal["full", "changes"]
 EXPORTS: tuple[Export, ...] = ("full", "changes")

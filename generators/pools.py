@@ -1,4 +1,4 @@
-"""Value pools that Faker fills once per run; columns are drawn from them with numpy (DESIGN §3).
+"""Value pools that Faker fills once per run; columns are drawn from them with numpy (docs/generator.md).
 
 Faker costs 10–50 µs a call, so it fills small pools (names, streets) and numpy draws whole
 columns from them. Every pool is seeded on its own, so adding one does not shift another.
@@ -12,8 +12,8 @@ import numpy as np
 import pyarrow as pa
 from faker import Faker
 
-from generators import geo, vocab
-from generators.columns import pool, rng_for
+from fauxforce.generators import geo, vocab
+from fauxforce.generators.columns import pool, rng_for
 
 NAMES_PER_COUNTRY = 400
 STREETS_PER_COUNTRY = 300

@@ -8,12 +8,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from generators import geo, vocab
-from generators.columns import DAY, choice, code, join, money, pick, pool, ts
-from generators.context import Context
-from generators.ids import make_ids
-from generators.pools import people
-from generators.timeline import History, fields
+from fauxforce.generators import geo, vocab
+from fauxforce.generators.columns import DAY, choice, code, join, money, pick, pool, ts
+from fauxforce.generators.context import Context
+from fauxforce.generators.ids import make_ids
+from fauxforce.generators.pools import people
+from fauxforce.generators.timeline import History, fields
 
 ORG_DOMAIN = "fauxforce.example"
 USERS_AT_SCALE_1 = 200
@@ -116,11 +116,30 @@ def _users(ctx: Context) -> tuple[History, pa.Array, np.ndarray, np.ndarray]:
         "IsDeleted": pa.array(np.zeros(n, dtype=bool)),
     }
     columns = (
-        "Id", "Username", "LastName", "FirstName", "Name", "CompanyName", "Department", "Title", "Email", "Alias",
-        "IsActive", "TimeZoneSidKey", "LocaleSidKey", "EmailEncodingKey", "LanguageLocaleKey", "UserType",
-        "ManagerId", "Country", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById",
+        "Id",
+        "Username",
+        "LastName",
+        "FirstName",
+        "Name",
+        "CompanyName",
+        "Department",
+        "Title",
+        "Email",
+        "Alias",
+        "IsActive",
+        "TimeZoneSidKey",
+        "LocaleSidKey",
+        "EmailEncodingKey",
+        "LanguageLocaleKey",
+        "UserType",
+        "ManagerId",
+        "Country",
+        "CreatedDate",
+        "CreatedById",
+        "LastModifiedDate",
+        "LastModifiedById",
         "SystemModstamp",
-    )  # fmt: skip
+    )
     history = History.created_only("User", "salesforce", columns, static, created)
     rep_country = country[reps]
     order = reps[np.argsort(rep_country, kind="stable")]
@@ -232,9 +251,18 @@ def build(ctx: Context) -> Reference:
         "created_at": ts(created),
     }
     erp_columns = (
-        "sku", "product_name", "family", "category", "unit_cost", "list_price", "supplier_id", "is_stocked",
-        "weight_kg", "created_at", "updated_at",
-    )  # fmt: skip
+        "sku",
+        "product_name",
+        "family",
+        "category",
+        "unit_cost",
+        "list_price",
+        "supplier_id",
+        "is_stocked",
+        "weight_kg",
+        "created_at",
+        "updated_at",
+    )
     erp_products = History.created_only("products", "erp", erp_columns, erp_static, created)
 
     integration = user_ids[0].as_py()

@@ -7,14 +7,16 @@ per step. Amount is the sum of the line items, as Salesforce computes it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from generators import vocab
-from generators.columns import DAY, HOUR, child_index, choice, date, masked, money, pick, pool, ts, work_time
-from generators.context import BLOCK_DAYS, Context
-from generators.crm import (
+from fauxforce.generators import vocab
+from fauxforce.generators.columns import DAY, HOUR, child_index, choice, date, masked, money, pick, pool, ts, work_time
+from fauxforce.generators.context import BLOCK_DAYS, Context
+from fauxforce.generators.crm import (
     SF_SYSTEM,
     Accounts,
     Contacts,
@@ -25,8 +27,8 @@ from generators.crm import (
     _ids,
     available_contact,
 )
-from generators.reference import Reference
-from generators.timeline import History, fields
+from fauxforce.generators.reference import Reference
+from fauxforce.generators.timeline import History, fields
 
 OPPORTUNITY_MEAN_GAP_DAYS = 30.0
 OPPORTUNITIES_PER_ACCOUNT = 8.0  # over an account's life; calibrated to ≈5 inside the reference year
@@ -42,6 +44,13 @@ PROBABILITY = np.array([s[1] for s in vocab.STAGES])
 FORECAST = pool([s[2] for s in vocab.STAGES])
 IS_CLOSED = np.array([s[3] for s in vocab.STAGES])
 IS_WON = np.array([s[4] for s in vocab.STAGES])
+OPPORTUNITY_COLUMNS = (
+    *fields("Id IsDeleted AccountId IsPrivate Name Description StageName Amount Probability ExpectedRevenue"),
+    *fields("TotalOpportunityQuantity CloseDate Type NextStep LeadSource IsClosed IsWon ForecastCategory"),
+    *fields("ForecastCategoryName CampaignId HasOpportunityLineItem Pricebook2Id OwnerId"),
+    *SF_SYSTEM,
+    *fields("LastStageChangeDate FiscalQuarter FiscalYear DealSize__c ProductInterest__c Budget__c Timeline__c"),
+)
 
 
 def campaigns(ctx: Context, ref: Reference, block: int, chunk: int) -> tuple[History, np.ndarray]:
@@ -82,10 +91,80 @@ def campaigns(ctx: Context, ref: Reference, block: int, chunk: int) -> tuple[His
         "IsDeleted": _bools(np.zeros(3 * n, dtype=bool)),
     }
     columns = (
-        "Id", "IsDeleted", "Name", "Type", "Status", "StartDate", "EndDate", "BudgetedCost", "ActualCost",
-        "ExpectedRevenue", "NumberSent", "IsActive", "OwnerId", *SF_SYSTEM,
-    )  # fmt: skip
+        "Id",
+        "IsDeleted",
+        "Name",
+        "Type",
+        "Status",
+        "StartDate",
+        "EndDate",
+        "BudgetedCost",
+        "ActualCost",
+        "ExpectedRevenue",
+        "NumberSent",
+        "IsActive",
+        "OwnerId",
+        *SF_SYSTEM,
+    )
     return History.build("Campaign", "salesforce", columns, static, row, at, changing), created
+
+
+@dataclass(frozen=True)
+class _Deals:
+    """One block's opportunities: their accounts, Ids, creation times and the lines and stages drawn for them."""
+
+    account: np.ndarray  # per opportunity: index into the block's accounts
+    rank: np.ndarray  # per opportunity: its place among its account's opportunities
+    counts: np.ndarray  # per account: how many opportunities it has
+    ids: pa.Array
+    created: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.account)
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """Line items: products weighted by popularity; quantities grow with the account's size."""
+
+    per_opportunity: np.ndarray
+    opportunity: np.ndarray  # per line: index into the opportunities
+    number: np.ndarray  # per line: its place in its opportunity
+    product: np.ndarray
+    quantity: np.ndarray
+    discount: np.ndarray  # percent
+    list_cents: np.ndarray
+    unit: np.ndarray
+    total: np.ndarray
+    amount: np.ndarray  # per opportunity: the sum of its lines, as Salesforce computes Amount
+    total_quantity: np.ndarray  # per opportunity
+
+
+@dataclass(frozen=True)
+class _Stages:
+    """Each opportunity's outcome and its path of stages, one version per step."""
+
+    won: np.ndarray
+    cycle: np.ndarray
+    close_at: np.ndarray
+    v_opp: np.ndarray  # per version: index into the opportunities
+    stage: np.ndarray  # per version: index into STAGES
+    v_at: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Versions:
+    """What the Opportunity's versions and its OpportunityHistory rows share."""
+
+    owner: np.ndarray  # per opportunity: index into the users
+    owner_ids: pa.Array  # per version
+    stage_names: pa.Array
+    forecast: pa.Array
+    probability: np.ndarray
+    amount: np.ndarray
+    expected: np.ndarray
+    close_date: pa.Array
 
 
 def opportunities(
@@ -97,10 +176,22 @@ def opportunities(
     con: Contacts,
     campaign: tuple[pa.Array, np.ndarray],
 ) -> tuple[list[History], Won, np.ndarray, pa.Array]:
-    """Opportunities with their children; also the contacts they reference and the first opp per account."""
+    """Opportunities with their children; also the contacts they reference and the first opp per account.
+
+    The steps draw from one random stream in a fixed order; keep it so the same seed gives the same org.
+    """
     rng = ctx.rng("Opportunity", block, chunk)
-    users = ref.user_ids
-    buying = np.isin(acc.type, list(vocab.BUYING_TYPES))
+    deals = _draw_deals(ctx, rng, acc)
+    lines = _draw_lines(rng, ref, acc, deals)
+    stages = _draw_stages(rng, acc, deals)
+    opp, versions = _opportunity(rng, ref, acc, deals, lines, stages, campaign)
+    history = _stage_history(ctx, deals, stages, versions)
+    items = _line_items(ctx, ref, deals, lines, stages, versions)
+    roles, contact = _contact_roles(ctx, rng, ref, con, deals, versions)
+    return [opp, history, items, roles], _won(deals, lines, stages), contact, _first_opportunity(deals)
+
+
+def _draw_deals(ctx: Context, rng: np.random.Generator, acc: Accounts) -> _Deals:
     counts = rng.poisson(OPPORTUNITIES_PER_ACCOUNT * TYPE_FACTOR[acc.type])
     counts = np.where(acc.from_lead, np.maximum(counts, 1), counts)
     account, rank = child_index(counts)
@@ -111,14 +202,17 @@ def opportunities(
     # A converted lead brings its first opportunity within minutes of the account.
     gaps = np.where((rank == 0) & acc.from_lead[account], rng.integers(60, 600, n), gaps)
     created = acc.created[account] + _cumulative(gaps, account)
+    return _Deals(account, rank, counts, ids, created)
 
-    # Line items: products weighted by popularity; quantities grow with the account's size.
+
+def _draw_lines(rng: np.random.Generator, ref: Reference, acc: Accounts, deals: _Deals) -> _Lines:
+    n = deals.n
     n_lines = np.minimum(1 + rng.poisson(1.3, n), 6)
     line_opp, line_no = child_index(n_lines)
     nl = len(line_opp)
     weights = ref.popularity[: ref.n_sf_products]
     product = choice(rng, nl, ref.n_sf_products, weights)
-    size = np.log10(acc.employees[account[line_opp]])
+    size = np.log10(acc.employees[deals.account[line_opp]])
     quantity = 1 + rng.poisson(np.maximum(0.2, size * 1.5))
     discount = np.where(rng.random(nl) < 0.5, rng.integers(0, 21, nl), 0)
     list_cents = ref.list_cents[product]
@@ -126,9 +220,13 @@ def opportunities(
     total = unit * quantity
     amount = np.bincount(line_opp, weights=total, minlength=n).astype(np.int64)
     total_qty = np.bincount(line_opp, weights=quantity, minlength=n).astype(np.int64)
+    return _Lines(n_lines, line_opp, line_no, product, quantity, discount, list_cents, unit, total, amount, total_qty)
 
-    # Outcome and the path of stages.
-    won = buying[account] & (rng.random(n) < WIN_RATE_BUYING)
+
+def _draw_stages(rng: np.random.Generator, acc: Accounts, deals: _Deals) -> _Stages:
+    n, created = deals.n, deals.created
+    buying = np.isin(acc.type, list(vocab.BUYING_TYPES))
+    won = buying[deals.account] & (rng.random(n) < WIN_RATE_BUYING)
     stall = ~won & (rng.random(n) < STALL_RATE)
     cycle = (rng.lognormal(np.log(np.where(won, 55, 35)), 0.6) * DAY).astype(np.int64) + DAY
     close_at = created + cycle
@@ -146,42 +244,64 @@ def opportunities(
     v_at = created[v_opp] + (frac[v_opp, np.maximum(v_rank - 1, 0)] * cycle[v_opp]).astype(np.int64)
     v_at = np.where(v_rank == 0, created[v_opp], v_at)
     v_at = np.where(closing, close_at[v_opp], v_at)
-    close_date = date(close_at)
-    v_close_date = close_date.take(pa.array(v_opp))
-    v_amount = amount[v_opp]
+    return _Stages(won, cycle, close_at, v_opp, stage, v_at)
+
+
+def _opportunity(
+    rng: np.random.Generator,
+    ref: Reference,
+    acc: Accounts,
+    deals: _Deals,
+    lines: _Lines,
+    stages: _Stages,
+    campaign: tuple[pa.Array, np.ndarray],
+) -> tuple[History, _Versions]:
+    n, account, created, users = deals.n, deals.account, deals.created, ref.user_ids
+    stage, v_opp, amount = stages.stage, stages.v_opp, lines.amount
+    close_date = date(stages.close_at)
     v_prob = PROBABILITY[stage]
-    v_expected = v_amount * v_prob // 100
     owner = np.where(rng.random(n) < 0.9, acc.owner[account], ref.owners_in(acc.country[account], rng))
-    v_owner_ids = users.take(pa.array(owner[v_opp]))
-    close_dt = close_at.astype("datetime64[s]")
+    close_dt = stages.close_at.astype("datetime64[s]")
     year = close_dt.astype("datetime64[Y]").astype(np.int64) + 1970
     quarter = (close_dt.astype("datetime64[M]").astype(np.int64) % 12) // 3 + 1
+    versions = _Versions(
+        owner=owner,
+        owner_ids=users.take(pa.array(owner[v_opp])),
+        stage_names=pick(STAGE, stage),
+        forecast=pick(FORECAST, stage),
+        probability=v_prob,
+        amount=amount[v_opp],
+        expected=amount[v_opp] * v_prob // 100,
+        close_date=close_date.take(pa.array(v_opp)),
+    )
 
     camp_ids, camp_created = campaign
     available = np.searchsorted(camp_created, created, side="right")
     use_campaign = (available > 0) & (rng.random(n) < 0.3)
     camp_idx = (rng.random(n) * np.maximum(available, 1)).astype(np.int64)
-    first_product = product[np.cumsum(n_lines) - n_lines]
+    first_product = lines.product[np.cumsum(lines.per_opportunity) - lines.per_opportunity]
     deal = np.select([amount < 2_500_000, amount < 10_000_000, amount < 50_000_000], [0, 1, 2], 3)
-    account_ids = acc.ids.take(pa.array(account))
     names = pc.binary_join_element_wise(
         acc.name.take(pa.array(account)), pick(pool(DEAL_LABELS), rng.integers(0, len(DEAL_LABELS), n)), " - "
     )
-    opp_type = np.where(rank == 0, 0, rng.integers(1, 4, n))
+    opp_type = np.where(deals.rank == 0, 0, rng.integers(1, 4, n))
+    campaign_ids = (
+        masked(camp_ids.take(pa.array(np.minimum(camp_idx, max(len(camp_ids) - 1, 0)))), use_campaign)
+        if len(camp_ids)
+        else pa.nulls(n, pa.string())
+    )
     static = {
-        "Id": ids,
-        "AccountId": account_ids,
+        "Id": deals.ids,
+        "AccountId": acc.ids.take(pa.array(account)),
         "IsPrivate": _bools(np.zeros(n, dtype=bool)),
         "Name": names,
         "Description": masked(pick(pool(NEXT_STEPS), rng.integers(0, len(NEXT_STEPS), n)), rng.random(n) < 0.2),
         "Amount": money(amount),
-        "TotalOpportunityQuantity": pa.array(total_qty.astype(np.float64)),
+        "TotalOpportunityQuantity": pa.array(lines.total_quantity.astype(np.float64)),
         "CloseDate": close_date,
         "Type": pick(pool(vocab.OPPORTUNITY_TYPES), opp_type),
         "LeadSource": pick(pool(vocab.SOURCES), rng.integers(0, len(vocab.SOURCES), n)),
-        "CampaignId": masked(camp_ids.take(pa.array(np.minimum(camp_idx, max(len(camp_ids) - 1, 0)))), use_campaign)
-        if len(camp_ids)
-        else pa.nulls(n, pa.string()),
+        "CampaignId": campaign_ids,
         "HasOpportunityLineItem": _bools(np.ones(n, dtype=bool)),
         "Pricebook2Id": _const(ref.pricebook_id, n),
         "OwnerId": users.take(pa.array(owner)),
@@ -194,33 +314,27 @@ def opportunities(
         "Budget__c": money(amount * rng.integers(80, 150, n) // 100 // 100 * 100),
         "Timeline__c": pick(pool(vocab.TIMELINES), rng.integers(0, len(vocab.TIMELINES), n)),
     }
-    stage_names = pick(STAGE, stage)
-    forecast = pick(FORECAST, stage)
     changing = {
-        "StageName": stage_names,
+        "StageName": versions.stage_names,
         "Probability": pa.array(v_prob.astype(np.float64)),
-        "ExpectedRevenue": money(v_expected),
+        "ExpectedRevenue": money(versions.expected),
         "IsClosed": _bools(IS_CLOSED[stage]),
         "IsWon": _bools(IS_WON[stage]),
-        "ForecastCategory": forecast,
-        "ForecastCategoryName": forecast,
+        "ForecastCategory": versions.forecast,
+        "ForecastCategoryName": versions.forecast,
         "NextStep": pick(pool(NEXT_STEPS), np.minimum(stage, len(NEXT_STEPS) - 1)),
-        "LastStageChangeDate": ts(v_at),
-        "LastModifiedById": v_owner_ids,
+        "LastStageChangeDate": ts(stages.v_at),
+        "LastModifiedById": versions.owner_ids,
         "IsDeleted": _bools(np.zeros(len(v_opp), dtype=bool)),
     }
-    columns = (
-        "Id", "IsDeleted", "AccountId", "IsPrivate", "Name", "Description", "StageName", "Amount", "Probability",
-        "ExpectedRevenue", "TotalOpportunityQuantity", "CloseDate", "Type", "NextStep", "LeadSource", "IsClosed",
-        "IsWon", "ForecastCategory", "ForecastCategoryName", "CampaignId", "HasOpportunityLineItem",
-        "Pricebook2Id", "OwnerId", *SF_SYSTEM, "LastStageChangeDate", "FiscalQuarter", "FiscalYear",
-        "DealSize__c", "ProductInterest__c", "Budget__c", "Timeline__c",
-    )  # fmt: skip
-    opp = History.build("Opportunity", "salesforce", columns, static, v_opp, v_at, changing)
+    opp = History.build("Opportunity", "salesforce", OPPORTUNITY_COLUMNS, static, v_opp, stages.v_at, changing)
+    return opp, versions
 
-    # OpportunityHistory: one row per step, written when the step happens.
-    nh = len(v_opp)
-    history = History.created_only(
+
+def _stage_history(ctx: Context, deals: _Deals, stages: _Stages, versions: _Versions) -> History:
+    """OpportunityHistory: one row per step, written when the step happens."""
+    nh = len(stages.v_opp)
+    return History.created_only(
         "OpportunityHistory",
         "salesforce",
         fields(
@@ -229,23 +343,29 @@ def opportunities(
         ),
         {
             "Id": _ids(ctx, "OpportunityHistory", nh),
-            "OpportunityId": ids.take(pa.array(v_opp)),
-            "CreatedById": v_owner_ids,
-            "CreatedDate": ts(v_at),
-            "StageName": stage_names,
-            "Amount": money(v_amount),
-            "ExpectedRevenue": money(v_expected),
-            "CloseDate": v_close_date,
-            "Probability": pa.array(v_prob.astype(np.float64)),
-            "ForecastCategory": forecast,
+            "OpportunityId": deals.ids.take(pa.array(stages.v_opp)),
+            "CreatedById": versions.owner_ids,
+            "CreatedDate": ts(stages.v_at),
+            "StageName": versions.stage_names,
+            "Amount": money(versions.amount),
+            "ExpectedRevenue": money(versions.expected),
+            "CloseDate": versions.close_date,
+            "Probability": pa.array(versions.probability.astype(np.float64)),
+            "ForecastCategory": versions.forecast,
             "IsDeleted": _bools(np.zeros(nh, dtype=bool)),
         },
-        v_at,
+        stages.v_at,
     )
 
-    line_created = created[line_opp]
-    line_by = users.take(pa.array(owner[line_opp]))
-    lines = History.created_only(
+
+def _line_items(
+    ctx: Context, ref: Reference, deals: _Deals, lines: _Lines, stages: _Stages, versions: _Versions
+) -> History:
+    line_opp, product, nl = lines.opportunity, lines.product, len(lines.opportunity)
+    line_created = deals.created[line_opp]
+    line_by = ref.user_ids.take(pa.array(versions.owner[line_opp]))
+    discount = lines.discount
+    return History.created_only(
         "OpportunityLineItem",
         "salesforce",
         fields(
@@ -255,17 +375,17 @@ def opportunities(
         ),
         {
             "Id": _ids(ctx, "OpportunityLineItem", nl),
-            "OpportunityId": ids.take(pa.array(line_opp)),
-            "SortOrder": pa.array(line_no + 1),
+            "OpportunityId": deals.ids.take(pa.array(line_opp)),
+            "SortOrder": pa.array(lines.number + 1),
             "PricebookEntryId": ref.entry_ids.take(pa.array(product)),
             "Product2Id": ref.product_ids.take(pa.array(product)),
             "ProductCode": ref.skus.take(pa.array(product)),
             "Name": ref.product_names.take(pa.array(product)),
-            "Quantity": pa.array(quantity.astype(np.float64)),
-            "TotalPrice": money(total),
-            "UnitPrice": money(unit),
-            "ListPrice": money(list_cents),
-            "ServiceDate": date(close_at[line_opp]),
+            "Quantity": pa.array(lines.quantity.astype(np.float64)),
+            "TotalPrice": money(lines.total),
+            "UnitPrice": money(lines.unit),
+            "ListPrice": money(lines.list_cents),
+            "ServiceDate": date(stages.close_at[line_opp]),
             "Description": masked(
                 pa.array([f"{d}% discount" for d in discount.tolist()], type=pa.string()), discount > 0
             ),
@@ -277,10 +397,15 @@ def opportunities(
         line_created,
     )
 
-    # Contact roles: contacts of the account that exist when the opportunity is created.
-    n_roles = np.minimum(rng.poisson(1.1, n), 3)
+
+def _contact_roles(
+    ctx: Context, rng: np.random.Generator, ref: Reference, con: Contacts, deals: _Deals, versions: _Versions
+) -> tuple[History, np.ndarray]:
+    """Contact roles: contacts of the account that exist when the opportunity is created."""
+    created = deals.created
+    n_roles = np.minimum(rng.poisson(1.1, deals.n), 3)
     role_opp, role_rank = child_index(n_roles)
-    contact, found = available_contact(rng, con, account[role_opp], created[role_opp])
+    contact, found = available_contact(rng, con, deals.account[role_opp], created[role_opp])
     pair = role_opp.astype(np.int64) * (len(con.created) + 1) + contact
     _, first_of_pair = np.unique(pair, return_index=True)
     keep = found & np.isin(np.arange(len(pair)), first_of_pair)
@@ -288,14 +413,14 @@ def opportunities(
     nr = len(role_opp)
     primary = np.r_[True, role_opp[1:] != role_opp[:-1]] if nr else np.zeros(0, dtype=bool)
     role_created = created[role_opp] + rng.integers(60, 2 * HOUR, nr)
-    role_by = users.take(pa.array(owner[role_opp]))
+    role_by = ref.user_ids.take(pa.array(versions.owner[role_opp]))
     roles = History.created_only(
         "OpportunityContactRole",
         "salesforce",
         ("Id", "OpportunityId", "ContactId", "Role", "IsPrimary", *SF_SYSTEM, "IsDeleted"),
         {
             "Id": _ids(ctx, "OpportunityContactRole", nr),
-            "OpportunityId": ids.take(pa.array(role_opp)),
+            "OpportunityId": deals.ids.take(pa.array(role_opp)),
             "ContactId": con.ids.take(pa.array(contact)),
             "Role": pick(pool(vocab.CONTACT_ROLES), rng.integers(0, len(vocab.CONTACT_ROLES), nr)),
             "IsPrimary": _bools(primary),
@@ -306,22 +431,30 @@ def opportunities(
         },
         role_created,
     )
+    return roles, contact
 
+
+def _won(deals: _Deals, lines: _Lines, stages: _Stages) -> Won:
+    won = stages.won
     won_idx = np.flatnonzero(won)
-    won_pos = np.full(n, -1)
+    won_pos = np.full(deals.n, -1)
     won_pos[won_idx] = np.arange(len(won_idx))
-    won_lines = np.flatnonzero(won[line_opp])
-    result = Won(
-        opportunity_ids=ids.take(pa.array(won_idx)),
-        account=account[won_idx],
-        closed_at=close_at[won_idx],
-        line_opportunity=won_pos[line_opp[won_lines]],
-        line_product=product[won_lines],
-        line_quantity=quantity[won_lines],
-        line_unit_cents=unit[won_lines],
+    won_lines = np.flatnonzero(won[lines.opportunity])
+    return Won(
+        opportunity_ids=deals.ids.take(pa.array(won_idx)),
+        account=deals.account[won_idx],
+        closed_at=stages.close_at[won_idx],
+        line_opportunity=won_pos[lines.opportunity[won_lines]],
+        line_product=lines.product[won_lines],
+        line_quantity=lines.quantity[won_lines],
+        line_unit_cents=lines.unit[won_lines],
     )
-    first_opp = np.full(len(acc.created), -1)
+
+
+def _first_opportunity(deals: _Deals) -> pa.Array:
+    """Per account, the Id of its first opportunity (null for an account without one)."""
+    counts, ids = deals.counts, deals.ids
+    first_opp = np.full(len(counts), -1)
     has = counts > 0
     first_opp[has] = (np.cumsum(counts) - counts)[has]
-    first_opp_ids = masked(ids.take(pa.array(np.maximum(first_opp, 0))), has) if n else pa.nulls(len(has), pa.string())
-    return [opp, history, lines, roles], result, contact, first_opp_ids
+    return masked(ids.take(pa.array(np.maximum(first_opp, 0))), has) if deals.n else pa.nulls(len(has), pa.string())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from generators import geo, vocab
-from generators.columns import (
+from fauxforce.generators import geo, vocab
+from fauxforce.generators.columns import (
     DAY,
     HOUR,
     child_index,
@@ -21,8 +21,8 @@ from generators.columns import (
     ts,
     work_time,
 )
-from generators.context import BLOCK_DAYS, Context
-from generators.crm import (
+from fauxforce.generators.context import BLOCK_DAYS, Context
+from fauxforce.generators.crm import (
     CITY_NAMES,
     COUNTRY_NAMES,
     SF_SYSTEM,
@@ -38,18 +38,45 @@ from generators.crm import (
     available_contact,
     company_names,
 )
-from generators.pools import people
-from generators.reference import Reference
-from generators.timeline import History
+from fauxforce.generators.pools import people
+from fauxforce.generators.reference import Reference
+from fauxforce.generators.timeline import History
 
 LEADS_AT_SCALE_1 = 34_000  # never converted; converted leads come with their account
 CASES_PER_ACCOUNT = np.array([0.5, 2.2, 2.0, 1.5, 0.8, 0.8, 0.5])  # by Account Type
 LEAD_COLUMNS = (
-    "Id", "IsDeleted", "LastName", "FirstName", "Salutation", "Name", "Title", "Company", "Street", "City", "State",
-    "PostalCode", "Country", "Phone", "MobilePhone", "Email", "Website", "LeadSource", "Status", "Industry",
-    "Rating", "AnnualRevenue", "NumberOfEmployees", "OwnerId", "IsConverted", "ConvertedDate", "ConvertedAccountId",
-    "ConvertedContactId", "ConvertedOpportunityId", "IsUnreadByOwner", *SF_SYSTEM,
-)  # fmt: skip
+    "Id",
+    "IsDeleted",
+    "LastName",
+    "FirstName",
+    "Salutation",
+    "Name",
+    "Title",
+    "Company",
+    "Street",
+    "City",
+    "State",
+    "PostalCode",
+    "Country",
+    "Phone",
+    "MobilePhone",
+    "Email",
+    "Website",
+    "LeadSource",
+    "Status",
+    "Industry",
+    "Rating",
+    "AnnualRevenue",
+    "NumberOfEmployees",
+    "OwnerId",
+    "IsConverted",
+    "ConvertedDate",
+    "ConvertedAccountId",
+    "ConvertedContactId",
+    "ConvertedOpportunityId",
+    "IsUnreadByOwner",
+    *SF_SYSTEM,
+)
 
 
 def leads(
@@ -217,7 +244,21 @@ def cases(
         "IsDeleted": _bools(is_deleted),
     }
     columns = (
-        "Id", "IsDeleted", "CaseNumber", "ContactId", "AccountId", "Type", "Status", "Reason", "Origin", "Subject",
-        "Priority", "IsClosed", "ClosedDate", "IsEscalated", "OwnerId", *SF_SYSTEM,
-    )  # fmt: skip
+        "Id",
+        "IsDeleted",
+        "CaseNumber",
+        "ContactId",
+        "AccountId",
+        "Type",
+        "Status",
+        "Reason",
+        "Origin",
+        "Subject",
+        "Priority",
+        "IsClosed",
+        "ClosedDate",
+        "IsEscalated",
+        "OwnerId",
+        *SF_SYSTEM,
+    )
     return History.build("Case", "salesforce", columns, static, row, at, changing), contact[found]

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 import pyarrow as pa
 
-from generators.columns import DAY, ts
+from fauxforce.generators.columns import DAY, ts
 
 System = Literal["salesforce", "erp"]
 MODIFIED_COLUMNS: dict[System, tuple[str, ...]] = {

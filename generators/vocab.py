@@ -1,22 +1,13 @@
-"""Salesforce picklists and ERP vocabularies, as typed constants (DESIGN §9)."""
+"""Salesforce picklists and ERP vocabularies, as typed constants (docs/generator.md, "Salesforce shape")."""
 
 from __future__ import annotations
 
 from typing import Final
 
+from fauxforce.core import salesforce
+
 # StageName → (Probability, ForecastCategoryName, IsClosed, IsWon); open stages in pipeline order.
-STAGES: Final[tuple[tuple[str, int, str, bool, bool], ...]] = (
-    ("Prospecting", 10, "Pipeline", False, False),
-    ("Qualification", 10, "Pipeline", False, False),
-    ("Needs Analysis", 20, "Pipeline", False, False),
-    ("Value Proposition", 50, "Pipeline", False, False),
-    ("Id. Decision Makers", 60, "Pipeline", False, False),
-    ("Perception Analysis", 70, "Pipeline", False, False),
-    ("Proposal/Price Quote", 75, "Pipeline", False, False),
-    ("Negotiation/Review", 90, "Pipeline", False, False),
-    ("Closed Won", 100, "Closed", True, True),
-    ("Closed Lost", 0, "Omitted", True, False),
-)
+STAGES: Final = salesforce.STAGES
 N_OPEN_STAGES: Final = 8
 CLOSED_WON: Final = 8
 CLOSED_LOST: Final = 9
@@ -85,39 +76,133 @@ CAMPAIGN_TYPES: Final = ("Conference", "Webinar", "Email", "Advertisement", "Dir
 CAMPAIGN_STATUSES: Final = ("Planned", "In Progress", "Completed")
 
 INDUSTRIES: Final = (
-    "Agriculture", "Apparel", "Banking", "Biotechnology", "Chemicals", "Communications", "Construction",
-    "Consulting", "Education", "Electronics", "Energy", "Engineering", "Entertainment", "Environmental",
-    "Finance", "Food & Beverage", "Government", "Healthcare", "Hospitality", "Insurance", "Machinery",
-    "Manufacturing", "Media", "Not For Profit", "Other", "Recreation", "Retail", "Shipping", "Technology",
-    "Telecommunications", "Transportation", "Utilities",
-)  # fmt: skip
+    "Agriculture",
+    "Apparel",
+    "Banking",
+    "Biotechnology",
+    "Chemicals",
+    "Communications",
+    "Construction",
+    "Consulting",
+    "Education",
+    "Electronics",
+    "Energy",
+    "Engineering",
+    "Entertainment",
+    "Environmental",
+    "Finance",
+    "Food & Beverage",
+    "Government",
+    "Healthcare",
+    "Hospitality",
+    "Insurance",
+    "Machinery",
+    "Manufacturing",
+    "Media",
+    "Not For Profit",
+    "Other",
+    "Recreation",
+    "Retail",
+    "Shipping",
+    "Technology",
+    "Telecommunications",
+    "Transportation",
+    "Utilities",
+)
 
 # Company-name descriptor → industry, so a name hints at what the company does.
 DESCRIPTORS: Final[tuple[tuple[str, str], ...]] = (
-    ("Farms", "Agriculture"), ("Agritech", "Agriculture"), ("Apparel", "Apparel"), ("Outfitters", "Apparel"),
-    ("Bank", "Banking"), ("Bancorp", "Banking"), ("Biosciences", "Biotechnology"), ("Therapeutics", "Biotechnology"),
-    ("Chemicals", "Chemicals"), ("Polymers", "Chemicals"), ("Telecom", "Communications"),
-    ("Networks", "Communications"), ("Builders", "Construction"), ("Construction", "Construction"),
-    ("Consulting", "Consulting"), ("Advisors", "Consulting"), ("Academy", "Education"), ("Learning", "Education"),
-    ("Electronics", "Electronics"), ("Semiconductors", "Electronics"), ("Energy", "Energy"), ("Power", "Energy"),
-    ("Engineering", "Engineering"), ("Dynamics", "Engineering"), ("Studios", "Entertainment"),
-    ("Entertainment", "Entertainment"), ("Environmental", "Environmental"), ("Recycling", "Environmental"),
-    ("Capital", "Finance"), ("Financial", "Finance"), ("Foods", "Food & Beverage"), ("Brewing", "Food & Beverage"),
-    ("Public Services", "Government"), ("Health", "Healthcare"), ("Medical", "Healthcare"),
-    ("Hotels", "Hospitality"), ("Resorts", "Hospitality"), ("Insurance", "Insurance"), ("Assurance", "Insurance"),
-    ("Machinery", "Machinery"), ("Tools", "Machinery"), ("Manufacturing", "Manufacturing"),
-    ("Industries", "Manufacturing"), ("Fabrication", "Manufacturing"), ("Media", "Media"), ("Publishing", "Media"),
-    ("Foundation", "Not For Profit"), ("Trust", "Not For Profit"), ("Holdings", "Other"), ("Group", "Other"),
-    ("Outdoors", "Recreation"), ("Sports", "Recreation"), ("Retail", "Retail"), ("Stores", "Retail"),
-    ("Shipping", "Shipping"), ("Freight", "Shipping"), ("Technologies", "Technology"), ("Software", "Technology"),
-    ("Systems", "Technology"), ("Analytics", "Technology"), ("Labs", "Technology"),
-    ("Communications", "Telecommunications"), ("Wireless", "Telecommunications"), ("Logistics", "Transportation"),
-    ("Transport", "Transportation"), ("Motors", "Transportation"), ("Utilities", "Utilities"), ("Water", "Utilities"),
-)  # fmt: skip
+    ("Farms", "Agriculture"),
+    ("Agritech", "Agriculture"),
+    ("Apparel", "Apparel"),
+    ("Outfitters", "Apparel"),
+    ("Bank", "Banking"),
+    ("Bancorp", "Banking"),
+    ("Biosciences", "Biotechnology"),
+    ("Therapeutics", "Biotechnology"),
+    ("Chemicals", "Chemicals"),
+    ("Polymers", "Chemicals"),
+    ("Telecom", "Communications"),
+    ("Networks", "Communications"),
+    ("Builders", "Construction"),
+    ("Construction", "Construction"),
+    ("Consulting", "Consulting"),
+    ("Advisors", "Consulting"),
+    ("Academy", "Education"),
+    ("Learning", "Education"),
+    ("Electronics", "Electronics"),
+    ("Semiconductors", "Electronics"),
+    ("Energy", "Energy"),
+    ("Power", "Energy"),
+    ("Engineering", "Engineering"),
+    ("Dynamics", "Engineering"),
+    ("Studios", "Entertainment"),
+    ("Entertainment", "Entertainment"),
+    ("Environmental", "Environmental"),
+    ("Recycling", "Environmental"),
+    ("Capital", "Finance"),
+    ("Financial", "Finance"),
+    ("Foods", "Food & Beverage"),
+    ("Brewing", "Food & Beverage"),
+    ("Public Services", "Government"),
+    ("Health", "Healthcare"),
+    ("Medical", "Healthcare"),
+    ("Hotels", "Hospitality"),
+    ("Resorts", "Hospitality"),
+    ("Insurance", "Insurance"),
+    ("Assurance", "Insurance"),
+    ("Machinery", "Machinery"),
+    ("Tools", "Machinery"),
+    ("Manufacturing", "Manufacturing"),
+    ("Industries", "Manufacturing"),
+    ("Fabrication", "Manufacturing"),
+    ("Media", "Media"),
+    ("Publishing", "Media"),
+    ("Foundation", "Not For Profit"),
+    ("Trust", "Not For Profit"),
+    ("Holdings", "Other"),
+    ("Group", "Other"),
+    ("Outdoors", "Recreation"),
+    ("Sports", "Recreation"),
+    ("Retail", "Retail"),
+    ("Stores", "Retail"),
+    ("Shipping", "Shipping"),
+    ("Freight", "Shipping"),
+    ("Technologies", "Technology"),
+    ("Software", "Technology"),
+    ("Systems", "Technology"),
+    ("Analytics", "Technology"),
+    ("Labs", "Technology"),
+    ("Communications", "Telecommunications"),
+    ("Wireless", "Telecommunications"),
+    ("Logistics", "Transportation"),
+    ("Transport", "Transportation"),
+    ("Motors", "Transportation"),
+    ("Utilities", "Utilities"),
+    ("Water", "Utilities"),
+)
 NAME_PREFIXES: Final = (
-    "Global", "United", "Northern", "Pacific", "Atlantic", "First", "Summit", "Pioneer", "Blue", "Silver",
-    "Evergreen", "Apex", "Golden", "Red", "Western", "Eastern", "Metro", "Prime", "Vertex", "Coastal",
-)  # fmt: skip
+    "Global",
+    "United",
+    "Northern",
+    "Pacific",
+    "Atlantic",
+    "First",
+    "Summit",
+    "Pioneer",
+    "Blue",
+    "Silver",
+    "Evergreen",
+    "Apex",
+    "Golden",
+    "Red",
+    "Western",
+    "Eastern",
+    "Metro",
+    "Prime",
+    "Vertex",
+    "Coastal",
+)
 
 DEPARTMENTS: Final = ("Executive", "Finance", "Operations", "IT", "Procurement", "Engineering", "Sales", "Marketing")
 TITLES_BY_LEVEL: Final[tuple[tuple[str, ...], ...]] = (
@@ -162,8 +247,13 @@ WAREHOUSES: Final[tuple[tuple[str, str, str, str], ...]] = (
 )
 # The warehouse that serves each customer country.
 WAREHOUSE_BY_COUNTRY: Final[dict[str, tuple[int, ...]]] = {
-    "US": (0, 1, 2), "CA": (0, 2), "GB": (3,), "DE": (3,), "FR": (3,), "AU": (4,),
-}  # fmt: skip
+    "US": (0, 1, 2),
+    "CA": (0, 2),
+    "GB": (3,),
+    "DE": (3,),
+    "FR": (3,),
+    "AU": (4,),
+}
 PAYMENT_TERMS: Final = ("NET15", "NET30", "NET45", "NET60")
 PAYMENT_TERM_DAYS: Final = (15, 30, 45, 60)
 PAYMENT_METHODS: Final = ("wire", "ach", "card", "check")

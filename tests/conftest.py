@@ -20,7 +20,8 @@ os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "90"
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from generators.org import Manifest, Options, generate_org  # noqa: E402
+from fauxforce.core import ledger  # noqa: E402
+from fauxforce.generators.org import Manifest, Options, generate_org  # noqa: E402
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -58,12 +59,12 @@ def reference_org(tmp_path_factory: pytest.TempPathFactory) -> Org:
 
 def load_silver(wh, landing: Path) -> list:  # type: ignore[no-untyped-def, type-arg]
     """Land a folder of exports in bronze and apply it to silver, as the flows' tasks do."""
-    from connectors import get_connector
-    from fauxforce import bronze
+    from fauxforce.bronze import land as bronze
+    from fauxforce.connectors import get_connector
+    from fauxforce.core.catalogue import TABLES
     from fauxforce.silver.build import Keys, build_table, build_xref
-    from fauxforce.silver.tables import TABLES
 
-    wh.setup()
+    ledger.prepare(wh)
     connector = get_connector("csv", landing=landing)
     for ref in connector.objects():
         bronze.land_object(wh, connector, ref, "csv")

@@ -13,14 +13,14 @@ import datetime as dt
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fauxforce.gold.models import CONTEXT_TABLE, TESTS_DIR, Model, load_models, strip_comments
-from fauxforce.warehouse import Warehouse, WarehouseError
+from fauxforce.core import resources
+from fauxforce.core.warehouse import Warehouse, WarehouseError
+from fauxforce.gold.models import CONTEXT_TABLE, Model, load_models, strip_comments
 
 SAMPLE_ROWS = 5
 # The latest change any of these tables records is "today" for the marts unless the run says otherwise.
@@ -82,36 +82,48 @@ def contract_checks(wh: Warehouse, model: Model) -> list[Check]:
     """The assertions a model's header states, as queries returning failing rows."""
     table = wh.q("gold", model.name)
     key = ", ".join(wh.q(c) for c in model.key)
-    checks = [Check(f"unique:{model.name}({', '.join(model.key)})",
-                    f"SELECT {key}, count(*) AS copies FROM {table} GROUP BY {key} HAVING count(*) > 1")]  # fmt: skip
+    checks = [
+        Check(
+            f"unique:{model.name}({', '.join(model.key)})",
+            f"SELECT {key}, count(*) AS copies FROM {table} GROUP BY {key} HAVING count(*) > 1",
+        )
+    ]
     required = [*model.key, *(c for c in model.not_null if c not in model.key)]
     nulls = " OR ".join(f"{wh.q(c)} IS NULL" for c in required)
-    checks.append(Check(f"not_null:{model.name}({', '.join(required)})",
-                        f"SELECT {', '.join(wh.q(c) for c in required)} FROM {table} WHERE {nulls}"))  # fmt: skip
+    checks.append(
+        Check(
+            f"not_null:{model.name}({', '.join(required)})",
+            f"SELECT {', '.join(wh.q(c) for c in required)} FROM {table} WHERE {nulls}",
+        )
+    )
     for r in model.references:
         column, target = wh.q(r.column), wh.q(r.target)
-        checks.append(Check(
-            f"references:{model.name}.{r.column}->{r.table}.{r.target}",
-            f"SELECT f.{column}, count(*) AS rows FROM {table} AS f WHERE f.{column} IS NOT NULL AND NOT EXISTS "
-            f"(SELECT 1 FROM {wh.q('gold', r.table)} AS d WHERE d.{target} = f.{column}) GROUP BY f.{column}",
-        ))  # fmt: skip
+        checks.append(
+            Check(
+                f"references:{model.name}.{r.column}->{r.table}.{r.target}",
+                f"SELECT f.{column}, count(*) AS rows FROM {table} AS f WHERE f.{column} IS NOT NULL AND NOT EXISTS "
+                f"(SELECT 1 FROM {wh.q('gold', r.table)} AS d WHERE d.{target} = f.{column}) GROUP BY f.{column}",
+            )
+        )
     for column, values in model.accepted.items():
         names = [f"v{i}" for i in range(len(values))]
         allowed = ", ".join(f":{n}" for n in names)
-        checks.append(Check(
-            f"accepted:{model.name}.{column}",
-            f"SELECT {wh.q(column)}, count(*) AS rows FROM {table} WHERE {wh.q(column)} IS NOT NULL AND "
-            f"CAST({wh.q(column)} AS TEXT) NOT IN ({allowed}) GROUP BY {wh.q(column)}",
-            dict(zip(names, values, strict=True)),
-        ))  # fmt: skip
+        checks.append(
+            Check(
+                f"accepted:{model.name}.{column}",
+                f"SELECT {wh.q(column)}, count(*) AS rows FROM {table} WHERE {wh.q(column)} IS NOT NULL AND "
+                f"CAST({wh.q(column)} AS TEXT) NOT IN ({allowed}) GROUP BY {wh.q(column)}",
+                dict(zip(names, values, strict=True)),
+            )
+        )
     return checks
 
 
-def suite_checks(directory: Path = TESTS_DIR) -> list[Check]:
+def suite_checks() -> list[Check]:
     """The assertion queries of warehouse_sql/tests, one per file."""
     return [
-        Check(f"test:{p.stem}", strip_comments(p.read_text(encoding="utf-8")).strip().rstrip(";"))
-        for p in sorted(directory.glob("*.sql"))
+        Check(f"test:{p.name.removesuffix('.sql')}", strip_comments(p.read_text(encoding="utf-8")).strip().rstrip(";"))
+        for p in resources.sql_files("tests")
     ]
 
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "warehouse_sql" / "gold"
-TESTS_DIR = SQL_DIR.parent / "tests"
+from fauxforce.core import resources
+
 CONTEXT_TABLE = "run_context"
 DIRECTIVES = ("key", "not_null", "references", "accepted")
 
@@ -53,10 +53,10 @@ def strip_comments(sql: str) -> str:
     return re.sub(r"--[^\n]*", "", sql)
 
 
-def parse(path: Path) -> Model:
+def parse(path: Traversable) -> Model:
     """Read one model file: its query and the contract in its header."""
     sql = path.read_text(encoding="utf-8")
-    name = path.stem
+    name = path.name.removesuffix(".sql")
     key: list[str] = []
     not_null: list[str] = []
     references: list[Reference] = []
@@ -88,13 +88,21 @@ def parse(path: Path) -> Model:
         raise ModelError(f"{path.name}: no @key line; every gold table states its grain's key")
     body = strip_comments(sql).strip()
     reads = set(re.findall(r"\bgold\.(\w+)", body)) | {r.table for r in references}
-    return Model(name, body, tuple(key), tuple(not_null), tuple(references), accepted,
-                 frozenset(reads - {name, CONTEXT_TABLE}))  # fmt: skip
+    depends = frozenset(reads - {name, CONTEXT_TABLE})
+    return Model(name, body, tuple(key), tuple(not_null), tuple(references), accepted, depends)
 
 
-def load_models(directory: Path = SQL_DIR) -> list[Model]:
-    """Every model of a folder, each after the models it reads (the same order every time)."""
-    models = {m.name: m for m in (parse(p) for p in sorted(directory.glob("*.sql")))}
+def sql_files(directory: Traversable | None = None) -> list[Traversable]:
+    """The `.sql` files of a folder (default: the gold models shipped with the package), by name."""
+    if directory is None:
+        return resources.sql_files("gold")
+    return sorted((f for f in directory.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
+
+
+def load_models(directory: Traversable | None = None) -> list[Model]:
+    """Every model of a folder (default: the package's gold models), each after the models it reads (the
+    same order every time)."""
+    models = {m.name: m for m in (parse(p) for p in sql_files(directory))}
     for m in models.values():
         missing = sorted(m.depends - models.keys())
         if missing:

@@ -20,8 +20,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from fauxforce.silver.tables import TABLES, Table
-from generators.org import Options, generate_org
+from fauxforce.core.catalogue import TABLES, Table
+from fauxforce.generators.org import Options, generate_org
 
 SF_TYPES = {  # silver's column type → describe type
     "id": "id",
@@ -88,9 +88,17 @@ def describe_fields(table: Table, header: list[str]) -> list[dict[str, Any]]:
     for cf in compound:
         if cf in present:
             out.append(
-                {"name": cf, "label": cf, "type": "address", "custom": False, "nillable": True, "referenceTo": [],
-                 "compoundFieldName": None, "length": 0}
-            )  # fmt: skip
+                {
+                    "name": cf,
+                    "label": cf,
+                    "type": "address",
+                    "custom": False,
+                    "nillable": True,
+                    "referenceTo": [],
+                    "compoundFieldName": None,
+                    "length": 0,
+                }
+            )
     return out
 
 
@@ -141,8 +149,9 @@ class MockOrg:
         return cls(objects, options)
 
     @classmethod
-    def generate(cls, seed: int = 42, scale: float = 0.1, as_of: dt.date = dt.date(2026, 6, 30),
-                 days: int = 365) -> MockOrg:  # fmt: skip
+    def generate(
+        cls, seed: int = 42, scale: float = 0.1, as_of: dt.date = dt.date(2026, 6, 30), days: int = 365
+    ) -> MockOrg:
         start = as_of - dt.timedelta(days=days)
         options = Options(out=Path(), seed=seed, scale=scale, as_of=as_of, start=start)
         return cls._at(options)
@@ -167,9 +176,12 @@ class MockOrg:
         if self.options is None:
             raise ValueError("only a generated org can advance")
         options = Options(
-            out=Path(), seed=self.options.seed, scale=self.options.scale,
-            as_of=self.options.as_of + dt.timedelta(days=days), start=self.options.period_start,
-        )  # fmt: skip
+            out=Path(),
+            seed=self.options.seed,
+            scale=self.options.scale,
+            as_of=self.options.as_of + dt.timedelta(days=days),
+            start=self.options.period_start,
+        )
         newer = MockOrg._at(options)
         changed = 0
         for name, obj in newer.objects.items():

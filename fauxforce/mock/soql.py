@@ -28,8 +28,24 @@ TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-KEYWORDS = {"SELECT", "FROM", "WHERE", "ORDER", "BY", "ASC", "DESC", "LIMIT", "AND", "OR", "NOT", "IN", "LIKE",
-            "NULLS", "FIRST", "LAST"}  # fmt: skip
+KEYWORDS = {
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "ORDER",
+    "BY",
+    "ASC",
+    "DESC",
+    "LIMIT",
+    "AND",
+    "OR",
+    "NOT",
+    "IN",
+    "LIKE",
+    "NULLS",
+    "FIRST",
+    "LAST",
+}
 
 
 class SoqlError(ValueError):

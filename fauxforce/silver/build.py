@@ -9,9 +9,7 @@ crash therefore never leaves a batch half-applied, and a re-run picks up exactly
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,12 +17,12 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fauxforce.bronze import bronze_table
+from fauxforce.bronze.land import bronze_table
+from fauxforce.core import ledger, resources
+from fauxforce.core.catalogue import BY_NAME, TABLES, Table, with_described
+from fauxforce.core.warehouse import Warehouse, query_arrow, read_batch
 from fauxforce.silver.conform import QUARANTINE_COLUMNS, Conformed, conform
-from fauxforce.silver.tables import BY_NAME, TABLES, Table, with_described
-from fauxforce.warehouse import Warehouse, query_arrow, read_batch
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "warehouse_sql" / "silver"
 LINEAGE_COLUMNS = (("_batch_id", "BIGINT"), ("_row_number", "BIGINT"), ("_loaded_at", "TIMESTAMP WITH TIME ZONE"))
 INTEGERS = ("_batch_id", "_row_number", "_line_number")
 QUARANTINE_DDL = [(c, "BIGINT" if c in INTEGERS else "TEXT") for c in QUARANTINE_COLUMNS] + [
@@ -140,9 +138,7 @@ def _upsert(wh: Warehouse, conn: Connection, t: Table, data: pa.Table) -> int:
 
 
 def _watermark(conn: Connection, table: str) -> int:
-    value = conn.execute(
-        sa.text("SELECT value FROM meta.watermark WHERE layer = 'silver' AND object = :o"), {"o": table}
-    ).scalar_one_or_none()
+    value = ledger.watermark(conn, ledger.SILVER, table)
     return int(value) if value is not None else 0
 
 
@@ -167,33 +163,26 @@ def build_table(wh: Warehouse, t: Table, keys: Keys, now: dt.datetime | None = N
         started = now or dt.datetime.now(dt.UTC)
         with wh.engine.connect() as conn:
             raw = read_batch(wh, conn, "bronze", source, batch_id).to_pandas()
-            t = with_described(declared, _described_types(conn, batch_id))
+            t = with_described(declared, ledger.source_fields(conn, str(t.ref), batch_id))
         out = conform(t, raw, keys)
         with wh.engine.begin() as conn:
             stale = _upsert(wh, conn, t, _arrow(t, out.good, started))
             _quarantine(wh, conn, t, out, started)
             result = SilverResult(
-                str(t.ref), batch_id, out.rows_in, len(out.good) - stale, len(out.quarantined),
-                out.duplicates + stale, dict(out.reasons), out.quarantined["reason"].head(3).tolist(),
-            )  # fmt: skip
-            _log(conn, result, raw, started)
-            conn.execute(sa.text("DELETE FROM meta.watermark WHERE layer = 'silver' AND object = :o"), {"o": t.name})
-            conn.execute(
-                sa.text("INSERT INTO meta.watermark (layer, object, value, updated_at) VALUES ('silver', :o, :v, :at)"),
-                {"o": t.name, "v": str(batch_id), "at": started},
+                str(t.ref),
+                batch_id,
+                out.rows_in,
+                len(out.good) - stale,
+                len(out.quarantined),
+                out.duplicates + stale,
+                dict(out.reasons),
+                out.quarantined["reason"].head(3).tolist(),
             )
+            _log(conn, result, raw, started)
+            ledger.set_watermark(conn, ledger.SILVER, t.name, str(batch_id), started)
         keys.add(t.name, out.good[t.key_columns[0]])
         results.append(result)
     return results
-
-
-def _described_types(conn: Connection, batch_id: int) -> dict[str, str]:
-    """The field types a live source's describe gave for a bronze batch (none for files)."""
-    fmt = conn.execute(
-        sa.text("SELECT format FROM meta.ingested_files WHERE batch_id = :b"), {"b": batch_id}
-    ).scalar_one_or_none()
-    types = json.loads(fmt).get("types") if fmt else None
-    return {str(k): str(v) for k, v in types.items()} if isinstance(types, dict) else {}
 
 
 def _quarantine(wh: Warehouse, conn: Connection, t: Table, out: Conformed, at: dt.datetime) -> None:
@@ -212,18 +201,21 @@ def _quarantine(wh: Warehouse, conn: Connection, t: Table, out: Conformed, at: d
 
 def _log(conn: Connection, r: SilverResult, raw: pd.DataFrame, started: dt.datetime) -> None:
     uri = str(raw["_source_uri"].iloc[0]) if len(raw) else None
-    conn.execute(
-        sa.text(
-            "INSERT INTO meta.load_log (batch_id, layer, source, object, source_uri, started_at, finished_at, rows_in, "
-            "rows_loaded, rows_quarantined, rows_duplicate, reasons, missing_columns, new_columns) VALUES "
-            "(:b, 'silver', 'bronze', :o, :uri, :s, :f, :i, :l, :q, :d, :reasons, NULL, NULL)"
-        ),
-        {
-            "b": r.batch_id, "o": r.object, "uri": uri, "s": started, "f": dt.datetime.now(dt.UTC), "i": r.rows_in,
-            "l": r.loaded, "q": r.quarantined, "d": r.duplicates,
-            "reasons": json.dumps(r.reasons) if r.reasons else None,
-        },
-    )  # fmt: skip
+    entry = ledger.LogEntry(
+        r.batch_id,
+        "silver",
+        "bronze",
+        r.object,
+        uri,
+        started,
+        dt.datetime.now(dt.UTC),
+        r.rows_in,
+        r.loaded,
+        r.quarantined,
+        r.duplicates,
+        r.reasons,
+    )
+    ledger.log(conn, entry)
 
 
 def full_refresh(wh: Warehouse) -> None:
@@ -233,7 +225,7 @@ def full_refresh(wh: Warehouse) -> None:
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q('silver', t.name)}")
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q('quarantine', t.name)}")
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q('silver', 'customer_xref')}")
-        conn.execute(sa.text("DELETE FROM meta.watermark WHERE layer = 'silver'"))
+        ledger.forget_watermarks(conn, ledger.SILVER)
 
 
 XREF_INPUTS = ("salesforce/Account", "erp/customers")
@@ -250,7 +242,7 @@ def refresh_xref(wh: Warehouse, results: list[SilverResult]) -> int | None:
 
 def build_xref(wh: Warehouse) -> int:
     """Rebuild `silver.customer_xref` from silver accounts and ERP customers."""
-    sql = (SQL_DIR / "customer_xref.sql").read_text(encoding="utf-8")
+    sql = resources.sql("silver", "customer_xref.sql")
     with wh.engine.begin() as conn:
         for name in ("account", "customers"):
             ensure_tables(wh, conn, BY_NAME[name])

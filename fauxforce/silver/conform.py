@@ -22,14 +22,20 @@ import pyarrow as pa_arrow
 import pyarrow.compute as pc
 from pandera.typing import Series
 
-from connectors.base import ObjectRef
+from fauxforce.core.catalogue import BY_REF, ObjectRef, Table
+from fauxforce.core.salesforce import STAGES
 from fauxforce.silver.parse import PARSERS, _flag, parse_country
-from fauxforce.silver.tables import BY_REF, Table
-from generators import vocab
 
 LINEAGE = (  # bronze's own columns
-    "_batch_id", "_row_number", "_source_uri", "_ingested_at", "_row_hash", "_line_number", "_issue", "_raw",
-)  # fmt: skip
+    "_batch_id",
+    "_row_number",
+    "_source_uri",
+    "_ingested_at",
+    "_row_hash",
+    "_line_number",
+    "_issue",
+    "_raw",
+)
 ERP_NO_DATE = ("0", "00000000")  # ERP dumps write a missing date as a zero integer
 DTYPES = {
     "id": "string",
@@ -47,8 +53,8 @@ DTYPES = {
 }
 # Value rules beyond types, by (table, column), as pandera Field checks.
 CHECKS: dict[tuple[str, str], dict[str, object]] = {
-    ("opportunity", "stage_name"): {"isin": [stage[0] for stage in vocab.STAGES]},
-    ("opportunity_history", "stage_name"): {"isin": [stage[0] for stage in vocab.STAGES]},
+    ("opportunity", "stage_name"): {"isin": [stage[0] for stage in STAGES]},
+    ("opportunity_history", "stage_name"): {"isin": [stage[0] for stage in STAGES]},
     ("opportunity", "probability"): {"in_range": {"min_value": 0, "max_value": 100}},
     ("opportunity", "amount"): {"ge": 0},
     ("opportunity_line_item", "quantity"): {"gt": 0},
@@ -87,9 +93,17 @@ class Conformed:
 
 
 QUARANTINE_COLUMNS = (
-    "_batch_id", "_row_number", "_source_uri", "reason", "check_name", "column_name", "failure_value", "failures",
-    "record", "_line_number",
-)  # fmt: skip
+    "_batch_id",
+    "_row_number",
+    "_source_uri",
+    "reason",
+    "check_name",
+    "column_name",
+    "failure_value",
+    "failures",
+    "record",
+    "_line_number",
+)
 EXPLAIN = {  # check → what it means, for the reason a person reads
     "parse_id": "is not a Salesforce Id (15 or 18 letters and digits, valid checksum)",
     "parse_key": "is not a key",

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from generators.ids import checksum
+from fauxforce.core.salesforce import checksum
 
 Parsed = tuple[pd.Series, pd.Series]  # values, unreadable (input present but not understood)
 
@@ -54,9 +54,16 @@ TRUE = {"true", "1", "yes", "y", "t"}
 FALSE = {"false", "0", "no", "n", "f"}
 NULL_TOKENS = {"null", "n/a", "#n/a"}  # compared lower-case, after trimming
 US_FORMATS = (  # month/day/year, as US spreadsheets write them
-    "%m/%d/%y %I:%M %p", "%m/%d/%Y %I:%M %p", "%m/%d/%y %I:%M:%S %p", "%m/%d/%Y %I:%M:%S %p",
-    "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%y %H:%M", "%m/%d/%Y", "%m/%d/%y",
-)  # fmt: skip
+    "%m/%d/%y %I:%M %p",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%y %H:%M",
+    "%m/%d/%Y",
+    "%m/%d/%y",
+)
 
 
 def _flag(mask: pd.Series) -> pd.Series:

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.csvfile import CsvError, FileFormat, decode, read_csv
+from fauxforce.connectors.csvfile import CsvError, FileFormat, decode, read_csv
 
 
 def _read(tmp_path: Path, data: bytes, **kw: str) -> tuple[list[dict[str, object]], object]:

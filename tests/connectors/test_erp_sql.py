@@ -15,15 +15,16 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from connectors import get_connector
-from connectors.erp_sql import ErpSourceError, ErpSqlConnector
-from fauxforce import bronze
+from fauxforce.bronze import land as bronze
 from fauxforce.cli import main
+from fauxforce.connectors import get_connector
+from fauxforce.connectors.erp_sql import ErpSourceError, ErpSqlConnector
+from fauxforce.core import ledger
+from fauxforce.core.catalogue import TABLES
+from fauxforce.core.warehouse import Warehouse
+from fauxforce.generators.erp_db import write_erp
+from fauxforce.generators.org import Options, generate_org
 from fauxforce.silver.build import Keys, build_table, build_xref
-from fauxforce.silver.tables import TABLES
-from fauxforce.warehouse import Warehouse
-from generators.erp_db import write_erp
-from generators.org import Options, generate_org
 from tests.conftest import load_silver, postgres_database
 
 AS_OF = dt.date(2026, 6, 30)
@@ -42,7 +43,7 @@ def erp_url() -> Iterator[str]:
 
 
 def load(wh: Warehouse, landing: Path, erp: ErpSqlConnector) -> None:
-    wh.setup()
+    ledger.prepare(wh)
     files = get_connector("csv", landing=landing)
     for ref in files.objects():
         if ref.system == "salesforce":
@@ -97,8 +98,23 @@ def test_erp_from_the_database_equals_erp_from_files_and_follows_the_next_day(er
 
 def test_generate_writes_the_erp_database_and_errors_are_clear(tmp_path: Path) -> None:
     target = f"duckdb:///{tmp_path / 'erp.duckdb'}"
-    assert main(["generate", "--scale", "0.01", "--days", "30", "--out", str(tmp_path / "l"), "--erp-url", target,
-                 "--quiet"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "generate",
+                "--scale",
+                "0.01",
+                "--days",
+                "30",
+                "--out",
+                str(tmp_path / "l"),
+                "--erp-url",
+                target,
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     engine = sa.create_engine(target)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM customers").scalar_one() > 0
@@ -118,8 +134,10 @@ def test_run_reads_the_erp_from_its_database(
 ) -> None:
     erp_db = f"duckdb:///{tmp_path / 'erp.duckdb'}"
     landing = tmp_path / "landing"
-    assert main(["generate", "--scale", "0.01", "--days", "30", "--out", str(landing), "--erp-url", erp_db,
-                 "--quiet"]) == 0  # fmt: skip
+    assert (
+        main(["generate", "--scale", "0.01", "--days", "30", "--out", str(landing), "--erp-url", erp_db, "--quiet"])
+        == 0
+    )
     for path in (landing / "erp").iterdir():
         path.unlink()  # the ERP now lives only in its database
     monkeypatch.setenv("FAUXFORCE_ERP_URL", erp_db)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from connectors import ObjectRef, get_connector
-from connectors.files import SourceFileError
-from generators.org import Options, generate_org
+from fauxforce.connectors import ObjectRef, get_connector
+from fauxforce.connectors.files import SourceFileError
+from fauxforce.generators.org import Options, generate_org
 
 
 @pytest.fixture(scope="module")

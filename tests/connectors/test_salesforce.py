@@ -18,17 +18,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from connectors import get_connector
-from connectors.salesforce import ApiLimitReached, SalesforceConnector, SalesforceSourceError
-from fauxforce import bronze
+from fauxforce.bronze import land as bronze
+from fauxforce.connectors import get_connector
+from fauxforce.connectors.salesforce import ApiLimitReached, SalesforceConnector, SalesforceSourceError
+from fauxforce.core import ledger
+from fauxforce.core.catalogue import TABLES
+from fauxforce.core.settings import Settings
+from fauxforce.core.warehouse import Warehouse
+from fauxforce.generators.org import Options, generate_org
 from fauxforce.gold.build import build_gold
 from fauxforce.mock.org import MockOrg
 from fauxforce.mock.server import Faults, MockSalesforce
-from fauxforce.settings import Settings
 from fauxforce.silver.build import Keys, build_table, build_xref
-from fauxforce.silver.tables import TABLES
-from fauxforce.warehouse import Warehouse
-from generators.org import Options, generate_org
 from tests.conftest import load_silver
 
 AS_OF = dt.date(2026, 6, 30)
@@ -68,31 +69,48 @@ def settings_for(mock: MockSalesforce, mode: str = "password") -> Settings:
     c, k = mock.credentials, mock.keys
     common = {"SALESFORCE_LOGIN_URL": mock.instance_url, "SALESFORCE_CA_BUNDLE": str(k.ca_file)}
     modes = {
-        "password": {"SALESFORCE_USERNAME": c.username, "SALESFORCE_PASSWORD": c.password,
-                     "SALESFORCE_SECURITY_TOKEN": c.security_token},
-        "oauth password": {"SALESFORCE_USERNAME": c.username, "SALESFORCE_PASSWORD": c.password,
-                           "SALESFORCE_CONSUMER_KEY": c.consumer_key, "SALESFORCE_CONSUMER_SECRET": c.consumer_secret},
-        "client credentials": {"SALESFORCE_CONSUMER_KEY": c.consumer_key,
-                               "SALESFORCE_CONSUMER_SECRET": c.consumer_secret, "SALESFORCE_DOMAIN": "acme.my"},
-        "jwt": {"SALESFORCE_USERNAME": c.username, "SALESFORCE_CONSUMER_KEY": c.consumer_key,
-                "SALESFORCE_PRIVATE_KEY_FILE": str(k.jwt_private_key)},
+        "password": {
+            "SALESFORCE_USERNAME": c.username,
+            "SALESFORCE_PASSWORD": c.password,
+            "SALESFORCE_SECURITY_TOKEN": c.security_token,
+        },
+        "oauth password": {
+            "SALESFORCE_USERNAME": c.username,
+            "SALESFORCE_PASSWORD": c.password,
+            "SALESFORCE_CONSUMER_KEY": c.consumer_key,
+            "SALESFORCE_CONSUMER_SECRET": c.consumer_secret,
+        },
+        "client credentials": {
+            "SALESFORCE_CONSUMER_KEY": c.consumer_key,
+            "SALESFORCE_CONSUMER_SECRET": c.consumer_secret,
+            "SALESFORCE_DOMAIN": "acme.my",
+        },
+        "jwt": {
+            "SALESFORCE_USERNAME": c.username,
+            "SALESFORCE_CONSUMER_KEY": c.consumer_key,
+            "SALESFORCE_PRIVATE_KEY_FILE": str(k.jwt_private_key),
+        },
         "session id": {"SALESFORCE_SESSION_ID": mock.session_id, "SALESFORCE_INSTANCE_URL": mock.instance_url},
-    }  # fmt: skip
+    }
     return Settings(**common, **modes[mode])  # type: ignore[arg-type]
 
 
 def connector(mock: MockSalesforce, mode: str = "password", **kwargs: object) -> SalesforceConnector:
     # a small org: small thresholds, so that both APIs, several pages and several batches are used
     options: dict[str, object] = {
-        "bulk_threshold": 400, "batch_rows": 300, "page_size": 200, "backoff": 0.01, "bulk_poll": 0,
-    }  # fmt: skip
+        "bulk_threshold": 400,
+        "batch_rows": 300,
+        "page_size": 200,
+        "backoff": 0.01,
+        "bulk_poll": 0,
+    }
     options.update(kwargs)
     return SalesforceConnector(settings=settings_for(mock, mode), **options)  # type: ignore[arg-type]
 
 
 def load_live(wh: Warehouse, sf: SalesforceConnector, landing: Path) -> None:
     """Salesforce objects from the org, ERP tables from the landing folder, then silver."""
-    wh.setup()
+    ledger.prepare(wh)
     for ref in sf.objects():
         bronze.land_object(wh, sf, ref, "salesforce")
     files = get_connector("csv", landing=landing)
@@ -130,9 +148,11 @@ def test_csv_and_salesforce_give_identical_silver_and_gold(
         apis = {
             r[0] for r in conn.exec_driver_sql("SELECT format FROM meta.ingested_files WHERE source = 'salesforce'")
         }
-        batches = dict(conn.exec_driver_sql(
-            "SELECT object, count(*) FROM meta.ingested_files WHERE source = 'salesforce' GROUP BY object"
-        ).fetchall())  # fmt: skip
+        batches = dict(
+            conn.exec_driver_sql(
+                "SELECT object, count(*) FROM meta.ingested_files WHERE source = 'salesforce' GROUP BY object"
+            ).fetchall()
+        )
     assert any('"api": "bulk2"' in a for a in apis) and any('"api": "rest"' in a for a in apis), apis
     assert batches["salesforce/OpportunityHistory"] > 1  # streamed in batches, not one object at once
     gold_files, gold_live = build_gold(from_files, AS_OF), build_gold(live, AS_OF)
@@ -159,16 +179,27 @@ def test_unusable_settings_are_clear_errors(mock: MockSalesforce) -> None:
         SalesforceConnector(settings=Settings(SALESFORCE_USERNAME="someone"))  # type: ignore[call-arg]
     c = mock.credentials
     with pytest.raises(SalesforceSourceError, match="My Domain"):
-        SalesforceConnector(settings=Settings(SALESFORCE_CONSUMER_KEY=c.consumer_key,  # type: ignore[call-arg]
-                                              SALESFORCE_CONSUMER_SECRET=c.consumer_secret))  # fmt: skip
+        SalesforceConnector(
+            settings=Settings(
+                SALESFORCE_CONSUMER_KEY=c.consumer_key,  # type: ignore[call-arg]
+                SALESFORCE_CONSUMER_SECRET=c.consumer_secret,
+            )
+        )
     wrong = Settings(  # type: ignore[call-arg]
-        SALESFORCE_LOGIN_URL=mock.instance_url, SALESFORCE_CA_BUNDLE=str(mock.keys.ca_file),
-        SALESFORCE_USERNAME=c.username, SALESFORCE_PASSWORD="wrong", SALESFORCE_SECURITY_TOKEN="x",
-    )  # fmt: skip
+        SALESFORCE_LOGIN_URL=mock.instance_url,
+        SALESFORCE_CA_BUNDLE=str(mock.keys.ca_file),
+        SALESFORCE_USERNAME=c.username,
+        SALESFORCE_PASSWORD="wrong",
+        SALESFORCE_SECURITY_TOKEN="x",
+    )
     with pytest.raises(SalesforceSourceError, match="refused the password login"):
         SalesforceConnector(settings=wrong).objects()
-    untrusted = Settings(SALESFORCE_LOGIN_URL=mock.instance_url, SALESFORCE_USERNAME=c.username,  # type: ignore[call-arg]
-                         SALESFORCE_PASSWORD=c.password, SALESFORCE_SECURITY_TOKEN=c.security_token)  # fmt: skip
+    untrusted = Settings(
+        SALESFORCE_LOGIN_URL=mock.instance_url,
+        SALESFORCE_USERNAME=c.username,  # type: ignore[call-arg]
+        SALESFORCE_PASSWORD=c.password,
+        SALESFORCE_SECURITY_TOKEN=c.security_token,
+    )
     with pytest.raises(SalesforceSourceError, match="SALESFORCE_CA_BUNDLE"):
         SalesforceConnector(settings=untrusted).objects()
 
@@ -233,7 +264,7 @@ def test_the_request_limit_stops_cleanly_and_the_next_run_finishes(
     mock: MockSalesforce, orgs: dict[str, Org], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     live = Warehouse(f"duckdb:///{tmp_path / 'sf.duckdb'}")
-    live.setup()
+    ledger.prepare(live)
     sf = connector(mock, batch_rows=200, bulk_threshold=100_000)  # REST pages of 200, a batch each
     ref = next(r for r in sf.objects() if r.name == "OpportunityHistory")
     mock.faults = Faults(request_limit=mock.api_calls + 3)  # describe, and two pages
@@ -241,8 +272,8 @@ def test_the_request_limit_stops_cleanly_and_the_next_run_finishes(
         bronze.land_object(live, sf, ref, "salesforce")
     landed = live.count("bronze", "salesforce__opportunity_history")
     assert 0 < landed < len(mock.org.objects["OpportunityHistory"].records)
-    mark = bronze.source_watermark(live, "salesforce", ref)
     with live.engine.connect() as conn:
+        mark = ledger.watermark(conn, ledger.source_layer("salesforce"), str(ref))
         newest = conn.exec_driver_sql('SELECT max("SystemModstamp") FROM bronze.salesforce__opportunity_history')
         assert mark is not None and mark[:19] <= str(newest.scalar_one())[:19].replace(" ", "T")
     mock.faults = Faults()
@@ -250,8 +281,7 @@ def test_the_request_limit_stops_cleanly_and_the_next_run_finishes(
     with live.engine.connect() as conn:
         ids = conn.exec_driver_sql('SELECT count(DISTINCT "Id") FROM bronze.salesforce__opportunity_history')
         assert ids.scalar_one() == len(mock.org.objects["OpportunityHistory"].records)  # all of it, at last
-    secrets = [mock.credentials.password, mock.credentials.security_token, mock.session_id,
-               *mock.state.sessions]  # fmt: skip
+    secrets = [mock.credentials.password, mock.credentials.security_token, mock.session_id, *mock.state.sessions]
     logged = "\n".join(r.getMessage() for r in caplog.records)
     with live.engine.connect() as conn:
         meta = str(conn.exec_driver_sql("SELECT * FROM meta.ingested_files").fetchall())
@@ -266,12 +296,18 @@ def test_credentials_from_a_prefect_secret_block(mock: MockSalesforce, prefect_h
     from prefect.blocks.system import Secret
 
     c = mock.credentials
-    Secret(value={"SALESFORCE_USERNAME": c.username, "SALESFORCE_PASSWORD": c.password,  # type: ignore[arg-type]
-                  "SALESFORCE_SECURITY_TOKEN": c.security_token}).save("fauxforce-sf", overwrite=True)  # fmt: skip
+    Secret(
+        value={
+            "SALESFORCE_USERNAME": c.username,
+            "SALESFORCE_PASSWORD": c.password,  # type: ignore[arg-type]
+            "SALESFORCE_SECURITY_TOKEN": c.security_token,
+        }
+    ).save("fauxforce-sf", overwrite=True)
     settings = Settings(  # type: ignore[call-arg]
-        SALESFORCE_SECRET_BLOCK="fauxforce-sf", SALESFORCE_LOGIN_URL=mock.instance_url,
+        SALESFORCE_SECRET_BLOCK="fauxforce-sf",
+        SALESFORCE_LOGIN_URL=mock.instance_url,
         SALESFORCE_CA_BUNDLE=str(mock.keys.ca_file),
-    )  # fmt: skip
+    )
     sf = SalesforceConnector(settings=settings)
     assert sf.auth.mode == "password" and {r.name for r in sf.objects()} >= {"Account"}
     with pytest.raises(ValueError, match="SALESFORCE_SECRET_BLOCK"):
@@ -283,23 +319,46 @@ def test_custom_fields_land_in_silver_typed_by_describe(
 ) -> None:
     org = MockOrg.from_landing(orgs["day"].landing, orgs["day"].options)
     account = org.objects["Account"]
-    custom = {"Loyalty_Tier__c": "picklist", "Churn_Score__c": "double", "Renewal_Date__c": "date",
-              "Is_Strategic__c": "boolean", "Key_Contact__c": "reference"}  # fmt: skip
+    custom = {
+        "Loyalty_Tier__c": "picklist",
+        "Churn_Score__c": "double",
+        "Renewal_Date__c": "date",
+        "Is_Strategic__c": "boolean",
+        "Key_Contact__c": "reference",
+    }
     for name, kind in custom.items():
-        account.fields.append({"name": name, "label": name, "type": kind, "custom": True, "nillable": True,
-                               "referenceTo": [], "compoundFieldName": None, "length": 0})  # fmt: skip
+        account.fields.append(
+            {
+                "name": name,
+                "label": name,
+                "type": kind,
+                "custom": True,
+                "nillable": True,
+                "referenceTo": [],
+                "compoundFieldName": None,
+                "length": 0,
+            }
+        )
     for i, r in enumerate(account.records):
-        r.update({"Loyalty_Tier__c": ("Gold", "Silver", None)[i % 3], "Churn_Score__c": i / 10,
-                  "Renewal_Date__c": f"2027-0{1 + i % 9}-15", "Is_Strategic__c": i % 2 == 0,
-                  "Key_Contact__c": "0035g000003IhEl"})  # fmt: skip
+        r.update(
+            {
+                "Loyalty_Tier__c": ("Gold", "Silver", None)[i % 3],
+                "Churn_Score__c": i / 10,
+                "Renewal_Date__c": f"2027-0{1 + i % 9}-15",
+                "Is_Strategic__c": i % 2 == 0,
+                "Key_Contact__c": "0035g000003IhEl",
+            }
+        )
     with MockSalesforce(org, tmp_path_factory.getbasetemp() / "sf-certs") as server:
         live = Warehouse(f"duckdb:///{tmp_path / 'sf.duckdb'}")
         load_live(live, connector(server), orgs["day"].landing)
     with live.engine.connect() as conn:
-        types = dict(conn.exec_driver_sql(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = 'silver' AND table_name = 'account'"
-        ).fetchall())  # fmt: skip
+        types = dict(
+            conn.exec_driver_sql(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = 'silver' AND table_name = 'account'"
+            ).fetchall()
+        )
         rows = pd.read_sql_query("SELECT * FROM silver.account ORDER BY account_id", conn)
     assert types["loyalty_tier"] == "VARCHAR" and types["churn_score"] == "DOUBLE"
     assert types["renewal_date"] == "DATE" and types["is_strategic"] == "BOOLEAN"
@@ -317,8 +376,10 @@ def test_a_per_object_policy_overrides_the_size_threshold(mock: MockSalesforce) 
     )
     sf = SalesforceConnector(settings=settings, bulk_poll=0, batch_rows=300)
     refs = {r.name: r for r in sf.objects()}
-    apis = {name: {b.info["api"] for b in sf.extract(refs[name], lambda s: False)} for name in
-            ("User", "OpportunityHistory", "Contact")}  # fmt: skip
+    apis = {
+        name: {b.info["api"] for b in sf.extract(refs[name], lambda s: False)}
+        for name in ("User", "OpportunityHistory", "Contact")
+    }
     assert apis == {"User": {"bulk2"}, "OpportunityHistory": {"rest"}, "Contact": {"bulk2"}}  # Contact: > 10
     with pytest.raises(SalesforceSourceError, match="FAUXFORCE_SALESFORCE_API"):
         SalesforceConnector(settings=settings.model_copy(update={"salesforce_api": "User=soap"}))

@@ -17,10 +17,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pandas as pd
 import pytest
 
-from fauxforce.warehouse import Warehouse
-from generators.daily import advance
+from fauxforce.core.warehouse import Warehouse
+from fauxforce.generators.daily import advance
+from fauxforce.generators.erp_db import write_erp
+from fauxforce.generators.org import Options, generate_org
+from fauxforce.mock.org import MockOrg
+from fauxforce.mock.server import MockSalesforce
+from tests.conftest import postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -103,11 +109,18 @@ class Prefect:
         """Start a run of a deployment, wait for it to end, and return it."""
         self.cli("deployment", "run", deployment, "--watch", "--watch-interval", "2", "--watch-timeout", "200")
         flow, name = deployment.split("/")
-        (dep,) = self.post("/deployments/filter", {"deployments": {"name": {"any_": [name]}},
-                                                   "flows": {"name": {"any_": [flow]}}})  # fmt: skip
-        runs = self.post("/flow_runs/filter", {"deployments": {"id": {"any_": [dep["id"]]}},
-                                               "flow_runs": {"state": {"type": {"not_any_": ["SCHEDULED"]}}},
-                                               "sort": "EXPECTED_START_TIME_DESC", "limit": 1})  # fmt: skip
+        (dep,) = self.post(
+            "/deployments/filter", {"deployments": {"name": {"any_": [name]}}, "flows": {"name": {"any_": [flow]}}}
+        )
+        runs = self.post(
+            "/flow_runs/filter",
+            {
+                "deployments": {"id": {"any_": [dep["id"]]}},
+                "flow_runs": {"state": {"type": {"not_any_": ["SCHEDULED"]}}},
+                "sort": "EXPECTED_START_TIME_DESC",
+                "limit": 1,
+            },
+        )
         return runs[0]
 
     def scheduled_runs(self) -> dict[str, int]:
@@ -128,8 +141,9 @@ class Prefect:
 def prefect(tmp_path: Path) -> Iterator[Prefect]:
     p = Prefect(tmp_path)
     try:
-        server = p.start(str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(p.port),
-                         log="server.log")  # fmt: skip
+        server = p.start(
+            str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(p.port), log="server.log"
+        )
         p.wait_healthy()
         yield p
     finally:
@@ -154,13 +168,19 @@ def test_deployments_run_on_a_worker_and_when_served(prefect: Prefect) -> None:
     p = prefect
     p.cli("work-pool", "create", "fauxforce", "--type", "process")
     p.cli("--no-prompt", "deploy", "--all")
-    worker = p.start(str(BIN / "prefect"), "worker", "start", "--pool", "fauxforce", "--install-policy", "never",
-                     log="worker.log")  # fmt: skip
+    worker = p.start(
+        str(BIN / "prefect"), "worker", "start", "--pool", "fauxforce", "--install-policy", "never", log="worker.log"
+    )
 
     # The landing folder starts where the deployment's first run would leave it: the full export of
     # 2026-06-30 (written here, in-process, to keep the suite short); the deployments take it from there.
-    advance(Path(p.env["FAUXFORCE_LANDING_DIR"]), seed=42, scale=0.1, start=dt.date(2025, 6, 30),
-            first_day=dt.date(2026, 6, 30))  # fmt: skip
+    advance(
+        Path(p.env["FAUXFORCE_LANDING_DIR"]),
+        seed=42,
+        scale=0.1,
+        start=dt.date(2025, 6, 30),
+        first_day=dt.date(2026, 6, 30),
+    )
     for deployment in ("generate-org/daily-changes", "medallion-pipeline/hourly"):
         run = p.run(deployment)
         assert run["state_type"] == "COMPLETED", (deployment, run["state"])
@@ -185,3 +205,57 @@ def test_deployments_run_on_a_worker_and_when_served(prefect: Prefect) -> None:
         assert p.run(deployment)["state_type"] == "COMPLETED", deployment
     assert gold_as_of(p) == dt.date(2026, 7, 2)
     p.stop(served)
+
+
+@pytest.mark.slow
+def test_the_hourly_deployment_reads_its_sources_from_the_environment(prefect: Prefect) -> None:
+    """The deployment passes no source parameters: a worker whose environment says Salesforce and an ERP
+    database reads those (here the mock org and PostgreSQL), not the landing folder, which does not exist."""
+    p = prefect
+    options = Options(out=p.tmp / "org", seed=3, scale=0.01, days=60, as_of=dt.date(2026, 6, 30))
+    generate_org(options)
+    org = MockOrg.from_landing(options.out, options)
+    with MockSalesforce(org, p.tmp / "certs") as mock, postgres_database() as erp_url:
+        write_erp(erp_url, options)
+        c = mock.credentials
+        p.env |= {
+            "FAUXFORCE_CRM_SOURCE": "salesforce",
+            "FAUXFORCE_ERP_SOURCE": "erp-sql",
+            "FAUXFORCE_ERP_URL": erp_url,
+            "FAUXFORCE_LANDING_DIR": str(p.tmp / "no-landing-folder"),
+            "SALESFORCE_USERNAME": c.username,
+            "SALESFORCE_PASSWORD": c.password,
+            "SALESFORCE_SECURITY_TOKEN": c.security_token,
+            "SALESFORCE_LOGIN_URL": mock.instance_url,
+            "SALESFORCE_CA_BUNDLE": str(mock.keys.ca_file),
+        }
+        p.cli("work-pool", "create", "fauxforce", "--type", "process")
+        p.cli("--no-prompt", "deploy", "--name", "hourly")
+        p.start(
+            str(BIN / "prefect"),
+            "worker",
+            "start",
+            "--pool",
+            "fauxforce",
+            "--install-policy",
+            "never",
+            log="worker.log",
+        )
+        run = p.run("medallion-pipeline/hourly")
+        assert run["state_type"] == "COMPLETED", (run["state"], (p.tmp / "worker.log").read_text(errors="replace"))
+    assert not (p.tmp / "no-landing-folder").exists()
+    wh = Warehouse(p.env["FAUXFORCE_WAREHOUSE_URL"])
+    try:
+        with wh.engine.connect() as conn:
+            sources = dict(
+                conn.exec_driver_sql(
+                    "SELECT source, sum(row_count) FROM meta.ingested_files GROUP BY source"
+                ).fetchall()
+            )
+            opportunities = conn.exec_driver_sql("SELECT count(*) FROM silver.opportunity").scalar_one()
+            orders = conn.exec_driver_sql("SELECT count(*) FROM silver.sales_orders").scalar_one()
+    finally:
+        wh.dispose()
+    assert set(sources) == {"salesforce", "erp-sql"}, sources
+    assert opportunities == len(org.objects["Opportunity"].records)
+    assert orders == len(pd.read_csv(options.out / "erp" / "sales_orders.csv"))

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from fauxforce.warehouse import Warehouse
-from flows.build_gold import build_gold
-from generators.org import Options, generate_org
+from fauxforce.core.warehouse import Warehouse
+from fauxforce.flows.build_gold import build_gold
+from fauxforce.generators.org import Options, generate_org
 from tests.conftest import load_silver
 
 

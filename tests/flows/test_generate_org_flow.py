@@ -9,7 +9,7 @@ from pathlib import Path
 def test_generate_org_flow_writes_the_org_and_an_artifact(tmp_path: Path, prefect_harness: None) -> None:
     from prefect.client.orchestration import get_client
 
-    from flows.generate_org import generate_org
+    from fauxforce.flows.generate_org import generate_org
 
     out = tmp_path / "landing"
     state = generate_org(out=str(out), scale=0.01, days=60, as_of=dt.date(2026, 6, 30), return_state=True)

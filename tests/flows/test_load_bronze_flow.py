@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from fauxforce.warehouse import Warehouse
-from generators.org import Options, generate_org
+from fauxforce.core.warehouse import Warehouse
+from fauxforce.generators.org import Options, generate_org
 
 
 def test_load_bronze_flow(tmp_path: Path, prefect_harness: None) -> None:
-    from flows.load_bronze import load_bronze
+    from fauxforce.flows.load_bronze import load_bronze
 
     manifest = generate_org(Options(out=tmp_path / "landing", scale=0.01, days=30))
     url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
@@ -28,7 +28,7 @@ def test_forced_dialect_and_the_files_artifact(
 ) -> None:
     from prefect.artifacts import Artifact
 
-    from flows.load_bronze import load_bronze
+    from fauxforce.flows.load_bronze import load_bronze
 
     folder = tmp_path / "landing" / "erp"
     folder.mkdir(parents=True)

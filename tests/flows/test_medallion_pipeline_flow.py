@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from fauxforce.cli import main
-from fauxforce.warehouse import Warehouse
-from generators.org import Options, generate_org
+from fauxforce.core.warehouse import Warehouse
+from fauxforce.generators.org import Options, generate_org
 
 
 def test_run_lands_bronze_silver_and_gold_and_reports(
@@ -59,7 +59,7 @@ def test_pipeline_runs_on_one_warehouse_never_overlap(tmp_path: Path, prefect_ha
 
     from prefect import flow
 
-    from flows.medallion_pipeline import medallion_pipeline, warehouse_lock
+    from fauxforce.flows.medallion_pipeline import medallion_pipeline, warehouse_lock
 
     generate_org(Options(out=tmp_path / "landing", scale=0.01, days=30))
     url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
@@ -96,10 +96,13 @@ def test_run_reads_a_live_org_by_credentials_alone(
     with MockSalesforce(MockOrg.from_landing(options.out, options), tmp_path / "certs") as mock:
         c = mock.credentials
         for name, value in {
-            "SALESFORCE_USERNAME": c.username, "SALESFORCE_PASSWORD": c.password,
-            "SALESFORCE_SECURITY_TOKEN": c.security_token, "SALESFORCE_LOGIN_URL": mock.instance_url,
-            "SALESFORCE_CA_BUNDLE": str(mock.keys.ca_file), "FAUXFORCE_CRM_SOURCE": "salesforce",
-        }.items():  # fmt: skip
+            "SALESFORCE_USERNAME": c.username,
+            "SALESFORCE_PASSWORD": c.password,
+            "SALESFORCE_SECURITY_TOKEN": c.security_token,
+            "SALESFORCE_LOGIN_URL": mock.instance_url,
+            "SALESFORCE_CA_BUNDLE": str(mock.keys.ca_file),
+            "FAUXFORCE_CRM_SOURCE": "salesforce",
+        }.items():
             monkeypatch.setenv(name, value)
         url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
         assert main(["run", "--landing", str(tmp_path / "landing"), "--warehouse", url]) == 0

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generators.daily import STATE_FILE, advance, read_state
-from generators.org import GenerateError
+from fauxforce.generators.daily import STATE_FILE, advance, read_state
+from fauxforce.generators.org import GenerateError
 
 START, FIRST = dt.date(2026, 1, 1), dt.date(2026, 3, 1)
 

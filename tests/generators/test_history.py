@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from generators.org import Options, generate_org
+from fauxforce.generators.org import Options, generate_org
 from tests.generators.test_integrity import PRIMARY_KEYS
 
 START = dt.date(2025, 12, 1)

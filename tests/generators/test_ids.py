@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from generators.ids import KEY_PREFIXES, is_valid, make_ids, to_18
+from fauxforce.core.salesforce import KEY_PREFIXES, is_valid, to_18
+from fauxforce.generators.ids import make_ids
 
 
 def test_checksum_matches_real_salesforce_ids() -> None:

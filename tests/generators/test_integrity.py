@@ -1,4 +1,4 @@
-"""Every integrity rule of DESIGN §3, checked on a generated org read back from its CSV files."""
+"""Every integrity rule of docs/generator.md ("Integrity rules"), checked on a generated org read from its CSV files."""
 
 from __future__ import annotations
 
@@ -8,19 +8,41 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generators import geo, vocab
-from generators.ids import KEY_PREFIXES, is_valid
+from fauxforce.core.salesforce import KEY_PREFIXES, is_valid
+from fauxforce.generators import geo, vocab
 from tests.conftest import AS_OF, Org, ts
 
 CUT = pd.Timestamp(AS_OF, tz="UTC") + pd.Timedelta(days=1)
 SF_OBJECTS = [
-    "User", "Account", "Contact", "Lead", "Campaign", "Opportunity", "OpportunityContactRole", "OpportunityHistory",
-    "Product2", "Pricebook2", "PricebookEntry", "OpportunityLineItem", "Case",
-]  # fmt: skip
+    "User",
+    "Account",
+    "Contact",
+    "Lead",
+    "Campaign",
+    "Opportunity",
+    "OpportunityContactRole",
+    "OpportunityHistory",
+    "Product2",
+    "Pricebook2",
+    "PricebookEntry",
+    "OpportunityLineItem",
+    "Case",
+]
 ERP_TABLES = [
-    "customers", "suppliers", "products", "warehouses", "inventory", "inventory_transactions", "purchase_orders",
-    "purchase_order_lines", "sales_orders", "sales_order_lines", "invoices", "payments", "returns",
-]  # fmt: skip
+    "customers",
+    "suppliers",
+    "products",
+    "warehouses",
+    "inventory",
+    "inventory_transactions",
+    "purchase_orders",
+    "purchase_order_lines",
+    "sales_orders",
+    "sales_order_lines",
+    "invoices",
+    "payments",
+    "returns",
+]
 
 FOREIGN_KEYS = [
     ("Account", "ParentId", "Account", "Id"),

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from fauxforce.core.warehouse import Warehouse
 from fauxforce.gold.build import GoldCheckError, build_gold
-from fauxforce.gold.models import SQL_DIR, ModelError, load_models, parse
-from fauxforce.warehouse import Warehouse
+from fauxforce.gold.models import ModelError, load_models, parse, sql_files
 from tests.conftest import AS_OF, Org, load_silver, postgres_database
 
 ENGINES = ("duckdb", "postgresql")
@@ -57,7 +57,7 @@ def day(series: pd.Series) -> pd.Series:
 def test_the_models_parse_and_run_after_what_they_read() -> None:
     models = load_models()
     names = [m.name for m in models]
-    assert len(names) == len(list(SQL_DIR.glob("*.sql"))) == len(set(names))
+    assert len(names) == len(sql_files()) == len(set(names))
     position = {n: i for i, n in enumerate(names)}
     for m in models:
         assert m.key, m.name
@@ -141,8 +141,9 @@ def test_receivables_and_customer_360_match_the_files(gold: dict[str, Warehouse]
     buckets = pd.cut(
         owing["age"], [-1, 30, 60, 90, 10**6], labels=["age_0_30", "age_31_60", "age_61_90", "age_over_90"]
     )
-    expected = owing.pivot_table(index="customer_number", columns=buckets, values="outstanding", aggfunc="sum",
-                                 fill_value=0.0, observed=False)  # fmt: skip
+    expected = owing.pivot_table(
+        index="customer_number", columns=buckets, values="outstanding", aggfunc="sum", fill_value=0.0, observed=False
+    )
     aging = frame(wh, "SELECT * FROM gold.ar_aging").set_index("customer_number")
     assert len(aging) == len(expected) > 0
     for column in expected.columns:

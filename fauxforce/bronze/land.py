@@ -15,7 +15,6 @@ bronze saw); a column nobody declared is kept under its own name.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,11 +22,11 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 import pyarrow as pa
-import sqlalchemy as sa
 
-from connectors.base import Batch, Connector, ObjectRef
-from fauxforce.silver.tables import BY_REF
-from fauxforce.warehouse import Warehouse
+from fauxforce.connectors.base import Batch, Connector
+from fauxforce.core import ledger
+from fauxforce.core.catalogue import BY_REF, ObjectRef
+from fauxforce.core.warehouse import Warehouse
 
 META_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_batch_id", "BIGINT"),
@@ -144,12 +143,6 @@ def with_lineage(data: pa.Table, batch_id: int, ingested_at: dt.datetime, source
     )
 
 
-def seen_files(wh: Warehouse, source: str) -> set[tuple[str, str]]:
-    with wh.engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT file, sha256 FROM meta.ingested_files WHERE source = :s"), {"s": source})
-        return {(r[0], r[1]) for r in rows}
-
-
 def land(wh: Warehouse, batch: Batch, source: str, now: Callable[[], dt.datetime] | None = None) -> Landed:
     """Append one batch to bronze, with its ledger and log entries, in one transaction."""
     clock = now or (lambda: dt.datetime.now(dt.UTC))
@@ -157,7 +150,7 @@ def land(wh: Warehouse, batch: Batch, source: str, now: Callable[[], dt.datetime
     table = bronze_table(batch.ref)
     incoming = [c for c in batch.data.column_names if c not in META_NAMES]
     with wh.engine.begin() as conn:
-        batch_id = wh.next_batch_id(conn)
+        batch_id = ledger.next_batch_id(conn)
         columns = wh.columns(conn, "bronze", table)
         existing = [c for c in columns if c not in META_NAMES]
         renamed = canonical_columns(batch.ref, incoming, existing)
@@ -179,64 +172,40 @@ def land(wh: Warehouse, batch: Batch, source: str, now: Callable[[], dt.datetime
                 data = data.append_column(name, batch.data.column(name))
         wh.insert_arrow(conn, "bronze", table, data)
         info = dict(batch.info) | ({"columns": renamed} if renamed else {})
-        params = {
-            "source": source,
-            "object": str(batch.ref),
-            "file": batch.state.get("file", batch.source_uri),
-            "sha256": batch.state.get("sha256", ""),
-            "batch_id": batch_id,
-            "rows": data.num_rows,
-            "at": started,
-            "encoding": info.get("encoding"),
-            "format": json.dumps(info, ensure_ascii=False) if info else None,
-        }
-        conn.execute(
-            sa.text(
-                "INSERT INTO meta.ingested_files (source, object, file, sha256, batch_id, row_count, ingested_at, "
-                "encoding, format) VALUES (:source, :object, :file, :sha256, :batch_id, :rows, :at, :encoding, :format)"
-            ),
-            params,
+        file = batch.state.get("file", batch.source_uri)
+        obj = str(batch.ref)
+        landed = ledger.LandedFile(
+            source, obj, file, batch.state.get("sha256", ""), batch_id, data.num_rows, started, info
         )
+        ledger.record_file(conn, landed)
+        if batch.fields:  # a live source's describe: how silver types the fields it does not declare
+            ledger.record_source_fields(conn, source, obj, batch.fields, started)
         if "watermark" in batch.state:  # a live source: how far it has landed, in the same transaction
-            where = {"layer": f"bronze:{source}", "object": str(batch.ref)}
-            conn.execute(sa.text("DELETE FROM meta.watermark WHERE layer = :layer AND object = :object"), where)
-            conn.execute(
-                sa.text(
-                    "INSERT INTO meta.watermark (layer, object, value, updated_at) VALUES (:layer, :object, :v, :at)"
-                ),
-                where | {"v": batch.state["watermark"], "at": started},
-            )
-        conn.execute(
-            sa.text(
-                "INSERT INTO meta.load_log (batch_id, layer, source, object, source_uri, started_at, finished_at, "
-                "rows_in, rows_loaded, rows_quarantined, rows_duplicate, reasons, missing_columns, new_columns) "
-                "VALUES (:batch_id, 'bronze', :source, :object, :uri, :at, :finished, :rows, :rows, 0, 0, NULL, "
-                ":missing, :new)"
+            ledger.set_watermark(conn, ledger.source_layer(source), obj, batch.state["watermark"], started)
+        ledger.log(
+            conn,
+            ledger.LogEntry(
+                batch_id,
+                "bronze",
+                source,
+                obj,
+                batch.source_uri,
+                started,
+                clock(),
+                data.num_rows,
+                data.num_rows,
+                missing_columns=missing,
+                new_columns=new,
             ),
-            params
-            | {
-                "uri": batch.source_uri,
-                "finished": clock(),
-                "missing": json.dumps(missing) if missing else None,
-                "new": json.dumps(new) if new else None,
-            },
         )
-    return Landed(batch.ref, batch_id, data.num_rows, batch.source_uri, new, missing, str(params["file"]), info)
-
-
-def source_watermark(wh: Warehouse, source: str, ref: ObjectRef) -> str | None:
-    """The watermark the last landed batch of a live source's object carried."""
-    with wh.engine.connect() as conn:
-        return conn.execute(
-            sa.text("SELECT value FROM meta.watermark WHERE layer = :layer AND object = :object"),
-            {"layer": f"bronze:{source}", "object": str(ref)},
-        ).scalar_one_or_none()
+    return Landed(batch.ref, batch_id, data.num_rows, batch.source_uri, new, missing, file, info)
 
 
 def land_object(wh: Warehouse, connector: Connector, ref: ObjectRef, source: str) -> list[Landed]:
     """Land every batch of one object that has not landed yet, each as it arrives."""
-    done = seen_files(wh, source)
-    since = source_watermark(wh, source, ref)
+    done = ledger.files_seen(wh, source)
+    with wh.engine.connect() as conn:
+        since = ledger.watermark(conn, ledger.source_layer(source), str(ref))
     return [
         land(wh, batch, source)
         for batch in connector.extract(ref, lambda state: (state.get("file"), state.get("sha256")) in done, since=since)

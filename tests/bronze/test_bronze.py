@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from connectors import ObjectRef, get_connector
-from fauxforce import bronze
-from fauxforce.warehouse import Warehouse, WarehouseError
-from generators.org import Manifest, Options, generate_org
+from fauxforce.bronze import land as bronze
+from fauxforce.connectors import ObjectRef, get_connector
+from fauxforce.core import ledger
+from fauxforce.core.warehouse import Warehouse, WarehouseError
+from fauxforce.generators.org import Manifest, Options, generate_org
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def query(wh: Warehouse, sql: str) -> list[tuple[object, ...]]:
 def test_an_org_lands_once_with_lineage(warehouse_url: str, small_org: tuple[Path, Manifest], tmp_path: Path) -> None:
     landing, manifest = small_org
     wh = Warehouse(warehouse_url)
-    wh.setup()
+    ledger.prepare(wh)
     assert land_all(wh, landing) == manifest.total_rows
     for key, counts in manifest.objects.items():
         system, name = key.split("/")
@@ -62,7 +63,7 @@ def test_new_columns_are_added_and_missing_ones_recorded(warehouse_url: str, tmp
     (landing / "erp").mkdir(parents=True)
     (landing / "erp" / "widgets.csv").write_text('"id","name"\n"1","a"\n')
     wh = Warehouse(warehouse_url)
-    wh.setup()
+    ledger.prepare(wh)
     assert land_all(wh, landing) == 1
     day = landing / "2026-07-01" / "erp"
     day.mkdir(parents=True)
@@ -81,7 +82,7 @@ def test_a_failed_batch_leaves_nothing_and_lands_on_the_next_run(
     landing = tmp_path / "landing"
     shutil.copytree(small_org[0], landing)
     wh = Warehouse(warehouse_url)
-    wh.setup()
+    ledger.prepare(wh)
     real_insert = Warehouse.insert_arrow
 
     def insert_then_fail(self: Warehouse, conn: sa.Connection, schema: str, table: str, data: object) -> None:
@@ -111,7 +112,7 @@ def test_a_changed_file_lands_again_as_a_new_batch(warehouse_url: str, tmp_path:
     path = landing / "erp" / "widgets.csv"
     path.write_text('"id"\n"1"\n')
     wh = Warehouse(warehouse_url)
-    wh.setup()
+    ledger.prepare(wh)
     assert land_all(wh, landing) == 1
     path.write_text('"id"\n"1"\n"2"\n')  # re-exported under the same name with new content
     assert land_all(wh, landing) == 2
@@ -123,4 +124,4 @@ def test_unusable_warehouse_urls_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(WarehouseError, match="no bulk-load path"):
         Warehouse(f"sqlite:///{tmp_path / 'x.db'}")
     with pytest.raises(WarehouseError, match="cannot reach"):
-        Warehouse("postgresql+psycopg://postgres@127.0.0.1:1/nowhere").setup()
+        ledger.prepare(Warehouse("postgresql+psycopg://postgres@127.0.0.1:1/nowhere"))

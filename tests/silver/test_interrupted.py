@@ -17,19 +17,20 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import ObjectRef
-from fauxforce.bronze import bronze_table
-from fauxforce.warehouse import Warehouse
-from generators.org import Manifest, Options, generate_org
+from fauxforce.bronze.land import bronze_table
+from fauxforce.core import ledger
+from fauxforce.core.catalogue import ObjectRef
+from fauxforce.core.warehouse import Warehouse
+from fauxforce.generators.org import Manifest, Options, generate_org
 from tests.conftest import load_silver
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = """
 import sys, time
 from pathlib import Path
-from fauxforce import bronze
+from fauxforce.bronze import land as bronze
 from fauxforce.silver import build
-from fauxforce.warehouse import Warehouse
+from fauxforce.core.warehouse import Warehouse
 from tests.conftest import load_silver
 
 url, landing, layer, target, marker = sys.argv[1:]
@@ -85,7 +86,7 @@ def _kill_inside(url: str, landing: Path, layer: str, target: str, tmp_path: Pat
 
 def _setup(url: str) -> None:
     wh = Warehouse(url)
-    wh.setup()
+    ledger.prepare(wh)
     wh.dispose()  # an embedded DuckDB file is locked by the process that has it open
 
 

@@ -1,4 +1,4 @@
-"""The SQL warehouse: engine from a URL, schemas, the meta tables, and each engine's bulk-load path.
+"""The SQL warehouse: engine from a URL, every dialect difference, and each engine's bulk-load path.
 
 SQLAlchemy carries connections, transactions and bind parameters. Bulk loads use each engine's
 native path: DuckDB reads a registered Arrow table (`INSERT … SELECT`), PostgreSQL takes
@@ -20,47 +20,6 @@ from sqlalchemy.engine import Connection, Engine
 
 # The DuckDB dialect is imported here, at import time, on purpose: first imported lazily inside a
 # Prefect task (a worker thread), DuckDB's bindings report its objects as leaked at interpreter exit.
-SCHEMAS = ("bronze", "silver", "gold", "quarantine", "meta")
-
-META_DDL = (
-    """CREATE SEQUENCE IF NOT EXISTS meta.batch_id_seq""",
-    """CREATE TABLE IF NOT EXISTS meta.load_log (
-        batch_id BIGINT NOT NULL,
-        layer TEXT NOT NULL,
-        source TEXT NOT NULL,
-        object TEXT NOT NULL,
-        source_uri TEXT,
-        started_at TIMESTAMP WITH TIME ZONE NOT NULL,
-        finished_at TIMESTAMP WITH TIME ZONE NOT NULL,
-        rows_in BIGINT NOT NULL,
-        rows_loaded BIGINT NOT NULL,
-        rows_quarantined BIGINT NOT NULL,
-        rows_duplicate BIGINT NOT NULL,
-        reasons TEXT,
-        missing_columns TEXT,
-        new_columns TEXT
-    )""",
-    """CREATE TABLE IF NOT EXISTS meta.ingested_files (
-        source TEXT NOT NULL,
-        object TEXT NOT NULL,
-        file TEXT NOT NULL,
-        sha256 TEXT NOT NULL,
-        batch_id BIGINT NOT NULL,
-        row_count BIGINT NOT NULL,
-        ingested_at TIMESTAMP WITH TIME ZONE NOT NULL,
-        PRIMARY KEY (source, file, sha256)
-    )""",
-    # how each file was read (encoding, delimiter, line endings, header mapping, ragged rows, …)
-    """ALTER TABLE meta.ingested_files ADD COLUMN IF NOT EXISTS encoding TEXT""",
-    """ALTER TABLE meta.ingested_files ADD COLUMN IF NOT EXISTS format TEXT""",
-    """CREATE TABLE IF NOT EXISTS meta.watermark (
-        layer TEXT NOT NULL,
-        object TEXT NOT NULL,
-        value TEXT NOT NULL,
-        updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
-        PRIMARY KEY (layer, object)
-    )""",
-)
 
 
 class WarehouseError(RuntimeError):
@@ -87,20 +46,6 @@ class Warehouse:
     def q(self, *parts: str) -> str:
         """A quoted, dotted identifier."""
         return ".".join(self._quote(p) for p in parts)
-
-    def setup(self) -> None:
-        """Create the schemas and meta tables if they are missing."""
-        try:
-            with self.engine.begin() as conn:
-                for schema in SCHEMAS:
-                    conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {self.q(schema)}")
-                for ddl in META_DDL:
-                    conn.exec_driver_sql(ddl)
-        except sa.exc.OperationalError as e:
-            raise WarehouseError(f"cannot reach the warehouse {self!r}: {e.orig}") from e
-
-    def next_batch_id(self, conn: Connection) -> int:
-        return int(conn.exec_driver_sql("SELECT nextval('meta.batch_id_seq')").scalar_one())
 
     def columns(self, conn: Connection, schema: str, table: str) -> list[str]:
         """A table's columns in order; empty when the table does not exist."""

@@ -16,18 +16,28 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fauxforce.silver.tables import BY_NAME, BY_REF, TABLES
-from fauxforce.warehouse import Warehouse
-from generators.dirty import FIXED, Defect, read_defects
-from generators.org import Options, generate_org
+from fauxforce.core.catalogue import BY_NAME, BY_REF, TABLES
+from fauxforce.core.warehouse import Warehouse
+from fauxforce.generators.dirty import FIXED, Defect, read_defects
+from fauxforce.generators.org import Options, generate_org
 from tests.conftest import AS_OF, Org, load_silver
 
 RATE = 0.05
 LINEAGE = ["_batch_id", "_row_number", "_loaded_at"]
 FIXABLE = {
-    "bool_format", "ts_format", "date_format", "zero_date", "number_format", "null_token", "id_15", "id_case",
-    "zero_lookup", "key_space", "key_case", "mis_encoded",
-}  # fmt: skip
+    "bool_format",
+    "ts_format",
+    "date_format",
+    "zero_date",
+    "number_format",
+    "null_token",
+    "id_15",
+    "id_case",
+    "zero_lookup",
+    "key_space",
+    "key_case",
+    "mis_encoded",
+}
 UNFIXABLE = {"ragged_row", "bad_date", "bad_number", "orphan", "missing_required"}
 DIALECT = {"encoding", "line_endings", "header_style", "quoting", "final_newline"}
 
@@ -177,7 +187,7 @@ def test_silver_equals_the_clean_silver_for_everything_else(
 
 
 def _ref(obj: str):  # type: ignore[no-untyped-def]
-    from connectors.base import ObjectRef
+    from fauxforce.connectors.base import ObjectRef
 
     system, name = obj.split("/")
     return ObjectRef(system, name)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fauxforce.warehouse import Warehouse
+from fauxforce.core.warehouse import Warehouse
 from tests.conftest import load_silver
 
 USERS = (

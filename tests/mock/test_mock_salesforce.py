@@ -30,7 +30,7 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
-from fauxforce.mock.client import session_for
+from fauxforce.connectors.http import session_for
 from fauxforce.mock.org import MockOrg
 from fauxforce.mock.server import Faults, MockSalesforce
 from fauxforce.mock.soql import instant
@@ -64,22 +64,34 @@ def test_every_auth_mode_logs_in(mock: MockSalesforce) -> None:
         "password + token (SOAP)": _login(mock),
         "sandbox domain": _login(mock, domain="test"),
         "OAuth password": Salesforce(
-            username=c.username, password=c.password, consumer_key=c.consumer_key,
-            consumer_secret=c.consumer_secret, session=routed(), version=VERSION,
+            username=c.username,
+            password=c.password,
+            consumer_key=c.consumer_key,
+            consumer_secret=c.consumer_secret,
+            session=routed(),
+            version=VERSION,
         ),
         "OAuth client credentials (My Domain)": Salesforce(
-            consumer_key=c.consumer_key, consumer_secret=c.consumer_secret, domain="acme.my", session=routed(),
+            consumer_key=c.consumer_key,
+            consumer_secret=c.consumer_secret,
+            domain="acme.my",
+            session=routed(),
             version=VERSION,
         ),
         "JWT bearer": Salesforce(
-            username=c.username, consumer_key=c.consumer_key, privatekey_file=str(k.jwt_private_key),
-            session=routed(), version=VERSION,
-        ),
-        "session id + instance URL": Salesforce(
-            session_id=mock.session_id, instance_url=mock.instance_url, session=session_for(None, k.ca_file),
+            username=c.username,
+            consumer_key=c.consumer_key,
+            privatekey_file=str(k.jwt_private_key),
+            session=routed(),
             version=VERSION,
         ),
-    }  # fmt: skip
+        "session id + instance URL": Salesforce(
+            session_id=mock.session_id,
+            instance_url=mock.instance_url,
+            session=session_for(None, k.ca_file),
+            version=VERSION,
+        ),
+    }
     for mode, sf in clients.items():
         assert sf.query("SELECT Id FROM User LIMIT 1")["totalSize"] == 1, mode
         assert sf.sf_instance == f"127.0.0.1:{mock.port}", mode
@@ -90,8 +102,13 @@ def test_wrong_credentials_and_unverified_tls_are_refused(mock: MockSalesforce) 
         _login(mock, password="wrong")
     c = mock.credentials
     with pytest.raises(SalesforceAuthenticationFailed, match="invalid_grant"):
-        Salesforce(consumer_key=c.consumer_key, consumer_secret="wrong", domain="acme.my",
-                   session=session_for(mock.instance_url, mock.keys.ca_file), version=VERSION)  # fmt: skip
+        Salesforce(
+            consumer_key=c.consumer_key,
+            consumer_secret="wrong",
+            domain="acme.my",
+            session=session_for(mock.instance_url, mock.keys.ca_file),
+            version=VERSION,
+        )
     plain = requests.Session()
     plain.trust_env = False  # the machine's CA bundle, not ours: the mock's certificate is not trusted
     with pytest.raises(requests.exceptions.SSLError):
@@ -101,7 +118,7 @@ def test_wrong_credentials_and_unverified_tls_are_refused(mock: MockSalesforce) 
 def test_an_extra_ca_adds_to_the_usual_roots(mock: MockSalesforce) -> None:
     import certifi
 
-    from fauxforce.mock.client import with_default_roots
+    from fauxforce.connectors.http import with_default_roots
 
     bundle = Path(with_default_roots(mock.keys.ca_file)).read_bytes()
     assert bundle.startswith(Path(certifi.where()).read_bytes()) and mock.keys.ca_file.read_bytes() in bundle
@@ -116,10 +133,15 @@ def test_soql_filters_orders_and_limits_like_salesforce(mock: MockSalesforce, or
     opportunities = org.objects["Opportunity"].records
     since = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     want = sorted(
-        (r for r in opportunities if not r["IsDeleted"] and (r["StageName"] in ("Closed Won", "Closed Lost") or
-         (r["Amount"] or 0) > 100_000) and instant(r["SystemModstamp"]) >= since),
-        key=lambda r: (-(r["Amount"] or 0)),
-    )  # fmt: skip
+        (
+            r
+            for r in opportunities
+            if not r["IsDeleted"]
+            and (r["StageName"] in ("Closed Won", "Closed Lost") or (r["Amount"] or 0) > 100_000)
+            and instant(r["SystemModstamp"]) >= since
+        ),
+        key=lambda r: -(r["Amount"] or 0),
+    )
     got = sf.query_all(
         "SELECT Id, Amount FROM Opportunity WHERE (StageName IN ('Closed Won', 'Closed Lost') OR Amount > 100000) "
         "AND SystemModstamp >= 2026-03-01T00:00:00Z ORDER BY Amount DESC"
@@ -204,8 +226,12 @@ def test_faults_reach_the_client_as_a_real_org_sends_them(mock: MockSalesforce) 
 
     mock.faults.expire_sessions_after = 0
     assert sf.query("SELECT Id FROM User LIMIT 1")["totalSize"] == 1  # the client logs in again by itself
-    direct = Salesforce(session_id=mock.session_id, instance_url=mock.instance_url,
-                        session=session_for(None, mock.keys.ca_file), version=VERSION)  # fmt: skip
+    direct = Salesforce(
+        session_id=mock.session_id,
+        instance_url=mock.instance_url,
+        session=session_for(None, mock.keys.ca_file),
+        version=VERSION,
+    )
     with pytest.raises(SalesforceExpiredSession):  # a bare session id cannot be renewed
         direct.query("SELECT Id FROM User LIMIT 1")
 
@@ -235,8 +261,18 @@ def test_the_simulated_day_moves_on(tmp_path: Path) -> None:
 
 def test_the_command_prints_what_a_client_needs(tmp_path: Path) -> None:
     env = os.environ | {"PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "fauxforce.cli", "mock-salesforce", "--scale", "0.01", "--days", "60",
-               "--cert-dir", str(tmp_path / "certs")]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "fauxforce.cli",
+        "mock-salesforce",
+        "--scale",
+        "0.01",
+        "--days",
+        "60",
+        "--cert-dir",
+        str(tmp_path / "certs"),
+    ]
     child = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
     try:
         printed: dict[str, str] = {}
@@ -247,9 +283,12 @@ def test_the_command_prints_what_a_client_needs(tmp_path: Path) -> None:
             key, _, value = line.rstrip("\n").partition("  ")
             printed[key.strip()] = value.strip()
         sf = Salesforce(
-            username=printed["username"], password=printed["password"], security_token=printed["security token"],
-            session=session_for(printed["instance URL"], printed["CA file"]), version=printed["API version"],
-        )  # fmt: skip
+            username=printed["username"],
+            password=printed["password"],
+            security_token=printed["security token"],
+            session=session_for(printed["instance URL"], printed["CA file"]),
+            version=printed["API version"],
+        )
         assert sf.query("SELECT Id FROM Account LIMIT 1")["totalSize"] == 1
     finally:
         child.send_signal(signal.SIGTERM)

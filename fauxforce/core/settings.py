@@ -1,7 +1,13 @@
-"""One settings object for the whole project, read from the environment and a `.env` file (DESIGN §7)."""
+"""One settings object for the whole project, read from the environment and a `.env` file, and the one
+function that fills a run's unset arguments from it (`resolve`).
+
+Every entry point (the CLI, each flow when it is run on its own or by a deployment) calls `resolve` with
+the arguments it was given; `None` means "from the settings". A flow that starts subflows passes them the
+resolved values, so a whole run sees one set of values. `.env.example` lists every setting."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -51,6 +57,43 @@ class Settings(BaseSettings):
 
 def get_settings() -> Settings:
     return Settings()
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What one pipeline run uses, every value filled in."""
+
+    landing: Path
+    warehouse: str  # a SQLAlchemy URL
+    source: str  # where CRM data comes from: csv or salesforce
+    erp_source: str  # where ERP data comes from: csv or erp-sql
+    encoding: str | None  # forced CSV encoding; None = detected per file
+    delimiter: str | None  # forced CSV delimiter; None = detected per file
+    fiscal_year_start_month: int
+
+
+def resolve(
+    *,
+    landing: str | Path | None = None,
+    warehouse: str | None = None,
+    source: str | None = None,
+    erp_source: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    fiscal_year_start_month: int | None = None,
+    settings: Settings | None = None,
+) -> RunSettings:
+    """A run's values: each argument given, else its setting (environment, `.env`), else the default."""
+    s = settings or get_settings()
+    return RunSettings(
+        landing=Path(landing) if landing is not None else s.landing_dir,
+        warehouse=warehouse or s.warehouse_url,
+        source=source or s.crm_source,
+        erp_source=erp_source or s.erp_source,
+        encoding=encoding or s.csv_encoding,
+        delimiter=delimiter or s.csv_delimiter,
+        fiscal_year_start_month=fiscal_year_start_month or s.fiscal_year_start_month,
+    )
 
 
 def with_secret_block(settings: Settings) -> Settings:

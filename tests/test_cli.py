@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fauxforce.cli import main
-from generators import org as org_module
+from fauxforce.generators import org as org_module
 
 SMALL = ["--scale", "0.01", "--days", "60"]
 
@@ -116,7 +116,7 @@ def test_a_failure_midway_leaves_no_half_written_folder(tmp_path: Path, monkeypa
 def test_progress_is_drawn_on_a_terminal() -> None:
     import io
 
-    from fauxforce.progress import Progress
+    from fauxforce.core.progress import Progress
 
     stream = io.StringIO()
     progress = Progress("generating", 4, enabled=True, stream=stream)

@@ -10,12 +10,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from connectors import get_connector
-from fauxforce import bronze
+from fauxforce.bronze import land as bronze
+from fauxforce.connectors import get_connector
+from fauxforce.core import ledger
+from fauxforce.core.catalogue import TABLES
+from fauxforce.core.warehouse import Warehouse
+from fauxforce.generators.org import Manifest, Options, generate_org
 from fauxforce.silver.build import Keys, build_table, full_refresh
-from fauxforce.silver.tables import TABLES
-from fauxforce.warehouse import Warehouse
-from generators.org import Manifest, Options, generate_org
 from tests.conftest import load_silver
 
 START = dt.date(2026, 1, 1)
@@ -54,7 +55,7 @@ def orgs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Mani
 def test_a_generated_org_lands_whole_and_clean(warehouse_url: str, orgs: dict[str, tuple[Path, Manifest]]) -> None:
     landing, manifest = orgs["day"]
     wh = Warehouse(warehouse_url)
-    wh.setup()
+    ledger.prepare(wh)
     results = run(wh, landing)
     assert sum(r.quarantined for r in results) == 0 and sum(r.duplicates for r in results) == 0
     for t in TABLES:
@@ -67,8 +68,11 @@ def test_a_generated_org_lands_whole_and_clean(warehouse_url: str, orgs: dict[st
     )
     assert (log["rows_in"] == log["rows_loaded"] + log["rows_quarantined"] + log["rows_duplicate"]).all()
     # Typed columns, snake_case names.
-    opp = frame(wh, "SELECT opportunity_id, account_id, stage_name, amount, close_date, created_date, is_won "
-                    "FROM silver.opportunity LIMIT 1")  # fmt: skip
+    opp = frame(
+        wh,
+        "SELECT opportunity_id, account_id, stage_name, amount, close_date, created_date, is_won "
+        "FROM silver.opportunity LIMIT 1",
+    )
     row = opp.iloc[0]
     assert len(row["opportunity_id"]) == 18 and row["is_won"] in (True, False)
     assert str(row["amount"]).replace(".", "").isdigit() and isinstance(row["close_date"], dt.date)
@@ -90,12 +94,12 @@ def test_next_days_changes_give_the_next_days_silver(
     warehouse_url: str, orgs: dict[str, tuple[Path, Manifest]], tmp_path: Path
 ) -> None:
     incremental = Warehouse(warehouse_url)
-    incremental.setup()
+    ledger.prepare(incremental)
     run(incremental, orgs["day"][0])
     changed = run(incremental, orgs["delta"][0])
     assert sum(r.rows_in for r in changed) == orgs["delta"][1].total_rows > 0
     reference = Warehouse(f"duckdb:///{tmp_path / 'reference.duckdb'}")
-    reference.setup()
+    ledger.prepare(reference)
     run(reference, orgs["next"][0])
     for t in TABLES:
         got, want = silver_table(incremental, t.name), silver_table(reference, t.name)
@@ -130,7 +134,7 @@ def test_bad_rows_are_quarantined_with_reason_and_lineage(
     warehouse_url: str, orgs: dict[str, tuple[Path, Manifest]], tmp_path: Path
 ) -> None:
     wh = Warehouse(warehouse_url)
-    wh.setup()
+    ledger.prepare(wh)
     run(wh, orgs["day"][0])
     account = frame(wh, "SELECT account_id FROM silver.account LIMIT 1")["account_id"][0]
     landing = tmp_path / "landing" / "salesforce"
@@ -176,7 +180,7 @@ def test_customer_xref_matches_by_external_id_then_by_name(warehouse_url: str, t
         '"C0000003","Umbrella Ltd","2026-01-02 01:00:00","2026-01-02 01:00:00"\n'
     )
     wh = Warehouse(warehouse_url)
-    wh.setup()
+    ledger.prepare(wh)
     run(wh, tmp_path / "landing")
     with wh.engine.connect() as conn:
         got = {
@@ -194,7 +198,7 @@ def test_customer_xref_matches_by_external_id_then_by_name(warehouse_url: str, t
 
 def test_full_refresh_rebuilds_silver_from_bronze(orgs: dict[str, tuple[Path, Manifest]], tmp_path: Path) -> None:
     wh = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
-    wh.setup()
+    ledger.prepare(wh)
     run(wh, orgs["day"][0])
     before = silver_table(wh, "opportunity")
     full_refresh(wh)
@@ -212,7 +216,7 @@ def test_customer_xref_is_rebuilt_only_when_its_inputs_change(
     from fauxforce.silver.build import SilverResult, refresh_xref
 
     wh = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
-    wh.setup()
+    ledger.prepare(wh)
     run(wh, orgs["day"][0])
     unrelated = [SilverResult("salesforce/Case", 1, 5, 5, 0, 0, {})]
     assert refresh_xref(wh, unrelated) is None
@@ -231,7 +235,7 @@ def test_a_failed_silver_batch_leaves_nothing_and_is_applied_next_run(
     from fauxforce.silver import build
 
     wh = Warehouse(warehouse_url)
-    wh.setup()
+    ledger.prepare(wh)
     connector = get_connector("csv", landing=orgs["day"][0])
     for ref in connector.objects():
         bronze.land_object(wh, connector, ref, "csv")
@@ -271,7 +275,7 @@ def test_a_batch_larger_than_a_row_group_lands_whole(warehouse_url: str, tmp_pat
         }
     ).to_csv(erp / "warehouses.csv", index=False)
     wh = Warehouse(warehouse_url)
-    wh.setup()
+    ledger.prepare(wh)
     (result,) = [r for r in run(wh, tmp_path / "landing") if r.object == "erp/warehouses"]
     assert (result.rows_in, result.loaded) == (rows, rows)
     assert wh.count("silver", "warehouses") == rows

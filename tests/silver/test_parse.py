@@ -7,9 +7,9 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fauxforce.core.catalogue import BY_NAME
 from fauxforce.silver import parse
 from fauxforce.silver.conform import conform
-from fauxforce.silver.tables import BY_NAME
 
 
 def test_ids_become_18_characters_and_bad_checksums_are_flagged() -> None:

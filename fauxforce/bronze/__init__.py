@@ -1,0 +1,1 @@
+"""Bronze: every batch as received (text), append-only, with its lineage."""

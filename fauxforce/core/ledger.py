@@ -1,0 +1,243 @@
+"""The run ledger, `meta.*`: what has landed and been applied, how far each layer has read, what it counted.
+
+This module owns the ledger's DDL and every statement against it; the layers call these functions
+inside their own transactions, so a batch and its ledger entries commit together or not at all.
+
+- `meta.ingested_files`: each landed batch's file (or live extract) with its digest, row count and how
+  it was read (`encoding`, and `format` as JSON: delimiter, line endings, header mapping, …).
+- `meta.watermark`: per layer and object, how far it has read: `bronze:<source>` holds a live source's
+  cursor value, `silver` the last bronze batch applied.
+- `meta.load_log`: per batch and layer, rows in, loaded, quarantined and duplicate, and the reasons.
+- `meta.source_fields`: the field types a live source's describe gave for an object, for silver's typing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from fauxforce.core.warehouse import Warehouse, WarehouseError
+
+SCHEMAS = ("bronze", "silver", "gold", "quarantine", "meta")
+SILVER = "silver"  # the watermark layer of silver: the last bronze batch applied, per table
+
+DDL = (
+    """CREATE SEQUENCE IF NOT EXISTS meta.batch_id_seq""",
+    """CREATE TABLE IF NOT EXISTS meta.load_log (
+        batch_id BIGINT NOT NULL,
+        layer TEXT NOT NULL,
+        source TEXT NOT NULL,
+        object TEXT NOT NULL,
+        source_uri TEXT,
+        started_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        finished_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        rows_in BIGINT NOT NULL,
+        rows_loaded BIGINT NOT NULL,
+        rows_quarantined BIGINT NOT NULL,
+        rows_duplicate BIGINT NOT NULL,
+        reasons TEXT,
+        missing_columns TEXT,
+        new_columns TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS meta.ingested_files (
+        source TEXT NOT NULL,
+        object TEXT NOT NULL,
+        file TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        batch_id BIGINT NOT NULL,
+        row_count BIGINT NOT NULL,
+        ingested_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        PRIMARY KEY (source, file, sha256)
+    )""",
+    # how each file was read (encoding, delimiter, line endings, header mapping, ragged rows, …)
+    """ALTER TABLE meta.ingested_files ADD COLUMN IF NOT EXISTS encoding TEXT""",
+    """ALTER TABLE meta.ingested_files ADD COLUMN IF NOT EXISTS format TEXT""",
+    """CREATE TABLE IF NOT EXISTS meta.watermark (
+        layer TEXT NOT NULL,
+        object TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        PRIMARY KEY (layer, object)
+    )""",
+    """CREATE TABLE IF NOT EXISTS meta.source_fields (
+        source TEXT NOT NULL,
+        object TEXT NOT NULL,
+        field TEXT NOT NULL,
+        position BIGINT NOT NULL,
+        type TEXT NOT NULL,
+        updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        PRIMARY KEY (source, object, field)
+    )""",
+)
+
+
+def prepare(wh: Warehouse) -> None:
+    """Create the warehouse's schemas and the ledger's tables if they are missing."""
+    try:
+        with wh.engine.begin() as conn:
+            for schema in SCHEMAS:
+                conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {wh.q(schema)}")
+            for ddl in DDL:
+                conn.exec_driver_sql(ddl)
+    except sa.exc.OperationalError as e:
+        raise WarehouseError(f"cannot reach the warehouse {wh!r}: {e.orig}") from e
+
+
+def next_batch_id(conn: Connection) -> int:
+    return int(conn.exec_driver_sql("SELECT nextval('meta.batch_id_seq')").scalar_one())
+
+
+# ---- files and extracts that landed -------------------------------------------------------------------
+
+
+def files_seen(wh: Warehouse, source: str) -> set[tuple[str, str]]:
+    """(file, sha256) of every file `source` has landed."""
+    with wh.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT file, sha256 FROM meta.ingested_files WHERE source = :s"), {"s": source})
+        return {(r[0], r[1]) for r in rows}
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """One landed batch as `meta.ingested_files` records it."""
+
+    source: str
+    obj: str  # `system/Object`
+    file: str
+    sha256: str
+    batch_id: int
+    rows: int
+    at: dt.datetime
+    info: Mapping[str, object]  # how it was read; `encoding` gets a column of its own
+
+
+def record_file(conn: Connection, f: LandedFile) -> None:
+    conn.execute(
+        sa.text(
+            "INSERT INTO meta.ingested_files (source, object, file, sha256, batch_id, row_count, ingested_at, "
+            "encoding, format) VALUES (:source, :object, :file, :sha256, :batch_id, :rows, :at, :encoding, :format)"
+        ),
+        {
+            "source": f.source,
+            "object": f.obj,
+            "file": f.file,
+            "sha256": f.sha256,
+            "batch_id": f.batch_id,
+            "rows": f.rows,
+            "at": f.at,
+            "encoding": f.info.get("encoding"),
+            "format": json.dumps(dict(f.info), ensure_ascii=False) if f.info else None,
+        },
+    )
+
+
+# ---- watermarks ---------------------------------------------------------------------------------------
+
+
+def source_layer(source: str) -> str:
+    """The watermark layer of a live source's cursor."""
+    return f"bronze:{source}"
+
+
+def watermark(conn: Connection, layer: str, obj: str) -> str | None:
+    return conn.execute(
+        sa.text("SELECT value FROM meta.watermark WHERE layer = :layer AND object = :object"),
+        {"layer": layer, "object": obj},
+    ).scalar_one_or_none()
+
+
+def set_watermark(conn: Connection, layer: str, obj: str, value: str, at: dt.datetime) -> None:
+    where = {"layer": layer, "object": obj}
+    conn.execute(sa.text("DELETE FROM meta.watermark WHERE layer = :layer AND object = :object"), where)
+    conn.execute(
+        sa.text("INSERT INTO meta.watermark (layer, object, value, updated_at) VALUES (:layer, :object, :v, :at)"),
+        where | {"v": value, "at": at},
+    )
+
+
+def forget_watermarks(conn: Connection, layer: str) -> None:
+    conn.execute(sa.text("DELETE FROM meta.watermark WHERE layer = :layer"), {"layer": layer})
+
+
+# ---- the load log -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One batch's pass through one layer: rows in = loaded + quarantined + duplicate."""
+
+    batch_id: int
+    layer: str
+    source: str
+    obj: str  # `system/Object`
+    source_uri: str | None
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    rows_in: int
+    loaded: int
+    quarantined: int = 0
+    duplicate: int = 0
+    reasons: Mapping[str, int] | None = None
+    missing_columns: list[str] | None = None
+    new_columns: list[str] | None = None
+
+
+def log(conn: Connection, e: LogEntry) -> None:
+    conn.execute(
+        sa.text(
+            "INSERT INTO meta.load_log (batch_id, layer, source, object, source_uri, started_at, finished_at, "
+            "rows_in, rows_loaded, rows_quarantined, rows_duplicate, reasons, missing_columns, new_columns) "
+            "VALUES (:batch_id, :layer, :source, :object, :uri, :started, :finished, :rows_in, :loaded, "
+            ":quarantined, :duplicate, :reasons, :missing, :new)"
+        ),
+        {
+            "batch_id": e.batch_id,
+            "layer": e.layer,
+            "source": e.source,
+            "object": e.obj,
+            "uri": e.source_uri,
+            "started": e.started_at,
+            "finished": e.finished_at,
+            "rows_in": e.rows_in,
+            "loaded": e.loaded,
+            "quarantined": e.quarantined,
+            "duplicate": e.duplicate,
+            "reasons": json.dumps(dict(e.reasons)) if e.reasons else None,
+            "missing": json.dumps(e.missing_columns) if e.missing_columns else None,
+            "new": json.dumps(e.new_columns) if e.new_columns else None,
+        },
+    )
+
+
+# ---- a live source's field types ----------------------------------------------------------------------
+
+
+def record_source_fields(conn: Connection, source: str, obj: str, types: Mapping[str, str], at: dt.datetime) -> None:
+    """Keep the field types a live source's describe gave for an object (replacing the last ones)."""
+    conn.execute(sa.text("DELETE FROM meta.source_fields WHERE source = :s AND object = :o"), {"s": source, "o": obj})
+    rows = [{"s": source, "o": obj, "f": k, "p": i, "t": v, "at": at} for i, (k, v) in enumerate(types.items())]
+    if rows:
+        conn.execute(
+            sa.text(
+                "INSERT INTO meta.source_fields (source, object, field, position, type, updated_at) "
+                "VALUES (:s, :o, :f, :p, :t, :at)"
+            ),
+            rows,
+        )
+
+
+def source_fields(conn: Connection, obj: str, batch_id: int) -> dict[str, str]:
+    """The field types the live source of a bronze batch described for `obj` (empty for files)."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT f.field, f.type FROM meta.source_fields AS f JOIN meta.ingested_files AS i "
+            "ON i.source = f.source AND i.object = f.object WHERE i.batch_id = :b AND f.object = :o ORDER BY f.position"
+        ),
+        {"b": batch_id, "o": obj},
+    )
+    return {str(r[0]): str(r[1]) for r in rows}

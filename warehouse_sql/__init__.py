@@ -1,0 +1,1 @@
+"""SQL by layer, one table per file (silver/, gold/) and gold's assertion queries (tests/); shipped as package data."""
