@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from fauxforce import __version__
@@ -123,7 +125,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _mock_salesforce(args: argparse.Namespace) -> int:
-    import contextlib
     import signal
     import threading
 
@@ -219,6 +220,21 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the length of a block, then put back what was there."""
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def _run(args: argparse.Namespace) -> int:
     from fauxforce.connectors.erp_sql import ErpSourceError
     from fauxforce.connectors.files import SourceFileError
@@ -235,21 +251,25 @@ def _run(args: argparse.Namespace) -> int:
         encoding=args.encoding,
         delimiter=args.delimiter,
     )
-    landing, warehouse, source, erp_source = run.landing, run.warehouse, run.source, run.erp_source
+    landing, source, erp_source = run.landing, run.source, run.erp_source
+    # The flows are given the URL with its password masked (Prefect stores flow parameters); they take
+    # the password back from FAUXFORCE_WAREHOUSE_URL, which holds the whole URL for this process only.
+    warehouse = run.warehouse_masked
     started = time.perf_counter()
     try:
         from fauxforce.flows.medallion_pipeline import medallion_pipeline
 
-        summary = medallion_pipeline(
-            landing=str(landing),
-            warehouse=warehouse,
-            source=source,
-            erp_source=erp_source,
-            full_refresh=args.full_refresh,
-            as_of=args.as_of,
-            encoding=run.encoding,
-            delimiter=run.delimiter,
-        )
+        with _environment(FAUXFORCE_WAREHOUSE_URL=run.warehouse):
+            summary = medallion_pipeline(
+                landing=str(landing),
+                warehouse=warehouse,
+                source=source,
+                erp_source=erp_source,
+                full_refresh=args.full_refresh,
+                as_of=args.as_of,
+                encoding=run.encoding,
+                delimiter=run.delimiter,
+            )
     except (SourceFileError, SalesforceSourceError, ErpSourceError, WarehouseError, GoldCheckError, ValueError) as e:
         print(f"fauxforce run: error: {e}", file=sys.stderr)
         return 1

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from prefect import flow, get_run_logger
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-from prefect.concurrency.sync import concurrency
-from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
+from fauxforce.core.runlock import RunLock
 from fauxforce.core.settings import resolve
 from fauxforce.flows.build_gold import build_gold
 from fauxforce.flows.build_silver import build_silver
@@ -46,27 +39,6 @@ def quarantine_examples(results: list[SilverResult], per_object: int = 3) -> dic
     return out
 
 
-def lock_name(warehouse: str) -> str:
-    """The global concurrency limit that serialises pipeline runs on one warehouse (password left out)."""
-    url = sa.engine.make_url(warehouse).render_as_string(hide_password=True)
-    return f"fauxforce-warehouse-{hashlib.sha256(url.encode()).hexdigest()[:16]}"
-
-
-@contextmanager
-def warehouse_lock(warehouse: str) -> Iterator[None]:
-    """Hold the warehouse's one slot for the whole run; a run that finds it taken waits for it."""
-    name = lock_name(warehouse)
-    with get_client(sync_client=True) as client:
-        try:  # look first: a create that collides makes the API server log a database error
-            client.read_global_concurrency_limit_by_name(name)
-        except ObjectNotFound:
-            with suppress(ObjectAlreadyExists):  # another run created it in between
-                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
-    get_run_logger().info("waiting for the warehouse's run slot (%s)", name)
-    with concurrency(name, occupy=1, strict=True):
-        yield
-
-
 @flow(name="medallion-pipeline")
 def medallion_pipeline(
     landing: str | None = None,
@@ -82,8 +54,9 @@ def medallion_pipeline(
 
     Unset arguments come from the settings (FAUXFORCE_LANDING_DIR, FAUXFORCE_WAREHOUSE_URL,
     FAUXFORCE_CRM_SOURCE, FAUXFORCE_ERP_SOURCE, …), resolved once here; the subflows get the resolved
-    values. Runs on one warehouse never overlap: each holds a global concurrency slot (limit 1, created
-    on first use) for its whole length, and a run that starts while another holds it waits.
+    values. Runs on one warehouse never overlap: each holds the warehouse's run lock (a PostgreSQL
+    advisory lock, or a file lock beside a DuckDB file) for its whole length, and a run that starts while
+    another holds it waits, saying for whom. The lock dies with the process that holds it.
     """
     run = resolve(
         landing=landing,
@@ -93,17 +66,18 @@ def medallion_pipeline(
         encoding=encoding,
         delimiter=delimiter,
     )
-    with warehouse_lock(run.warehouse):
+    warehouse_ref = run.warehouse_masked  # subflows get the URL without its password, and resolve it again
+    with RunLock(run.warehouse, on_wait=get_run_logger().warning):
         bronze = load_bronze(
             landing=str(run.landing),
-            warehouse=run.warehouse,
+            warehouse=warehouse_ref,
             source=run.source,
             encoding=run.encoding,
             delimiter=run.delimiter,
             erp_source=run.erp_source,
         )
-        silver = build_silver(warehouse=run.warehouse, refresh=full_refresh)
-        gold = build_gold(warehouse=run.warehouse, as_of=as_of, fiscal_year_start_month=run.fiscal_year_start_month)
+        silver = build_silver(warehouse=warehouse_ref, refresh=full_refresh)
+        gold = build_gold(warehouse=warehouse_ref, as_of=as_of, fiscal_year_start_month=run.fiscal_year_start_month)
     return PipelineSummary(
         bronze_rows=bronze,
         silver_loaded=sum(r.loaded for r in silver),

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DATA_DIR = Path("data")
 
@@ -59,17 +61,50 @@ def get_settings() -> Settings:
     return Settings()
 
 
+MASK = "***"
+
+
+def masked(url: str) -> str:
+    """A database URL with its password (if any) replaced by `***`: safe to print, log and store."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url if "@" not in url else "<a database URL that cannot be parsed>"
+    return parsed.render_as_string(hide_password=True) if parsed.password else url
+
+
+def unmasked(url: str, known: list[str | None]) -> str:
+    """`url` itself, or, when its password is masked (`***`), the URL among `known` that masks to it."""
+    try:
+        if make_url(url).password != MASK:
+            return url
+    except ArgumentError:
+        return url  # the warehouse reports an unusable URL
+    for candidate in known:
+        if candidate and masked(candidate) == url:
+            return candidate
+    raise ValueError(
+        f"the warehouse URL {url} has its password masked, and FAUXFORCE_WAREHOUSE_URL does not hold that "
+        "URL with its password; set FAUXFORCE_WAREHOUSE_URL (environment or .env) to the full URL"
+    )
+
+
 @dataclass(frozen=True)
 class RunSettings:
     """What one pipeline run uses, every value filled in."""
 
     landing: Path
-    warehouse: str  # a SQLAlchemy URL
+    warehouse: str  # a SQLAlchemy URL, with its password: never a flow parameter, never printed (use `masked`)
     source: str  # where CRM data comes from: csv or salesforce
     erp_source: str  # where ERP data comes from: csv or erp-sql
     encoding: str | None  # forced CSV encoding; None = detected per file
     delimiter: str | None  # forced CSV delimiter; None = detected per file
     fiscal_year_start_month: int
+
+    @property
+    def warehouse_masked(self) -> str:
+        """The warehouse URL as it may be printed, logged or passed as a flow parameter."""
+        return masked(self.warehouse)
 
 
 def resolve(
@@ -83,11 +118,15 @@ def resolve(
     fiscal_year_start_month: int | None = None,
     settings: Settings | None = None,
 ) -> RunSettings:
-    """A run's values: each argument given, else its setting (environment, `.env`), else the default."""
+    """A run's values: each argument given, else its setting (environment, `.env`), else the default.
+
+    A warehouse URL whose password is masked (`postgresql+psycopg://user:***@host/db`, as flows pass it to
+    one another) gets its password back from FAUXFORCE_WAREHOUSE_URL.
+    """
     s = settings or get_settings()
     return RunSettings(
         landing=Path(landing) if landing is not None else s.landing_dir,
-        warehouse=warehouse or s.warehouse_url,
+        warehouse=unmasked(warehouse or s.warehouse_url, [s.warehouse_url]),
         source=source or s.crm_source,
         erp_source=erp_source or s.erp_source,
         encoding=encoding or s.csv_encoding,

@@ -59,7 +59,8 @@ def test_pipeline_runs_on_one_warehouse_never_overlap(tmp_path: Path, prefect_ha
 
     from prefect import flow
 
-    from fauxforce.flows.medallion_pipeline import medallion_pipeline, warehouse_lock
+    from fauxforce.core.runlock import RunLock
+    from fauxforce.flows.medallion_pipeline import medallion_pipeline
 
     generate_org(Options(out=tmp_path / "landing", scale=0.01, days=30))
     url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
@@ -67,7 +68,7 @@ def test_pipeline_runs_on_one_warehouse_never_overlap(tmp_path: Path, prefect_ha
 
     @flow
     def hold_the_warehouse() -> None:
-        with warehouse_lock(url):
+        with RunLock(url):
             held.set()
             time.sleep(4)
             released.append(dt.datetime.now(dt.UTC))
