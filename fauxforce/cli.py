@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fauxforce import __version__
 from fauxforce.core.progress import Progress
-from fauxforce.core.settings import resolve
+from fauxforce.core.settings import RunSettings, SettingsError, resolve
 
 
 class _Parser(argparse.ArgumentParser):
@@ -155,7 +155,11 @@ def _mock_salesforce(args: argparse.Namespace) -> int:
         ("consumer secret", c.consumer_secret),
         ("JWT key file", k.jwt_private_key.resolve()),
         ("session id", server.session_id),
-        ("advance a day", f"curl --cacert {k.ca_file.resolve()} -X POST {server.instance_url}/_fauxforce/advance"),
+        (
+            "advance a day",
+            f"curl --cacert {k.ca_file.resolve()} -H 'Authorization: Bearer {server.session_id}' "
+            f"-X POST {server.instance_url}/_fauxforce/advance",
+        ),
     ):
         print(f"{label:<16}  {value}")
     print("serving; Ctrl-C to stop", flush=True)
@@ -235,14 +239,28 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def _run(args: argparse.Namespace) -> int:
-    from fauxforce.connectors.erp_sql import ErpSourceError
-    from fauxforce.connectors.files import SourceFileError
-    from fauxforce.connectors.salesforce import SalesforceSourceError
-    from fauxforce.core.warehouse import WarehouseError
-    from fauxforce.flows.build_silver import FIX_HINT
-    from fauxforce.gold.build import GoldCheckError
+def _preflight(run: RunSettings) -> str | None:
+    """What would stop the run before it starts (the warehouse URL, the landing folder, reaching the
+    warehouse), as one line; None when nothing does."""
+    from fauxforce.core import ledger
+    from fauxforce.core.warehouse import Warehouse, WarehouseError
 
+    try:
+        wh = Warehouse(run.warehouse)
+    except WarehouseError as e:
+        return str(e)
+    try:
+        if "csv" in (run.source, run.erp_source) and not run.landing.is_dir():
+            return f"landing folder {run.landing} does not exist; generate one with `fauxforce generate`"
+        ledger.prepare(wh)
+    except WarehouseError as e:
+        return str(e)
+    finally:
+        wh.dispose()
+    return None
+
+
+def _run(args: argparse.Namespace) -> int:
     run = resolve(
         landing=args.landing,
         warehouse=args.warehouse,
@@ -252,6 +270,16 @@ def _run(args: argparse.Namespace) -> int:
         delimiter=args.delimiter,
     )
     landing, source, erp_source = run.landing, run.source, run.erp_source
+    if problem := _preflight(run):  # before Prefect starts: a wrong URL or folder costs no server start
+        print(f"fauxforce run: error: {problem}", file=sys.stderr)
+        return 1
+    from fauxforce.connectors.erp_sql import ErpSourceError  # these import Prefect, which reads .env itself
+    from fauxforce.connectors.files import SourceFileError
+    from fauxforce.connectors.salesforce import SalesforceSourceError
+    from fauxforce.core.warehouse import WarehouseError
+    from fauxforce.flows.build_silver import FIX_HINT
+    from fauxforce.gold.build import GoldCheckError
+
     # The flows are given the URL with its password masked (Prefect stores flow parameters); they take
     # the password back from FAUXFORCE_WAREHOUSE_URL, which holds the whole URL for this process only.
     warehouse = run.warehouse_masked
@@ -306,13 +334,12 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "generate":
-        return _generate(args)
-    if args.command == "run":
-        return _run(args)
-    if args.command == "mock-salesforce":
-        return _mock_salesforce(args)
-    return 2  # pragma: no cover - argparse requires a command
+    commands = {"generate": _generate, "run": _run, "mock-salesforce": _mock_salesforce}
+    try:
+        return commands[args.command](args)
+    except SettingsError as e:  # an unusable environment variable or .env: one line, before any work
+        print(f"fauxforce {args.command}: error: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""`fauxforce generate` as a user runs it: summary, one-line errors, nothing half-written."""
+"""`fauxforce generate` and `run` as a user runs them: summary, one-line errors, nothing half-written."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from fauxforce.generators import org as org_module
 SMALL = ["--scale", "0.01", "--days", "60"]
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+def run(*args: str, cwd: Path | None = None, **env_vars: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), **env_vars}
     return subprocess.run(
         [sys.executable, "-m", "fauxforce.cli", *args], capture_output=True, text=True, cwd=cwd, env=env, check=False
     )
@@ -126,3 +126,32 @@ def test_progress_is_drawn_on_a_terminal() -> None:
     quiet = io.StringIO()
     Progress("generating", 4, stream=quiet).advance(1)  # StringIO is not a terminal
     assert quiet.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    ("setting", "args", "message"),
+    [
+        ({"FAUXFORCE_CRM_SOURCE": "bogus"}, [], "FAUXFORCE_CRM_SOURCE: Input should be 'csv' or 'salesforce'"),
+        ({"FAUXFORCE_FISCAL_YEAR_START_MONTH": "13"}, [], "FAUXFORCE_FISCAL_YEAR_START_MONTH: Input should be less"),
+        ({}, ["--warehouse", "mysql://u@h/db"], "dialect 'mysql' has no bulk-load path"),
+        ({}, ["--warehouse", "not-a-url"], "not-a-url is not a database URL"),
+        ({}, ["--warehouse", "data/file.duckdb"], "write duckdb:///data/file.duckdb"),
+        ({}, ["--warehouse", "postgres://u:Pw-9x@127.0.0.1/db"], "write postgresql+psycopg://"),
+        ({}, ["--warehouse", "duckdb:////proc/none/x.duckdb"], "cannot create /proc/none for the DuckDB warehouse"),
+        ({}, ["--warehouse", "postgresql+psycopg://u:Pw-9x@127.0.0.1:1/db"], "cannot reach the warehouse"),
+        ({}, ["--landing", "nowhere"], "landing folder nowhere does not exist"),
+        ({"dotenv": "FAUXFORCE_CRM_SOURCE=\xff\n"}, [], ".env is not UTF-8 text"),
+    ],
+)
+def test_configuration_errors_are_one_line_before_any_work(
+    tmp_path: Path, setting: dict[str, str], args: list[str], message: str
+) -> None:
+    (tmp_path / "landing").mkdir()
+    if "dotenv" in setting:
+        (tmp_path / ".env").write_bytes(setting.pop("dotenv").encode("latin-1"))
+    warehouse = ["--warehouse", "duckdb:///wh.duckdb"] if "--warehouse" not in args else []
+    result = run("run", "--landing", "landing", *warehouse, *args, cwd=tmp_path, **setting)
+    assert result.returncode != 0 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+    assert "Pw-9x" not in result.stderr
+    assert not (tmp_path / "wh.duckdb").exists()  # stopped before the warehouse file was made

@@ -84,8 +84,10 @@ def prepare(wh: Warehouse) -> None:
                 conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {wh.q(schema)}")
             for ddl in DDL:
                 conn.exec_driver_sql(ddl)
-    except sa.exc.OperationalError as e:
-        raise WarehouseError(f"cannot reach the warehouse {wh!r}: {e.orig}") from e
+    except sa.exc.DBAPIError as e:
+        reason = str(e.orig).strip().splitlines()[0] if e.orig else type(e).__name__
+        verb = "reach" if isinstance(e, sa.exc.OperationalError) and wh.dialect == "postgresql" else "use"
+        raise WarehouseError(f"cannot {verb} the warehouse {wh}: {reason}") from None
 
 
 def next_batch_id(conn: Connection) -> int:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -57,8 +57,26 @@ class Settings(BaseSettings):
     salesforce_login_url: str | None = Field(None, validation_alias="SALESFORCE_LOGIN_URL")
 
 
+class SettingsError(ValueError):
+    """A setting (environment or `.env`) is unusable: one line naming the variable and what it takes."""
+
+
 def get_settings() -> Settings:
-    return Settings()
+    """The settings, or a `SettingsError` that names each unusable variable (never a secret's value)."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        raise SettingsError("; ".join(_describe(error) for error in e.errors())) from None
+    except UnicodeDecodeError as e:
+        where = f"byte {e.object[e.start]:#04x} at offset {e.start}"
+        raise SettingsError(f".env is not UTF-8 text ({where}); save it as UTF-8") from None
+
+
+def _describe(error: Any) -> str:
+    name = str(error["loc"][0]) if error.get("loc") else "a setting"
+    secret = any(word in name for word in ("PASSWORD", "SECRET", "TOKEN", "SESSION"))
+    given = "" if secret else f" (got {error.get('input')!r})"
+    return f"{name}: {error['msg']}{given}"
 
 
 MASK = "***"

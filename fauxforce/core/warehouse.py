@@ -16,7 +16,7 @@ import duckdb_engine  # noqa: F401  # see below
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 
 # The DuckDB dialect is imported here, at import time, on purpose: first imported lazily inside a
 # Prefect task (a worker thread), DuckDB's bindings report its objects as leaked at interpreter exit.
@@ -26,22 +26,50 @@ class WarehouseError(RuntimeError):
     """The warehouse cannot be reached or used: the message says which and what to do."""
 
 
+DIALECTS = ("duckdb", "postgresql")
+EXAMPLES = "duckdb:///data/warehouse.duckdb or postgresql+psycopg://user@host:5432/db"
+
+
+def check_url(url: str) -> URL:
+    """The parsed warehouse URL, or a one-line `WarehouseError` saying what to write instead."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        if url.endswith((".duckdb", ".db")) and "://" not in url:
+            raise WarehouseError(f"a warehouse is a URL: write duckdb:///{url} for that file") from None
+        shown = url if "@" not in url else "the warehouse URL"  # it may hold a password
+        raise WarehouseError(f"{shown} is not a database URL; write one like {EXAMPLES}") from None
+    backend = parsed.get_backend_name()
+    if backend == "postgres":
+        raise WarehouseError(f"write postgresql+psycopg://… for PostgreSQL, not {parsed.drivername}://…") from None
+    if backend not in DIALECTS:
+        raise WarehouseError(f"warehouse dialect {backend!r} has no bulk-load path; use {EXAMPLES}")
+    return parsed
+
+
 class Warehouse:
     def __init__(self, url: str) -> None:
         self.url = url
-        if url.startswith("duckdb:///") and not url.startswith("duckdb:///:memory:"):
-            Path(url.removeprefix("duckdb:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        parsed = check_url(url)
+        if parsed.get_backend_name() == "duckdb" and parsed.database and not parsed.database.startswith(":memory:"):
+            folder = Path(parsed.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise WarehouseError(f"cannot create {folder} for the DuckDB warehouse: {e.strerror or e}") from None
         try:
             self.engine: Engine = sa.create_engine(url)
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as e:
-            raise WarehouseError(f"unusable warehouse URL {sa.engine.make_url(url)!r}: {e}") from e
+            raise WarehouseError(f"unusable warehouse URL {parsed!r}: {e}") from None
         self.dialect = self.engine.dialect.name
-        if self.dialect not in ("duckdb", "postgresql"):
-            raise WarehouseError(f"warehouse dialect {self.dialect!r} has no bulk-load path; use duckdb or postgresql")
         self._quote = self.engine.dialect.identifier_preparer.quote
 
     def __repr__(self) -> str:
-        return f"Warehouse({self.engine.url.render_as_string(hide_password=True)})"
+        return f"Warehouse({self})"
+
+    def __str__(self) -> str:
+        """The URL, its password masked."""
+        return self.engine.url.render_as_string(hide_password=True)
 
     def q(self, *parts: str) -> str:
         """A quoted, dotted identifier."""

@@ -9,15 +9,17 @@ Errors have Salesforce's shape and codes (`INVALID_FIELD`, `MALFORMED_QUERY`, `I
 
 For tests, `faults` injects trouble: the next N API calls answer 503; every session expires after N
 more calls; the org's API request limit. `org.advance()` moves the simulated day on. Both are also
-reachable over HTTP from 127.0.0.1, for a mock in another process: `POST /_fauxforce/advance?days=1`
-and `POST /_fauxforce/faults` with a JSON object of `Faults` fields.
+reachable over HTTP from 127.0.0.1, for a mock in another process, with a session like any API call:
+`POST /_fauxforce/advance?days=1` and `POST /_fauxforce/faults` with a JSON object of `Faults` fields.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
+import socket
 import ssl
 import threading
 from dataclasses import dataclass, field
@@ -34,6 +36,8 @@ from fauxforce.mock.org import MockOrg
 from fauxforce.mock.soql import SoqlError
 
 __all__ = ["API_VERSION", "Credentials", "Faults", "MockSalesforce"]
+HANDSHAKE_SECONDS = 10  # a connection that has not finished its TLS handshake by then is dropped
+IDLE_SECONDS = 120  # an idle keep-alive connection is closed after this
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,34 @@ class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+class _TlsServer(ThreadingHTTPServer):
+    """HTTPS with the TLS handshake in each connection's own thread, never in the accept loop: a client that
+    connects and says nothing holds up only itself (and is dropped after `HANDSHAKE_SECONDS`)."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[_Handler], context: ssl.SSLContext) -> None:
+        self.context = context
+        super().__init__(address, handler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        request.settimeout(HANDSHAKE_SECONDS)
+        try:
+            tls = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return  # not TLS, or gone: nothing to answer
+        tls.settimeout(IDLE_SECONDS)
+        try:
+            super().finish_request(tls, client_address)
+        finally:
+            with contextlib.suppress(OSError):
+                tls.shutdown(socket.SHUT_RDWR)
+            tls.close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return  # a connection that fails mid-request (the client left) is not the server's error to print
+
+
 class MockSalesforce:
     """Serve `org` on https://127.0.0.1:<port>; `start()` in a thread, `stop()` to end."""
 
@@ -75,11 +107,9 @@ class MockSalesforce:
         self.state = _State()
         self.session_id = self.new_session()
         handler = type("Handler", (_Handler,), {"mock": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.httpd.daemon_threads = True
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.keys.cert_file, self.keys.key_file)
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.httpd = _TlsServer(("127.0.0.1", port), handler, context)
         self._thread: threading.Thread | None = None
 
     @property
@@ -138,7 +168,7 @@ class _Handler(AuthEndpoints, BulkEndpoints):
             if path.startswith("/services/Soap/u/") and method == "POST":
                 return self._soap_login(self._body())
             if path == "/services/oauth2/token" and method == "POST":
-                return self._token(parse_qs(self._body().decode()))
+                return self._token(parse_qs(self._body().decode("utf-8", errors="strict")))
             if path.startswith("/_fauxforce/") and method == "POST":
                 return self._control(path.removeprefix("/_fauxforce/"), parse_qs(url.query), self._body())
             if path == "/services/data":
@@ -147,26 +177,46 @@ class _Handler(AuthEndpoints, BulkEndpoints):
             if not m:
                 return self._json(404, error("NOT_FOUND", "The requested resource does not exist"))
             self._api(method, m.group(1), m.group(2) or "", parse_qs(url.query))
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
             return
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:  # a body that is not what it says it is
+            self._json(400, error("JSON_PARSER_ERROR", f"the request body cannot be read: {type(e).__name__}"))
+        except Exception as e:  # anything else still gets an answer, never a dropped connection
+            self._json(500, error("UNKNOWN_EXCEPTION", f"the mock org failed on this request: {type(e).__name__}"))
 
-    # ---- control (the simulated day, faults), for tests and development ---------------------------------
+    def _session_ok(self) -> bool:
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+        return token in self.mock.state.sessions
+
+    # ---- control (the simulated day, faults), for tests and development; they need a session -------------
     def _control(self, action: str, query: dict[str, list[str]], body: bytes) -> None:
         mock = self.mock
+        if not self._session_ok():
+            return self._json(401, error("INVALID_SESSION_ID", "Session expired or invalid"))
         if action == "advance":
-            days = int((query.get("days") or ["1"])[0])
+            days = (query.get("days") or ["1"])[0]
+            if not days.isdigit() or not 1 <= int(days) <= 3650:
+                return self._json(
+                    400, error("INVALID_FIELD", f"days must be a whole number from 1 to 3650, not {days!r}")
+                )
             with mock.state.lock:
-                changed = mock.org.advance(days)
+                changed = mock.org.advance(int(days))
             return self._json(200, {"as_of": str(mock.org.as_of), "changed": changed})
         if action == "faults":
             spec = json.loads(body or b"{}")
+            if not isinstance(spec, dict):
+                return self._json(400, error("JSON_PARSER_ERROR", "faults are a JSON object of Faults fields"))
+            fields = Faults.__dataclass_fields__
+            for key, value in spec.items():
+                if key not in fields:
+                    return self._json(400, error("INVALID_FIELD", f"unknown fault {key!r}; use {', '.join(fields)}"))
+                if not (value is None or (isinstance(value, int) and not isinstance(value, bool))):
+                    return self._json(400, error("INVALID_FIELD", f"fault {key!r} takes a whole number or null"))
             with mock.state.lock:
                 for key, value in spec.items():
-                    if key not in Faults.__dataclass_fields__:
-                        return self._json(400, {"error": f"unknown fault {key!r}"})
                     setattr(mock.faults, key, value)
             return self._json(200, {"faults": mock.faults.__dict__, "api_calls": mock.state.api_calls})
-        self._json(404, {"error": f"unknown control {action!r}; use advance or faults"})
+        self._json(404, error("NOT_FOUND", f"unknown control {action!r}; use advance or faults"))
 
     # ---- the REST API -----------------------------------------------------------------------------
     def _api(self, method: str, version: str, rest: str, query: dict[str, list[str]]) -> None:
@@ -188,8 +238,7 @@ class _Handler(AuthEndpoints, BulkEndpoints):
         if unavailable:
             status = faults.unavailable_status
             return self._send(status, b"Too Many Requests" if status == 429 else b"Service Unavailable", "text/plain")
-        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
-        if token not in mock.state.sessions:
+        if not self._session_ok():
             return self._json(401, error("INVALID_SESSION_ID", "Session expired or invalid"))
         if faults.request_limit is not None and calls > faults.request_limit:
             return self._json(

@@ -99,11 +99,15 @@ def instant(value: str) -> dt.datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+MAX_DEPTH = 50  # nesting a query may use; deeper is refused, not followed into a recursion error
+
+
 class _Parser:
     def __init__(self, toks: list[tuple[str, str]], fields_of: Callable[[str], dict[str, str] | None]) -> None:
         self.toks, self.i, self.fields_of = toks, 0, fields_of
         self.types: dict[str, str] = {}
         self.names: dict[str, str] = {}
+        self.depth = 0  # parentheses and NOTs open
 
     def peek(self) -> tuple[str, str]:
         return self.toks[self.i] if self.i < len(self.toks) else ("end", "")
@@ -151,7 +155,10 @@ class _Parser:
                 self.i += 1
         if self.peek() == ("kw", "LIMIT"):
             self.i += 1
-            q.limit = int(self.take("number"))
+            text = self.take("number")
+            if not text.isdigit():
+                raise SoqlError("MALFORMED_QUERY", f"LIMIT must be a whole number of 0 or more, not {text}")
+            q.limit = int(text)
         if self.peek()[0] != "end":
             raise SoqlError("MALFORMED_QUERY", f"unexpected {self.peek()[1]!r}")
         return q
@@ -186,12 +193,20 @@ class _Parser:
     def factor(self) -> Callable[[dict[str, Any]], bool]:
         if self.peek() == ("kw", "NOT"):
             self.i += 1
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise SoqlError("MALFORMED_QUERY", f"conditions nest deeper than {MAX_DEPTH} levels")
             inner = self.factor()
+            self.depth -= 1
             return lambda r: not inner(r)
         if self.peek() == ("punct", "("):
             self.i += 1
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise SoqlError("MALFORMED_QUERY", f"conditions nest deeper than {MAX_DEPTH} parentheses")
             inner = self.condition()
             self.take("punct", ")")
+            self.depth -= 1
             return inner
         name = self.field(self.take("word"))
         kind = self.types[name]

@@ -14,8 +14,10 @@ import io
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -250,6 +252,10 @@ def test_the_simulated_day_moves_on(tmp_path: Path) -> None:
         sf = _login(mock)
         latest = sf.query("SELECT SystemModstamp FROM Account ORDER BY SystemModstamp DESC LIMIT 1")["records"][0]
         session = session_for(None, mock.keys.ca_file)
+        refused = session.post(f"{mock.instance_url}/_fauxforce/advance?days=1")
+        assert refused.status_code == 401 and refused.json()[0]["errorCode"] == "INVALID_SESSION_ID"
+        assert moving.as_of == dt.date(2026, 6, 30)  # no session, no move
+        session.headers["Authorization"] = f"Bearer {mock.session_id}"
         answer = session.post(f"{mock.instance_url}/_fauxforce/advance?days=1").json()
         assert answer["as_of"] == "2026-07-01" and answer["changed"] > 0
         stamp = latest["SystemModstamp"].replace("+0000", "Z")
@@ -294,3 +300,48 @@ def test_the_command_prints_what_a_client_needs(tmp_path: Path) -> None:
         child.send_signal(signal.SIGTERM)
         child.wait(30)
     assert child.returncode == 0
+
+
+def test_an_idle_connection_holds_up_no_one(mock: MockSalesforce) -> None:
+    """A client that connects and never starts TLS must not stop the server answering others."""
+    idle = [socket.create_connection(("127.0.0.1", mock.port)) for _ in range(3)]
+    try:
+        sf = _login(mock)
+        started = time.monotonic()
+        assert sf.query("SELECT Id FROM User LIMIT 1")["totalSize"] == 1
+        assert time.monotonic() - started < 5
+    finally:
+        for s in idle:
+            s.close()
+
+
+def test_malformed_requests_get_salesforce_errors(mock: MockSalesforce, capfd: pytest.CaptureFixture[str]) -> None:
+    session = session_for(None, mock.keys.ca_file)
+    session.headers["Authorization"] = f"Bearer {mock.session_id}"
+    base = f"{mock.instance_url}/services/data/v{VERSION}"
+
+    def answer(method: str, url: str, **kwargs: object) -> tuple[int, str]:
+        response = session.request(method, url, timeout=10, **kwargs)  # type: ignore[arg-type]
+        body = response.json()
+        return response.status_code, body[0]["errorCode"] if isinstance(body, list) else body.get("error", "")
+
+    deep = "SELECT Id FROM User WHERE " + "(" * 2000 + "IsActive = true" + ")" * 2000
+    assert answer("GET", f"{base}/query", params={"q": deep}) == (400, "MALFORMED_QUERY")
+    assert answer("GET", f"{base}/query", params={"q": "SELECT Id FROM User LIMIT -1"}) == (400, "MALFORMED_QUERY")
+    assert answer("POST", f"{base}/jobs/query", data=b"{not json") == (400, "JSON_PARSER_ERROR")
+    assert answer("POST", f"{base}/jobs/query", data=b"\xff\xfe{}") == (400, "JSON_PARSER_ERROR")
+    assert answer("POST", f"{mock.instance_url}/services/oauth2/token", data=b"grant_type=\xff") == (
+        400,
+        "JSON_PARSER_ERROR",
+    )
+    assert answer("POST", f"{mock.instance_url}/_fauxforce/advance", params={"days": "abc"}) == (400, "INVALID_FIELD")
+    assert answer("POST", f"{mock.instance_url}/_fauxforce/advance", params={"days": "-3"}) == (400, "INVALID_FIELD")
+    assert answer("POST", f"{mock.instance_url}/_fauxforce/faults", data=b"[1]") == (400, "JSON_PARSER_ERROR")
+    assert answer("POST", f"{mock.instance_url}/_fauxforce/faults", data=b"{bad") == (400, "JSON_PARSER_ERROR")
+    assert answer("POST", f"{mock.instance_url}/_fauxforce/faults", data=b'{"unavailable": "x"}') == (
+        400,
+        "INVALID_FIELD",
+    )
+    assert mock.org.as_of == dt.date(2026, 6, 30) and mock.faults == Faults()
+    assert "Traceback" not in capfd.readouterr().err
+    assert _login(mock).query("SELECT Id FROM User LIMIT 0")["totalSize"] == 0  # still serving
