@@ -56,6 +56,11 @@ class Connector(ABC):
         watermark the last landed batch of a live source carried (`state["watermark"]`), if any.
         """
 
+    def skipped(self) -> list[tuple[str, str]]:
+        """What the source holds but does not read, and why (a file source's stray files); reported, never
+        silently dropped."""
+        return []
+
 
 def as_text(value: Any) -> str | None:
     """A source value as an export spells it: booleans `true`/`false`, datetimes `2026-04-04 16:24:19` (UTC),

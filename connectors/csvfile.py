@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import json
 import re
@@ -177,7 +178,7 @@ def _newline_style(utf8: bytes, fmt: FileFormat) -> None:
 def read_csv(path: Path, encoding: str | None = None, delimiter: str | None = None) -> tuple[pa.Table, FileFormat]:
     """Every record of a CSV file as text plus `_line_number`, `_issue`, `_raw`; and what was found."""
     fmt = FileFormat()
-    data = path.read_bytes()
+    data = gzip.decompress(path.read_bytes()) if path.name.lower().endswith(".gz") else path.read_bytes()
     text = decode(data, fmt, encoding, path.name)
     if fmt.encoding in ("utf-8", "utf-8-sig") and not encoding:
         utf8 = data.removeprefix(codecs.BOM_UTF8)

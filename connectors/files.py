@@ -6,6 +6,12 @@ Data Export folder laid out that way. A file is one batch; files are taken in pa
 export first, then day folders in date order). A file lands once: its key is its path and the
 SHA-256 of its content, kept in the warehouse with the batch.
 
+The folder's rules: in `salesforce/` and `erp/` (at the top or in a day folder), a file whose name
+ends in `.csv`, `.csv.gz` or `.parquet`, in any case (`Account.CSV`), is the object its name says.
+Everything else is skipped and reported with the reason (`skipped()`): other extensions, files in
+deeper folders, other folders, and links that lead outside the landing folder (never followed). The
+generator's own notes at the top (`manifest.json`, `defects.csv`, `.fauxforce-daily.json`) are not data.
+
 CSV files are read by `connectors.csvfile`: encoding and delimiter detected per file (or forced with
 `encoding=` / `delimiter=`), every record kept with its line number, ragged records flagged rather
 than fatal. What was found goes with the batch into `meta.ingested_files.format`.
@@ -27,8 +33,18 @@ from fauxforce.connectors.csvfile import ISSUE, LINE, RAW, CsvError, read_csv
 from fauxforce.core.hashing import file_sha256
 
 SYSTEMS = ("salesforce", "erp")
-SUFFIXES = (".csv", ".parquet")
+SUFFIXES = (".csv.gz", ".csv", ".parquet")  # longest first: `Account.csv.gz` is Account
 DAY_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+GENERATOR_NOTES = ("manifest.json", "defects.csv", ".fauxforce-daily.json")
+
+
+def object_name(path: Path) -> str | None:
+    """The object a data file holds (`Account.CSV`, `Account.csv.gz` → `Account`); None for other files."""
+    lower = path.name.lower()
+    for suffix in SUFFIXES:
+        if lower.endswith(suffix) and len(lower) > len(suffix):
+            return path.name[: -len(suffix)]
+    return None
 
 
 class SourceFileError(ValueError):
@@ -45,24 +61,63 @@ class FileConnector(Connector):
         self.delimiter = delimiter or None
         if not self.root.is_dir():
             raise SourceFileError(f"landing folder {self.root} does not exist; generate one with `fauxforce generate`")
+        self._scanned: tuple[list[tuple[ObjectRef, Path]], list[tuple[Path, str]]] | None = None
 
     def _folders(self) -> list[Path]:
-        days = sorted(p for p in self.root.iterdir() if p.is_dir() and DAY_FOLDER.match(p.name))
+        days = sorted(p for p in self.root.iterdir() if self._inside(p) and p.is_dir() and DAY_FOLDER.match(p.name))
         return [self.root, *days]
 
-    def files(self, ref: ObjectRef | None = None) -> list[tuple[ObjectRef, Path]]:
+    def _inside(self, path: Path) -> bool:
+        """Whether `path`, links resolved, stays inside the landing folder."""
+        return path.resolve().is_relative_to(self.root.resolve())
+
+    def _scan(self) -> tuple[list[tuple[ObjectRef, Path]], list[tuple[Path, str]]]:
+        """The data files in load order, and every other entry with the reason it is not read (listed once
+        per connector: one run reads the folder as it was when the run began)."""
+        if self._scanned is None:
+            self._scanned = self._list()
+        return self._scanned
+
+    def _list(self) -> tuple[list[tuple[ObjectRef, Path]], list[tuple[Path, str]]]:
         found: list[tuple[ObjectRef, Path]] = []
-        for folder in self._folders():
+        skipped: list[tuple[Path, str]] = []
+        folders = self._folders()
+        for folder in folders:
+            for entry in sorted(folder.iterdir()):
+                read_below = entry in folders or (entry.is_dir() and entry.name in SYSTEMS)
+                notes = folder == self.root and entry.name in GENERATOR_NOTES
+                if not self._inside(entry):
+                    skipped.append((entry, "a link that leads outside the landing folder"))
+                elif read_below or notes:
+                    continue
+                elif entry.is_dir():
+                    skipped.append((entry, f"a folder that is neither {' nor '.join(SYSTEMS)} nor a day (YYYY-MM-DD)"))
+                else:
+                    skipped.append((entry, f"a file outside {' and '.join(f'{s}/' for s in SYSTEMS)}"))
             for system in SYSTEMS:
                 base = folder / system
-                if not base.is_dir():
+                if not base.is_dir() or not self._inside(base):
                     continue
                 for path in sorted(base.iterdir()):
-                    if path.suffix in SUFFIXES and path.is_file():
-                        r = ObjectRef(system, path.stem)  # type: ignore[arg-type]
-                        if ref is None or r == ref:
-                            found.append((r, path))
-        return found
+                    name = object_name(path)
+                    if not self._inside(path):
+                        skipped.append((path, "a link that leads outside the landing folder"))
+                    elif path.is_dir():
+                        skipped.append((path, "a folder inside a system folder (only its files are read)"))
+                    elif name is None:
+                        skipped.append((path, "not a .csv, .csv.gz or .parquet file"))
+                    elif path.is_file():
+                        found.append((ObjectRef(system, name), path))  # type: ignore[arg-type]
+                    else:
+                        skipped.append((path, "not a regular file"))
+        return found, skipped
+
+    def files(self, ref: ObjectRef | None = None) -> list[tuple[ObjectRef, Path]]:
+        return [(r, path) for r, path in self._scan()[0] if ref is None or r == ref]
+
+    def skipped(self) -> list[tuple[str, str]]:
+        """(path in the landing folder, why it is not read) for every entry that is not a data file."""
+        return [(str(path.relative_to(self.root)), reason) for path, reason in self._scan()[1]]
 
     def objects(self) -> list[ObjectRef]:
         return sorted({r for r, _ in self.files()})
@@ -83,18 +138,20 @@ def read_as_text(
 ) -> tuple[pa.Table, dict[str, object]]:
     """Every column of a CSV or Parquet file as text (empty fields null), and how it was read."""
     try:
-        if path.suffix == ".parquet":
+        if path.name.lower().endswith(".parquet"):
             table = pq.read_table(path)
             n = table.num_rows
             text = pa.table([_as_text(c) for c in table.columns], names=table.column_names)
             text = text.append_column(LINE, pa.nulls(n, pa.int64())).append_column(ISSUE, pa.nulls(n, pa.string()))
             return text.append_column(RAW, pa.nulls(n, pa.string())), {"encoding": "parquet", "records": n}
         table, fmt = read_csv(path, encoding, delimiter)
-        return table, json.loads(fmt.to_json())
+        info = json.loads(fmt.to_json())
+        return table, info | ({"compression": "gzip"} if path.name.lower().endswith(".gz") else {})
     except CsvError as e:
         raise SourceFileError(str(e)) from e
-    except (pa.ArrowInvalid, OSError) as e:
-        raise SourceFileError(f"cannot read {path}: {e}. Check that it is a complete {path.suffix[1:]} export") from e
+    except (pa.ArrowInvalid, OSError, EOFError) as e:
+        kind = "".join(s for s in SUFFIXES if path.name.lower().endswith(s))[1:] or "data"
+        raise SourceFileError(f"cannot read {path}: {e}. Check that it is a complete {kind} export") from e
 
 
 def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -274,7 +274,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"fauxforce run: error: {problem}", file=sys.stderr)
         return 1
     from fauxforce.connectors.erp_sql import ErpSourceError  # these import Prefect, which reads .env itself
-    from fauxforce.connectors.files import SourceFileError
+    from fauxforce.connectors.files import FileConnector, SourceFileError
     from fauxforce.connectors.salesforce import SalesforceSourceError
     from fauxforce.core.warehouse import WarehouseError
     from fauxforce.flows.build_silver import FIX_HINT
@@ -307,6 +307,13 @@ def _run(args: argparse.Namespace) -> int:
     where = [name for name, on in live if on]
     where += [str(landing)] if "csv" in (source, erp_source) else []
     print(f"bronze: {landed:,} new rows from {' and '.join(where)}")
+    skipped = FileConnector(landing).skipped() if "csv" in (source, erp_source) else []
+    if skipped:
+        print(f"  skipped {len(skipped)} entries of {landing} (see docs/pipeline.md, 'The landing folder'):")
+        for path, reason in skipped[:10]:
+            print(f"    {path}: {reason}")
+        if len(skipped) > 10:
+            print(f"    … and {len(skipped) - 10} more (the load-bronze run's artifact lists them all)")
     print(
         f"silver: {summary.batches} batches, {summary.silver_loaded:,} rows loaded, "
         f"{summary.silver_quarantined:,} quarantined, {summary.silver_duplicates:,} duplicates"

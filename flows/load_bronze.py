@@ -65,10 +65,14 @@ def load_bronze(
     landed: dict[str, int] = {}
     batches = 0
     files: list[dict[str, object]] = []
+    skipped: list[dict[str, str]] = []
     logger = get_run_logger()
     try:
         ledger.prepare(wh)
         for connector, system in plan(run.source, run.erp_source, landing, csv_options):
+            for path, reason in connector.skipped():
+                logger.warning("skipped %s: %s", path, reason)
+                skipped.append({"path": path, "reason": reason})
             for ref in connector.objects():
                 if system and ref.system != system:
                     continue
@@ -81,6 +85,10 @@ def load_bronze(
                     files.append({"file": r.file, "rows": r.rows, "notes": "; ".join(notes)})
     finally:
         wh.dispose()
+    if skipped:
+        create_table_artifact(
+            key="bronze-skipped", table=skipped, description="Bronze: what the landing folder holds but is not read"
+        )
     if files:
         create_table_artifact(
             key="bronze-files", table=files, description="Bronze: each file landed, and what was unusual about it"

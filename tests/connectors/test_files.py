@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 from pathlib import Path
 
 import pyarrow as pa
@@ -73,3 +74,49 @@ def test_errors_name_the_folder_or_file(tmp_path: Path) -> None:
     connector = get_connector("csv", landing=tmp_path)
     with pytest.raises(SourceFileError, match=r"Account\.parquet"):
         list(connector.extract(ObjectRef("salesforce", "Account"), lambda s: False))
+
+
+def test_the_landing_folder_rules(tmp_path: Path) -> None:
+    """Data files in any case and gzipped are read; everything else is reported with its reason, and no link
+    leads the reader out of the folder."""
+    root = tmp_path / "landing"
+    sf, erp, day = root / "salesforce", root / "erp", root / "2026-07-01" / "salesforce"
+    for folder in (sf, erp, day, sf / "old", root / "backup"):
+        folder.mkdir(parents=True)
+    (sf / "Account.CSV").write_text("Id,Name\n001A,Acme\n")
+    (sf / "Contact.csv.gz").write_bytes(gzip.compress(b"Id,LastName\n003A,Ng\n003B,Li\n"))
+    (sf / "notes.txt").write_text("not data")
+    (sf / "old" / "Account.csv").write_text("Id,Name\n001Z,Old\n")
+    (erp / "customers.csv").write_text("customer_number\nC1\n")
+    (day / "Account.csv").write_text("Id,Name\n001B,Beta\n")
+    (root / "README.md").write_text("about this export")
+    (root / "manifest.json").write_text("{}")
+    outside = tmp_path / "secret.csv"
+    outside.write_text("user,password\nroot,hunter2\n")
+    (sf / "Secret.csv").symlink_to(outside)
+    (root / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+    (root / "cases.csv").write_text("Id\n500A\n")
+    (sf / "Case.csv").symlink_to(root / "cases.csv")  # a link inside the folder is fine
+
+    connector = get_connector("csv", landing=root)
+    assert [(str(r), p.relative_to(root).as_posix()) for r, p in connector.files()] == [
+        ("salesforce/Account", "salesforce/Account.CSV"),
+        ("salesforce/Case", "salesforce/Case.csv"),
+        ("salesforce/Contact", "salesforce/Contact.csv.gz"),
+        ("erp/customers", "erp/customers.csv"),
+        ("salesforce/Account", "2026-07-01/salesforce/Account.csv"),
+    ]
+    skipped = dict(connector.skipped())
+    assert skipped == {
+        "README.md": "a file outside salesforce/ and erp/",
+        "backup": "a folder that is neither salesforce nor erp nor a day (YYYY-MM-DD)",
+        "cases.csv": "a file outside salesforce/ and erp/",
+        "elsewhere": "a link that leads outside the landing folder",
+        "salesforce/Secret.csv": "a link that leads outside the landing folder",
+        "salesforce/notes.txt": "not a .csv, .csv.gz or .parquet file",
+        "salesforce/old": "a folder inside a system folder (only its files are read)",
+    }
+    (batch,) = connector.extract(ObjectRef("salesforce", "Contact"), lambda s: False)
+    assert batch.data.column("LastName").to_pylist() == ["Ng", "Li"] and batch.info["compression"] == "gzip"
+    batches = list(connector.extract(ObjectRef("salesforce", "Account"), lambda s: False))
+    assert [b.data.column("Name").to_pylist() for b in batches] == [["Acme"], ["Beta"]]

@@ -18,10 +18,12 @@ def test_run_lands_bronze_silver_and_gold_and_reports(
     from prefect.client.orchestration import get_client
 
     manifest = generate_org(Options(out=tmp_path / "landing", scale=0.01, days=30))
+    (tmp_path / "landing" / "salesforce" / "Account.xlsx").write_bytes(b"PK")  # not read, and said so
     url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
     assert main(["run", "--landing", str(tmp_path / "landing"), "--warehouse", url]) == 0
     out = capsys.readouterr().out
     assert f"bronze: {manifest.total_rows:,} new rows" in out
+    assert "skipped 1 entries of" in out and "salesforce/Account.xlsx: not a .csv, .csv.gz or .parquet file" in out
     assert f"{manifest.total_rows:,} rows loaded, 0 quarantined, 0 duplicates" in out
     assert "checks passed, as of 2026-06-30" in out and "bookings this quarter" in out
     wh = Warehouse(url)
@@ -35,7 +37,7 @@ def test_run_lands_bronze_silver_and_gold_and_reports(
             return {a.key: str(a.data) for a in await client.read_artifacts() if a.key}
 
     found = asyncio.run(artifacts())
-    assert "silver-counts" in found and "bronze-counts" in found
+    assert "silver-counts" in found and "bronze-counts" in found and "Account.xlsx" in found["bronze-skipped"]
     assert "# Silver data quality" in found["silver-data-quality"]
     assert "gold-headline" in found and "gold-tables" in found
 
