@@ -35,10 +35,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from fauxforce.core.catalogue import RESERVED_COLUMNS
+
 LINE = "_line_number"
 ISSUE = "_issue"
 RAW = "_raw"
-RESERVED = (LINE, ISSUE, RAW)
+READER_COLUMNS = (LINE, ISSUE, RAW)  # what the reader adds to every table, in this order
+RESERVED = frozenset(RESERVED_COLUMNS)  # bronze's own names: a header spelled so is renamed, never lost
 DELIMITERS = (",", ";", "\t", "|")
 CP1252_UNDEFINED = b"\x81\x8d\x8f\x90\x9d"  # bytes Windows-1252 leaves undefined: read as Latin-1
 
@@ -154,7 +157,7 @@ def clean_header(cells: list[str], fmt: FileFormat) -> list[str]:
     seen: set[str] = set()
     for i, cell in enumerate(cells, start=1):
         name = cell.replace("\ufeff", "").replace("\x00", "").strip() or f"column_{i}"
-        if name.startswith("_") and name in RESERVED:
+        if name.lower() in RESERVED:
             name = f"{name}_{i}"
         base, n = name, 2
         while name.lower() in seen:
@@ -210,7 +213,7 @@ def read_csv(path: Path, encoding: str | None = None, delimiter: str | None = No
 def _empty(names: list[str]) -> pa.Table:
     columns = [pa.array([], type=pa.string()) for _ in names]
     reserved = [pa.array([], type=pa.int64()), pa.array([], type=pa.string()), pa.array([], type=pa.string())]
-    return pa.table(columns + reserved, names=[*names, *RESERVED])
+    return pa.table(columns + reserved, names=[*names, *READER_COLUMNS])
 
 
 def _read_arrow(utf8: bytes, names: list[str], fmt: FileFormat) -> pa.Table | None:
@@ -292,5 +295,5 @@ def _read_python(text: str, names: list[str], fmt: FileFormat) -> pa.Table:
             pa.array(issues, type=pa.string()),
             pa.array(raws, type=pa.string()),
         ],
-        names=[*names, *RESERVED],
+        names=[*names, *READER_COLUMNS],
     )

@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from fauxforce.connectors.base import Batch, Connector, ObjectRef, register
-from fauxforce.connectors.csvfile import ISSUE, LINE, RAW, CsvError, read_csv
+from fauxforce.connectors.csvfile import ISSUE, LINE, RAW, CsvError, FileFormat, clean_header, read_csv
 from fauxforce.core.hashing import file_sha256
 
 SYSTEMS = ("salesforce", "erp")
@@ -129,7 +129,11 @@ class FileConnector(Connector):
             state = {"file": path.relative_to(self.root).as_posix(), "sha256": file_sha256(path)}
             if seen(state):
                 continue
-            data, info = read_as_text(path, self.encoding, self.delimiter)
+            try:
+                data, info = read_as_text(path, self.encoding, self.delimiter)
+            except SourceFileError as e:  # this file is quarantined; the others still land
+                yield Batch(ref, pa.table({}), path.resolve().as_uri(), state, error=str(e))
+                continue
             yield Batch(ref, data, path.resolve().as_uri(), state, info)
 
 
@@ -141,24 +145,45 @@ def read_as_text(
         if path.name.lower().endswith(".parquet"):
             table = pq.read_table(path)
             n = table.num_rows
-            text = pa.table([_as_text(c) for c in table.columns], names=table.column_names)
+            fmt = FileFormat(encoding="parquet")
+            names = clean_header(table.column_names, fmt)  # empty, reserved and case-twin names renamed
+            text = pa.table([_as_text(c) for c in table.columns], names=names)
             text = text.append_column(LINE, pa.nulls(n, pa.int64())).append_column(ISSUE, pa.nulls(n, pa.string()))
-            return text.append_column(RAW, pa.nulls(n, pa.string())), {"encoding": "parquet", "records": n}
+            info: dict[str, object] = {"encoding": "parquet", "records": n}
+            if fmt.header:
+                info["header"] = fmt.header
+            nested = [name for name, c in zip(names, table.columns, strict=True) if pa.types.is_nested(c.type)]
+            if nested:
+                info["json_columns"] = nested
+            return text.append_column(RAW, pa.nulls(n, pa.string())), info
         table, fmt = read_csv(path, encoding, delimiter)
         info = json.loads(fmt.to_json())
         return table, info | ({"compression": "gzip"} if path.name.lower().endswith(".gz") else {})
     except CsvError as e:
         raise SourceFileError(str(e)) from e
-    except (pa.ArrowInvalid, OSError, EOFError) as e:
+    except (pa.ArrowException, OSError, EOFError) as e:
         kind = "".join(s for s in SUFFIXES if path.name.lower().endswith(s))[1:] or "data"
         raise SourceFileError(f"cannot read {path}: {e}. Check that it is a complete {kind} export") from e
 
 
-def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
+    """A Parquet column as text: timestamps and booleans as the Bulk API writes them, nested values (struct,
+    list, map) as JSON, bytes as UTF-8 (undecodable bytes replaced), anything else as Arrow casts it."""
     t = column.type
     if pa.types.is_timestamp(t):
         text = pc.strftime(column, format="%Y-%m-%dT%H:%M:%S.000Z") if t.tz else pc.strftime(column)
         return text
     if pa.types.is_boolean(t):
         return pc.if_else(column, "true", "false")
-    return column.cast(pa.string())
+    if pa.types.is_nested(t):
+        values = column.to_pylist()
+        return pa.array(
+            [None if v is None else json.dumps(v, default=str, ensure_ascii=False) for v in values], type=pa.string()
+        )
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+        values = column.to_pylist()
+        return pa.array([None if v is None else v.decode("utf-8", errors="replace") for v in values], type=pa.string())
+    try:
+        return column.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.array([None if v is None else str(v) for v in column.to_pylist()], type=pa.string())

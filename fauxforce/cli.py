@@ -276,7 +276,8 @@ def _run(args: argparse.Namespace) -> int:
     from fauxforce.connectors.erp_sql import ErpSourceError  # these import Prefect, which reads .env itself
     from fauxforce.connectors.files import FileConnector, SourceFileError
     from fauxforce.connectors.salesforce import SalesforceSourceError
-    from fauxforce.core.warehouse import WarehouseError
+    from fauxforce.core import ledger
+    from fauxforce.core.warehouse import Warehouse, WarehouseError
     from fauxforce.flows.build_silver import FIX_HINT
     from fauxforce.gold.build import GoldCheckError
 
@@ -284,6 +285,7 @@ def _run(args: argparse.Namespace) -> int:
     # the password back from FAUXFORCE_WAREHOUSE_URL, which holds the whole URL for this process only.
     warehouse = run.warehouse_masked
     started = time.perf_counter()
+    started_at = dt.datetime.now(dt.UTC)
     try:
         from fauxforce.flows.medallion_pipeline import medallion_pipeline
 
@@ -307,6 +309,15 @@ def _run(args: argparse.Namespace) -> int:
     where = [name for name, on in live if on]
     where += [str(landing)] if "csv" in (source, erp_source) else []
     print(f"bronze: {landed:,} new rows from {' and '.join(where)}")
+    wh = Warehouse(run.warehouse)
+    try:
+        bad_files = ledger.quarantined_files(wh, since=started_at)
+    finally:
+        wh.dispose()
+    for obj, _, reason in bad_files:
+        print(f"  {obj}: file quarantined, nothing of it landed: {reason}")
+    if bad_files:
+        print(f"  ({len(bad_files)} in meta.quarantined_files; fix them and export again: a changed file is read)")
     skipped = FileConnector(landing).skipped() if "csv" in (source, erp_source) else []
     if skipped:
         print(f"  skipped {len(skipped)} entries of {landing} (see docs/pipeline.md, 'The landing folder'):")

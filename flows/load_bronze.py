@@ -66,6 +66,7 @@ def load_bronze(
     batches = 0
     files: list[dict[str, object]] = []
     skipped: list[dict[str, str]] = []
+    quarantined: list[dict[str, str]] = []
     logger = get_run_logger()
     try:
         ledger.prepare(wh)
@@ -80,6 +81,10 @@ def load_bronze(
                 landed[str(ref)] = sum(r.rows for r in results)
                 batches += len(results)
                 for r in results:
+                    if r.quarantined:
+                        logger.warning("%s quarantined as a file: %s", r.file, r.quarantined)
+                        quarantined.append({"file": r.file, "object": str(r.ref), "reason": r.quarantined})
+                        continue
                     if notes := r.notes():
                         logger.info("%s: %s", r.file, "; ".join(notes))
                     files.append({"file": r.file, "rows": r.rows, "notes": "; ".join(notes)})
@@ -88,6 +93,12 @@ def load_bronze(
     if skipped:
         create_table_artifact(
             key="bronze-skipped", table=skipped, description="Bronze: what the landing folder holds but is not read"
+        )
+    if quarantined:
+        create_table_artifact(
+            key="bronze-quarantined-files",
+            table=quarantined,
+            description="Bronze: files that could not be landed at all (meta.quarantined_files); fix and export again",
         )
     if files:
         create_table_artifact(

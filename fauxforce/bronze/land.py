@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 import pyarrow as pa
+import sqlalchemy as sa
 
 from fauxforce.connectors.base import Batch, Connector
 from fauxforce.core import ledger
-from fauxforce.core.catalogue import BY_REF, ObjectRef
-from fauxforce.core.warehouse import Warehouse
+from fauxforce.core.catalogue import BY_REF, RESERVED_COLUMNS, ObjectRef
+from fauxforce.core.warehouse import Warehouse, safe_identifier
 
 META_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_batch_id", "BIGINT"),
@@ -40,10 +41,23 @@ META_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 SOURCE_META = ("_line_number", "_issue", "_raw")  # reserved columns a connector may send
 META_NAMES = frozenset(name for name, _ in META_COLUMNS)
+assert frozenset(RESERVED_COLUMNS) == META_NAMES, "bronze's columns are the catalogue's reserved names"
+
+
+# DuckDB errors that come from a batch's shape; its I/O and connection errors are the warehouse's own.
+FILE_FAULTS = (
+    duckdb.BinderException,
+    duckdb.CatalogException,
+    duckdb.ConversionException,
+    duckdb.InvalidInputException,
+    duckdb.OutOfRangeException,
+    duckdb.ParserException,
+)
 
 
 def bronze_table(ref: ObjectRef) -> str:
-    return f"{ref.system}__{ref.table}"
+    """`bronze.<system>__<object>`: a name no other object's can share, whatever the file was called."""
+    return safe_identifier(f"{ref.system}__{ref.table}")
 
 
 @dataclass
@@ -58,6 +72,7 @@ class Landed:
     missing_columns: list[str] = field(default_factory=list)
     file: str = ""
     info: dict[str, object] = field(default_factory=dict)  # how the source was read
+    quarantined: str | None = None  # why the whole file could not be landed (then nothing of it did)
 
     def notes(self) -> list[str]:
         """What about this file a person should know: anything but a plain UTF-8, comma, one-line-per-record file."""
@@ -109,6 +124,24 @@ def canonical_columns(ref: ObjectRef, incoming: list[str], existing: list[str]) 
     return mapping
 
 
+def column_names(ref: ObjectRef, incoming: list[str], existing: list[str]) -> dict[str, str]:
+    """Incoming header → bronze column, for each header that lands under another name: spelled differently
+    from its field's declared name, or not a name both warehouses keep as it is (see `safe_identifier`), or
+    the twin of another header in all but case (DuckDB's names ignore case)."""
+    mapping = canonical_columns(ref, incoming, existing)
+    taken: set[str] = set()
+    for name in incoming:
+        target = safe_identifier(mapping.get(name, name))
+        base, n = target, 2
+        while target.lower() in taken:
+            target = safe_identifier(f"{base}_{n}")
+            n += 1
+        taken.add(target.lower())
+        if target != name:
+            mapping[name] = target
+    return mapping
+
+
 def row_hashes(data: pa.Table) -> pa.Array:
     """MD5 of each row's values: fields joined by U+001F, null as U+001E.
 
@@ -144,16 +177,51 @@ def with_lineage(data: pa.Table, batch_id: int, ingested_at: dt.datetime, source
 
 
 def land(wh: Warehouse, batch: Batch, source: str, now: Callable[[], dt.datetime] | None = None) -> Landed:
-    """Append one batch to bronze, with its ledger and log entries, in one transaction."""
+    """Append one batch to bronze, with its ledger and log entries, in one transaction.
+
+    A batch that cannot land (a file the source could not read, or whose shape the warehouse refuses,
+    such as more columns than PostgreSQL's 1,600) is quarantined as a file, with its reason, and the run
+    goes on; a warehouse that fails (a lost connection, a full disk) stops the run.
+    """
     clock = now or (lambda: dt.datetime.now(dt.UTC))
     started = clock()
+    if batch.error:
+        return _quarantine(wh, batch, source, batch.error, started)
+    try:
+        return _land(wh, batch, source, clock, started)
+    except sa.exc.DBAPIError as e:
+        if not _file_fault(e):
+            raise
+        first = str(e.orig).strip().splitlines()[0] if e.orig else type(e).__name__
+        return _quarantine(wh, batch, source, f"{batch.source_uri}: the warehouse refused it: {first}", started)
+
+
+def _file_fault(e: sa.exc.DBAPIError) -> bool:
+    """Whether a database error comes from the batch's shape (its names, its width, its values) rather than
+    from the warehouse itself (a lost connection, a full disk, a dropped database)."""
+    if e.connection_invalidated:
+        return False
+    state = getattr(e.orig, "sqlstate", None)
+    if state:  # PostgreSQL: data exception, syntax or access rule, program limit exceeded
+        return str(state)[:2] in ("22", "42", "54")
+    return isinstance(e.orig, FILE_FAULTS)
+
+
+def _quarantine(wh: Warehouse, batch: Batch, source: str, reason: str, at: dt.datetime) -> Landed:
+    file = batch.state.get("file", batch.source_uri)
+    with wh.engine.begin() as conn:
+        ledger.quarantine_file(conn, source, str(batch.ref), file, batch.state.get("sha256", ""), reason, at)
+    return Landed(batch.ref, 0, 0, batch.source_uri, file=file, quarantined=reason)
+
+
+def _land(wh: Warehouse, batch: Batch, source: str, clock: Callable[[], dt.datetime], started: dt.datetime) -> Landed:
     table = bronze_table(batch.ref)
     incoming = [c for c in batch.data.column_names if c not in META_NAMES]
     with wh.engine.begin() as conn:
         batch_id = ledger.next_batch_id(conn)
         columns = wh.columns(conn, "bronze", table)
         existing = [c for c in columns if c not in META_NAMES]
-        renamed = canonical_columns(batch.ref, incoming, existing)
+        renamed = column_names(batch.ref, incoming, existing)
         names = [renamed.get(c, c) for c in incoming]
         known = {c.lower() for c in existing}
         if not columns:

@@ -23,6 +23,19 @@ from typing import Literal
 
 System = Literal["salesforce", "erp"]
 
+# Bronze's own columns. A source column of one of these names is renamed on the way in (the reader
+# records how), never dropped: `_line_number`, `_issue` and `_raw` come from the file reader itself.
+RESERVED_COLUMNS = (
+    "_batch_id",
+    "_ingested_at",
+    "_source_uri",
+    "_row_number",
+    "_row_hash",
+    "_line_number",
+    "_issue",
+    "_raw",
+)
+
 
 @dataclass(frozen=True, order=True)
 class ObjectRef:

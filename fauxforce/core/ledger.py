@@ -8,6 +8,7 @@ inside their own transactions, so a batch and its ledger entries commit together
 - `meta.watermark`: per layer and object, how far it has read: `bronze:<source>` holds a live source's
   cursor value, `silver` the last bronze batch applied.
 - `meta.load_log`: per batch and layer, rows in, loaded, quarantined and duplicate, and the reasons.
+- `meta.quarantined_files`: files that could not be landed at all, and why; not retried until they change.
 - `meta.source_fields`: the field types a live source's describe gave for an object, for silver's typing.
 """
 
@@ -64,6 +65,15 @@ DDL = (
         updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
         PRIMARY KEY (layer, object)
     )""",
+    """CREATE TABLE IF NOT EXISTS meta.quarantined_files (
+        source TEXT NOT NULL,
+        object TEXT NOT NULL,
+        file TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        quarantined_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        PRIMARY KEY (source, file, sha256)
+    )""",
     """CREATE TABLE IF NOT EXISTS meta.source_fields (
         source TEXT NOT NULL,
         object TEXT NOT NULL,
@@ -98,10 +108,42 @@ def next_batch_id(conn: Connection) -> int:
 
 
 def files_seen(wh: Warehouse, source: str) -> set[tuple[str, str]]:
-    """(file, sha256) of every file `source` has landed."""
+    """(file, sha256) of every file `source` has landed or quarantined: neither is read again unless it changes."""
     with wh.engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT file, sha256 FROM meta.ingested_files WHERE source = :s"), {"s": source})
+        rows = conn.execute(
+            sa.text(
+                "SELECT file, sha256 FROM meta.ingested_files WHERE source = :s "
+                "UNION SELECT file, sha256 FROM meta.quarantined_files WHERE source = :s"
+            ),
+            {"s": source},
+        )
         return {(r[0], r[1]) for r in rows}
+
+
+def quarantine_file(
+    conn: Connection, source: str, obj: str, file: str, sha256: str, reason: str, at: dt.datetime
+) -> None:
+    """Record a file that cannot be landed, and why; it is not tried again until its content changes."""
+    conn.execute(
+        sa.text(
+            "INSERT INTO meta.quarantined_files (source, object, file, sha256, reason, quarantined_at) "
+            "VALUES (:source, :object, :file, :sha256, :reason, :at)"
+        ),
+        {"source": source, "object": obj, "file": file, "sha256": sha256, "reason": reason, "at": at},
+    )
+
+
+def quarantined_files(wh: Warehouse, since: dt.datetime | None = None) -> list[tuple[str, str, str]]:
+    """(object, file, reason) of the files quarantined (since `since`), oldest first."""
+    with wh.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT object, file, reason FROM meta.quarantined_files WHERE quarantined_at >= :since "
+                "ORDER BY quarantined_at, file"
+            ),
+            {"since": since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)},
+        )
+        return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ are always quoted; values only ever travel as bind parameters or through the bul
 
 from __future__ import annotations
 
+import hashlib
 import io
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -24,6 +26,23 @@ from sqlalchemy.engine import URL, Connection, Engine
 
 class WarehouseError(RuntimeError):
     """The warehouse cannot be reached or used: the message says which and what to do."""
+
+
+MAX_IDENTIFIER_BYTES = 63  # PostgreSQL truncates longer names (DuckDB has no limit)
+
+
+def safe_identifier(name: str) -> str:
+    """A name PostgreSQL and DuckDB both keep exactly as a quoted identifier, as close to `name` as can be.
+
+    `name` itself when it has no control characters or line breaks, no `%` (which SQL text handed to
+    psycopg would take for a placeholder) and fits in 63 bytes; otherwise those characters become `_`,
+    the name is cut to fit, and 8 hex digits of its digest keep two names that differed apart.
+    """
+    if len(name.encode()) <= MAX_IDENTIFIER_BYTES and not re.search(r"[\x00-\x1f\x7f%]", name) and name.strip():
+        return name
+    clean = re.sub(r"\s+", " ", re.sub(r"[\x00-\x1f\x7f%]", "_", name)).strip() or "column"
+    head = clean.encode()[: MAX_IDENTIFIER_BYTES - 9].decode("utf-8", errors="ignore").rstrip()
+    return f"{head}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
 DIALECTS = ("duckdb", "postgresql")
@@ -176,8 +195,10 @@ def query_arrow(wh: Warehouse, conn: Connection, sql: str, params: Sequence[obje
     header = buffer.getvalue().split(b"\n", 1)[0] + b"\n"
     names = pacsv.read_csv(io.BytesIO(header)).column_names
     buffer.seek(0)
+    block = min(max(1 << 20, len(buffer.getbuffer()) + 1), (1 << 31) - 1)  # a cell may be larger than 1 MiB
     return pacsv.read_csv(
         buffer,
+        read_options=pacsv.ReadOptions(block_size=block),
         convert_options=pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""]
         ),
