@@ -273,6 +273,8 @@ def _run(args: argparse.Namespace) -> int:
     if problem := _preflight(run):  # before Prefect starts: a wrong URL or folder costs no server start
         print(f"fauxforce run: error: {problem}", file=sys.stderr)
         return 1
+    from sqlalchemy.exc import DBAPIError
+
     from fauxforce.connectors.erp_sql import ErpSourceError  # these import Prefect, which reads .env itself
     from fauxforce.connectors.files import FileConnector, SourceFileError
     from fauxforce.connectors.salesforce import SalesforceSourceError
@@ -302,6 +304,18 @@ def _run(args: argparse.Namespace) -> int:
             )
     except (SourceFileError, SalesforceSourceError, ErpSourceError, WarehouseError, GoldCheckError, ValueError) as e:
         print(f"fauxforce run: error: {e}", file=sys.stderr)
+        return 1
+    except DBAPIError as e:  # the warehouse failed mid-run: a lost connection, a dropped database, a full disk
+        reason = str(e.orig).strip().splitlines()[0] if e.orig else type(e).__name__
+        print(
+            f"fauxforce run: error: the warehouse {warehouse} failed during the run ({reason}); every batch "
+            "is whole or absent, so run again once it is back",
+            file=sys.stderr,
+        )
+        return 1
+    except OSError as e:  # the landing folder went away or the disk filled mid-run
+        path = f" ({e.filename})" if e.filename else ""
+        print(f"fauxforce run: error: {e.strerror or e}{path}; run again once it is fixed", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - started
     landed = sum(summary.bronze_rows.values())

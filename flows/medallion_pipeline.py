@@ -67,7 +67,7 @@ def medallion_pipeline(
         delimiter=delimiter,
     )
     warehouse_ref = run.warehouse_masked  # subflows get the URL without its password, and resolve it again
-    with RunLock(run.warehouse, on_wait=get_run_logger().warning):
+    with RunLock(run.warehouse, on_wait=get_run_logger().warning) as lock:
         bronze = load_bronze(
             landing=str(run.landing),
             warehouse=warehouse_ref,
@@ -76,7 +76,9 @@ def medallion_pipeline(
             delimiter=run.delimiter,
             erp_source=run.erp_source,
         )
+        lock.ensure_held()
         silver = build_silver(warehouse=warehouse_ref, refresh=full_refresh)
+        lock.ensure_held()
         gold = build_gold(warehouse=warehouse_ref, as_of=as_of, fiscal_year_start_month=run.fiscal_year_start_month)
     return PipelineSummary(
         bronze_rows=bronze,

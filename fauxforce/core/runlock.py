@@ -124,11 +124,33 @@ class RunLock:
                 reported = waited
             time.sleep(self.poll)
 
+    def ensure_held(self) -> None:
+        """Raise a `WarehouseError` if the lock was lost while held: a PostgreSQL advisory lock goes with its
+        connection, and a dropped connection (a server restart, an administrator) frees it for another run."""
+        if self._conn is None:
+            return  # a file lock (or none) cannot be lost while this process lives
+        try:
+            held = self._conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' "
+                    "AND granted AND classid = :a AND objid = :b AND objsubid = 2"
+                ),
+                dict(zip("ab", PG_KEYS, strict=True)),
+            ).scalar_one()
+        except sa.exc.SQLAlchemyError:  # the connection is gone, and the lock with it
+            held = 0
+        if not held:
+            raise WarehouseError(
+                "the warehouse's run lock was lost (its connection was dropped); stopped so that no other run "
+                "overlaps this one; every batch is whole or absent, so run again"
+            )
+
     def release(self) -> None:
         if self._conn is not None:
-            with contextlib.suppress(sa.exc.DBAPIError):  # if the connection is gone, so is the lock
+            with contextlib.suppress(sa.exc.SQLAlchemyError):  # if the connection is gone, so is the lock
                 self._conn.execute(sa.text("SELECT pg_advisory_unlock(:a, :b)"), dict(zip("ab", PG_KEYS, strict=True)))
-            self._conn.close()
+            with contextlib.suppress(sa.exc.SQLAlchemyError):
+                self._conn.close()
             self._conn = None
         if self._engine is not None:
             self._engine.dispose()

@@ -13,9 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from fauxforce.core.warehouse import Warehouse
 from fauxforce.generators.org import Options, generate_org
+from tests.conftest import PG_ADMIN_URL
 
 FAUXFORCE = Path(sys.executable).parent / "fauxforce"
 
@@ -101,3 +103,40 @@ def test_two_runs_with_separate_prefect_homes_take_turns(postgres_url: str, tmp_
     assert any("waiting for the warehouse: held by fauxforce run" in out for out in outs), outs
     bronze, silver_rows, silver_batches = _balance(postgres_url)
     assert bronze == silver_rows == silver_batches == 26  # one batch per file, each landed and applied once
+
+
+@pytest.mark.slow
+def test_a_run_whose_connections_are_dropped_stops_in_one_line_and_the_next_run_finishes(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    landing = tmp_path / "landing"
+    generate_org(Options(out=landing, seed=14, scale=0.05, days=90))
+    process = _start(landing, postgres_url, tmp_path / "home-1")
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if "for flow 'build-silver'" in line:
+            break
+    database = sa.engine.make_url(postgres_url).database
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:  # as a server restart or an administrator would
+        conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"
+            ),
+            {"d": database},
+        )
+    admin.dispose()
+    out = "".join(seen) + process.communicate(timeout=300)[0]
+    assert process.returncode == 1, out
+    errors = [line for line in out.splitlines() if line.startswith("fauxforce run: error:")]
+    # the dropped connections surface in the statement that was running, in the next layer's first one, or
+    # as the run lock lost: whichever, one line that names the warehouse
+    assert len(errors) == 1 and "warehouse" in errors[0], out
+    assert any(s in errors[0] for s in ("failed during the run", "run lock was lost", "cannot reach")), out
+    finished = _start(landing, postgres_url, tmp_path / "home-2")
+    out, _ = finished.communicate(timeout=300)
+    assert finished.returncode == 0, out
+    bronze, silver_rows, silver_batches = _balance(postgres_url)
+    assert bronze == silver_rows == silver_batches == 26
