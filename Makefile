@@ -33,6 +33,8 @@ bench: setup
 	$(BIN)/python benchmarks/pipeline.py
 	$(BIN)/python benchmarks/messy.py
 	$(BIN)/python benchmarks/extract.py
+	$(BIN)/python benchmarks/faults.py
+	$(BIN)/python benchmarks/faults.py --warehouse postgresql
 
 clean:
 	rm -rf data .pytest_cache .ruff_cache .mypy_cache
