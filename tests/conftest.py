@@ -132,3 +132,32 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+def salesforce_auth_modes(mock) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped-def]
+    """The SALESFORCE_* settings of each simple-salesforce auth mode for a mock org."""
+    c, k = mock.credentials, mock.keys
+    return {
+        "password": {
+            "SALESFORCE_USERNAME": c.username,
+            "SALESFORCE_PASSWORD": c.password,
+            "SALESFORCE_SECURITY_TOKEN": c.security_token,
+        },
+        "oauth password": {
+            "SALESFORCE_USERNAME": c.username,
+            "SALESFORCE_PASSWORD": c.password,
+            "SALESFORCE_CONSUMER_KEY": c.consumer_key,
+            "SALESFORCE_CONSUMER_SECRET": c.consumer_secret,
+        },
+        "client credentials": {
+            "SALESFORCE_CONSUMER_KEY": c.consumer_key,
+            "SALESFORCE_CONSUMER_SECRET": c.consumer_secret,
+            "SALESFORCE_DOMAIN": "acme.my",
+        },
+        "jwt": {
+            "SALESFORCE_USERNAME": c.username,
+            "SALESFORCE_CONSUMER_KEY": c.consumer_key,
+            "SALESFORCE_PRIVATE_KEY_FILE": str(k.jwt_private_key),
+        },
+        "session id": {"SALESFORCE_SESSION_ID": mock.session_id, "SALESFORCE_INSTANCE_URL": mock.instance_url},
+    }

@@ -30,7 +30,7 @@ from fauxforce.gold.build import build_gold
 from fauxforce.mock.org import MockOrg
 from fauxforce.mock.server import Faults, MockSalesforce
 from fauxforce.silver.build import Keys, build_table, build_xref
-from tests.conftest import load_silver
+from tests.conftest import load_silver, salesforce_auth_modes
 
 AS_OF = dt.date(2026, 6, 30)
 START = AS_OF - dt.timedelta(days=120)
@@ -66,33 +66,8 @@ def mock(orgs: dict[str, Org], tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 def settings_for(mock: MockSalesforce, mode: str = "password") -> Settings:
-    c, k = mock.credentials, mock.keys
-    common = {"SALESFORCE_LOGIN_URL": mock.instance_url, "SALESFORCE_CA_BUNDLE": str(k.ca_file)}
-    modes = {
-        "password": {
-            "SALESFORCE_USERNAME": c.username,
-            "SALESFORCE_PASSWORD": c.password,
-            "SALESFORCE_SECURITY_TOKEN": c.security_token,
-        },
-        "oauth password": {
-            "SALESFORCE_USERNAME": c.username,
-            "SALESFORCE_PASSWORD": c.password,
-            "SALESFORCE_CONSUMER_KEY": c.consumer_key,
-            "SALESFORCE_CONSUMER_SECRET": c.consumer_secret,
-        },
-        "client credentials": {
-            "SALESFORCE_CONSUMER_KEY": c.consumer_key,
-            "SALESFORCE_CONSUMER_SECRET": c.consumer_secret,
-            "SALESFORCE_DOMAIN": "acme.my",
-        },
-        "jwt": {
-            "SALESFORCE_USERNAME": c.username,
-            "SALESFORCE_CONSUMER_KEY": c.consumer_key,
-            "SALESFORCE_PRIVATE_KEY_FILE": str(k.jwt_private_key),
-        },
-        "session id": {"SALESFORCE_SESSION_ID": mock.session_id, "SALESFORCE_INSTANCE_URL": mock.instance_url},
-    }
-    return Settings(**common, **modes[mode])  # type: ignore[arg-type]
+    common = {"SALESFORCE_LOGIN_URL": mock.instance_url, "SALESFORCE_CA_BUNDLE": str(mock.keys.ca_file)}
+    return Settings(**common, **salesforce_auth_modes(mock)[mode])  # type: ignore[arg-type]
 
 
 def connector(mock: MockSalesforce, mode: str = "password", **kwargs: object) -> SalesforceConnector:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from fauxforce.core.runlock import RunLock
 from fauxforce.core.warehouse import Warehouse
 from fauxforce.generators.org import Options, generate_org
 from tests.conftest import PG_ADMIN_URL
@@ -83,7 +84,7 @@ def _balance(url: str) -> tuple[int, int, int]:
 def test_a_run_killed_in_each_layer_does_not_block_the_next(warehouse_url: str, tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     generate_org(Options(out=landing, seed=11, scale=0.05, days=90))
-    for flow, delay in (("load-bronze", 1.0), ("build-silver", 1.0), ("build-gold", 0.3)):
+    for flow, delay in (("load-bronze", 1.0), ("build-silver", 1.0), ("build-gold", 0.1)):
         _kill_inside(_start(landing, warehouse_url, tmp_path / f"home-{flow}"), flow, delay)
     finished = _start(landing, warehouse_url, tmp_path / "home-last")
     out, _ = finished.communicate(timeout=300)
@@ -95,14 +96,26 @@ def test_a_run_killed_in_each_layer_does_not_block_the_next(warehouse_url: str, 
 
 @pytest.mark.slow
 def test_two_runs_with_separate_prefect_homes_take_turns(postgres_url: str, tmp_path: Path) -> None:
+    """Each run has its own Prefect (no shared concurrency limit can order them); the warehouse does."""
     landing = tmp_path / "landing"
     generate_org(Options(out=landing, seed=12, scale=0.05, days=90))
-    runs = [_start(landing, postgres_url, tmp_path / f"home-{i}") for i in (1, 2)]
-    outs = [run.communicate(timeout=400)[0] for run in runs]
+    with RunLock(postgres_url):  # hold the warehouse until both runs are waiting for it
+        runs = [_start(landing, postgres_url, tmp_path / f"home-{i}") for i in (1, 2)]
+        outs = [_read_until(run, "waiting for the warehouse: held by fauxforce run") for run in runs]
+    outs = [out + run.communicate(timeout=400)[0] for out, run in zip(outs, runs, strict=True)]
     assert [run.returncode for run in runs] == [0, 0], outs
-    assert any("waiting for the warehouse: held by fauxforce run" in out for out in outs), outs
     bronze, silver_rows, silver_batches = _balance(postgres_url)
     assert bronze == silver_rows == silver_batches == 26  # one batch per file, each landed and applied once
+
+
+def _read_until(process: subprocess.Popen[str], text: str) -> str:
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if text in line:
+            return "".join(seen)
+    raise AssertionError("".join(seen))
 
 
 @pytest.mark.slow

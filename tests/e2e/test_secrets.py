@@ -17,37 +17,10 @@ import sqlalchemy as sa
 from fauxforce.generators.org import Options, generate_org
 from fauxforce.mock.org import MockOrg
 from fauxforce.mock.server import MockSalesforce
+from tests.conftest import salesforce_auth_modes
 
 FAUXFORCE = Path(sys.executable).parent / "fauxforce"
 WAREHOUSE_PASSWORD = "Wh-pass-7f3a9c1e"  # the test server trusts every local login, so any password works
-
-
-def _modes(mock: MockSalesforce) -> dict[str, dict[str, str]]:
-    c, k = mock.credentials, mock.keys
-    return {
-        "password": {
-            "SALESFORCE_USERNAME": c.username,
-            "SALESFORCE_PASSWORD": c.password,
-            "SALESFORCE_SECURITY_TOKEN": c.security_token,
-        },
-        "oauth password": {
-            "SALESFORCE_USERNAME": c.username,
-            "SALESFORCE_PASSWORD": c.password,
-            "SALESFORCE_CONSUMER_KEY": c.consumer_key,
-            "SALESFORCE_CONSUMER_SECRET": c.consumer_secret,
-        },
-        "client credentials": {
-            "SALESFORCE_CONSUMER_KEY": c.consumer_key,
-            "SALESFORCE_CONSUMER_SECRET": c.consumer_secret,
-            "SALESFORCE_DOMAIN": "acme.my",
-        },
-        "jwt": {
-            "SALESFORCE_USERNAME": c.username,
-            "SALESFORCE_CONSUMER_KEY": c.consumer_key,
-            "SALESFORCE_PRIVATE_KEY_FILE": str(k.jwt_private_key),
-        },
-        "session id": {"SALESFORCE_SESSION_ID": mock.session_id, "SALESFORCE_INSTANCE_URL": mock.instance_url},
-    }
 
 
 def _warehouse_text(url: str) -> str:
@@ -94,7 +67,7 @@ def test_no_secret_is_printed_logged_or_stored(postgres_url: str, tmp_path: Path
             "SALESFORCE_LOGIN_URL": mock.instance_url,
             "SALESFORCE_CA_BUNDLE": str(mock.keys.ca_file),
         }
-        for mode, settings in _modes(mock).items():
+        for mode, settings in salesforce_auth_modes(mock).items():
             result = subprocess.run(
                 [str(FAUXFORCE), "run", "--landing", str(options.out), "--warehouse", url],
                 env=base | settings,
