@@ -73,7 +73,9 @@ def _parser() -> argparse.ArgumentParser:
         "--erp-url",
         help="also write the ERP tables into this SQLAlchemy database (replacing them), for the erp-sql source",
     )
-    gen.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
+    gen.add_argument(
+        "--overwrite", action="store_true", help="replace a non-empty output folder that fauxforce generate wrote"
+    )
     gen.add_argument("--quiet", action="store_true", help="no progress display and no summary")
 
     run = sub.add_parser(

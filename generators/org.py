@@ -263,6 +263,7 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
     progress.total = len(blocks) + 3
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the export gets the user's usual permissions
     sink: _FullSink | _ChangesSink | None = None
     try:
         since_day = (options.since - dt.date(1970, 1, 1)).days if options.since else -(10**9)
@@ -319,17 +320,38 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
     return manifest
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _check_target(out: Path, overwrite: bool) -> None:
     if out.exists() and not out.is_dir():
         raise GenerateError(f"{out} exists and is not a folder; choose another --out")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise GenerateError(f"{out} is not empty; pass --overwrite to replace it, or choose another --out")
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite:
+            raise GenerateError(f"{out} is not empty; pass --overwrite to replace it, or choose another --out")
+        if not written_by_us(out):
+            raise GenerateError(
+                f"{out} holds files fauxforce did not write (it has no manifest.json of ours), and --overwrite "
+                "replaces only a folder `fauxforce generate` wrote; empty it yourself or choose another --out"
+            )
     parent = out.parent if out.parent != Path("") else Path(".")
     probe = parent
     while not probe.exists():
         probe = probe.parent
     if not os.access(probe, os.W_OK | os.X_OK):
         raise GenerateError(f"cannot write to {probe}; choose a folder you can write to")
+
+
+def written_by_us(folder: Path) -> bool:
+    """Whether `folder` is an export `fauxforce generate` wrote: its manifest says so."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("generator") == "fauxforce"
 
 
 def _replace(tmp: Path, out: Path) -> None:

@@ -76,16 +76,29 @@ def test_bad_arguments_get_a_one_line_error(tmp_path: Path, args: list[str], mes
     assert not (tmp_path / "o").exists()
 
 
-def test_non_empty_folder_needs_overwrite_and_overwrite_replaces_it(tmp_path: Path) -> None:
+def test_non_empty_folder_needs_overwrite_and_overwrite_replaces_only_an_export(tmp_path: Path) -> None:
     out = tmp_path / "o"
     out.mkdir()
-    (out / "keep.txt").write_text("mine")
+    (out / "thesis.txt").write_text("mine")
     result = run("generate", "--out", str(out), *SMALL)
     assert result.returncode == 2 and "pass --overwrite" in result.stderr
-    assert (out / "keep.txt").read_text() == "mine"
-    assert main(["generate", "--out", str(out), "--overwrite", "--quiet", *SMALL]) == 0
-    assert not (out / "keep.txt").exists() and (out / "manifest.json").exists()
+    result = run("generate", "--out", str(out), "--overwrite", *SMALL)  # not ours: refused, kept
+    assert result.returncode == 2 and "did not write" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert (out / "thesis.txt").read_text() == "mine"
+    (out / "thesis.txt").unlink()
+    assert main(["generate", "--out", str(out), "--quiet", *SMALL]) == 0
+    (out / "stray.txt").write_text("left in an export")
+    assert main(["generate", "--out", str(out), "--overwrite", "--quiet", *SMALL]) == 0  # ours: replaced
+    assert not (out / "stray.txt").exists() and (out / "manifest.json").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]  # no temporary folders left
+
+
+def test_new_folders_get_the_users_umask(tmp_path: Path) -> None:
+    out = tmp_path / "landing"
+    args = ["generate", "--out", str(out), "--quiet", *SMALL]
+    code = f"import os; os.umask(0o022); from fauxforce.cli import main; main({args!r})"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    assert out.stat().st_mode & 0o777 == 0o755
 
 
 def test_unwritable_target_is_a_one_line_error(tmp_path: Path) -> None:
@@ -102,6 +115,7 @@ def test_a_failure_midway_leaves_no_half_written_folder(tmp_path: Path, monkeypa
     out = tmp_path / "o"
     out.mkdir()
     (out / "previous.txt").write_text("old export")
+    (out / "manifest.json").write_text('{"generator": "fauxforce"}')  # an export of ours, so --overwrite may replace it
 
     def fail(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
@@ -109,7 +123,7 @@ def test_a_failure_midway_leaves_no_half_written_folder(tmp_path: Path, monkeypa
     monkeypatch.setattr(org_module.inventory, "plan", fail)
     with pytest.raises(RuntimeError, match="disk on fire"):
         org_module.generate(out, scale=0.01, days=60, overwrite=True)
-    assert [p.name for p in out.iterdir()] == ["previous.txt"]  # the old export is untouched
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "previous.txt"]  # the old export is untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
 
 
