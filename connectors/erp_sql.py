@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from fauxforce.connectors.base import Batch, Connector, ObjectRef, as_text, register
 from fauxforce.core import catalogue
 from fauxforce.core.settings import Settings, get_settings
+from fauxforce.core.warehouse import db_reason
 
 MODSTAMP = "updated_at"
 
@@ -53,7 +54,7 @@ class ErpSqlConnector(Connector):
         try:
             present = set(sa.inspect(self.engine).get_table_names())
         except sa.exc.OperationalError as e:
-            raise ErpSourceError(f"cannot reach the ERP database {self.engine.url!r}: {e.orig}") from None
+            raise ErpSourceError(f"cannot reach the ERP database {self.engine.url!r}: {db_reason(e)}") from None
         return [t.ref for t in catalogue.objects("erp") if t.ref.name in present]
 
     def extract(

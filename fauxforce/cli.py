@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import logging
 import os
 import sys
 import time
@@ -101,6 +102,11 @@ def _parser() -> argparse.ArgumentParser:
         "(default: FAUXFORCE_ERP_SOURCE, else csv)",
     )
     run.add_argument("--full-refresh", action="store_true", help="rebuild silver from all of bronze")
+    run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also show Prefect's own log lines (each flow and task run) and the tracebacks of failures",
+    )
     run.add_argument("--encoding", help="force every CSV file's encoding, e.g. cp1252 (default: detected per file)")
     run.add_argument(
         "--delimiter", type=_delimiter, help="force every CSV file's delimiter: , ; | or tab (default: detected)"
@@ -241,6 +247,13 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
+def _no_traceback(record: logging.LogRecord) -> bool:
+    """Keep a failure's message on the console but not its traceback: `fauxforce run` ends with one error
+    line of its own (and `--verbose` shows the traceback; Prefect's API keeps it either way)."""
+    record.exc_info, record.exc_text = None, None
+    return True
+
+
 def _preflight(run: RunSettings) -> str | None:
     """What would stop the run before it starts (the warehouse URL, the landing folder, reaching the
     warehouse), as one line; None when nothing does."""
@@ -275,16 +288,29 @@ def _run(args: argparse.Namespace) -> int:
     if problem := _preflight(run):  # before Prefect starts: a wrong URL or folder costs no server start
         print(f"fauxforce run: error: {problem}", file=sys.stderr)
         return 1
-    from sqlalchemy.exc import DBAPIError
+    # Prefect's settings for this run only, each unless the user set it: its console shows warnings and
+    # errors (its API still gets every line; --verbose shows them all), and a temporary server's usage
+    # heartbeat, which cannot reach its service offline and fails noisily on a busy database, stays off.
+    prefect_env = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    if not args.verbose:
+        prefect_env["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "WARNING"
+    prefect_env = {k: v for k, v in prefect_env.items() if k not in os.environ}
+    with _environment(**prefect_env):  # read when Prefect is first imported, just below
+        from sqlalchemy.exc import DBAPIError
 
-    from fauxforce.connectors.erp_sql import ErpSourceError  # these import Prefect, which reads .env itself
-    from fauxforce.connectors.files import FileConnector, SourceFileError
-    from fauxforce.connectors.salesforce import SalesforceSourceError
-    from fauxforce.core import ledger
-    from fauxforce.core.warehouse import Warehouse, WarehouseError
-    from fauxforce.flows.build_silver import FIX_HINT
-    from fauxforce.gold.build import GoldCheckError
+        from fauxforce.connectors.erp_sql import ErpSourceError  # these import Prefect, which reads .env itself
+        from fauxforce.connectors.files import FileConnector, SourceFileError
+        from fauxforce.connectors.salesforce import SalesforceSourceError
+        from fauxforce.core import ledger
+        from fauxforce.core.warehouse import Warehouse, WarehouseError, db_reason
+        from fauxforce.flows.build_silver import FIX_HINT
+        from fauxforce.gold.build import GoldCheckError
+    if not args.verbose:
+        from prefect.logging.handlers import PrefectConsoleHandler
 
+        for handler in logging.getLogger().handlers:  # set up by the imports above
+            if isinstance(handler, PrefectConsoleHandler):
+                handler.addFilter(_no_traceback)
     # The flows are given the URL with its password masked (Prefect stores flow parameters); they take
     # the password back from FAUXFORCE_WAREHOUSE_URL, which holds the whole URL for this process only.
     warehouse = run.warehouse_masked
@@ -293,7 +319,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         from fauxforce.flows.medallion_pipeline import medallion_pipeline
 
-        with _environment(FAUXFORCE_WAREHOUSE_URL=run.warehouse):
+        with _environment(FAUXFORCE_WAREHOUSE_URL=run.warehouse, **prefect_env):
             summary = medallion_pipeline(
                 landing=str(landing),
                 warehouse=warehouse,
@@ -308,7 +334,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"fauxforce run: error: {e}", file=sys.stderr)
         return 1
     except DBAPIError as e:  # the warehouse failed mid-run: a lost connection, a dropped database, a full disk
-        reason = str(e.orig).strip().splitlines()[0] if e.orig else type(e).__name__
+        reason = db_reason(e)
         print(
             f"fauxforce run: error: the warehouse {warehouse} failed during the run ({reason}); every batch "
             "is whole or absent, so run again once it is back",

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
+from fauxforce.core.warehouse import db_reason
 from fauxforce.generators.org import Options, generate_org
 
 
@@ -66,7 +67,7 @@ def write_erp(url: str, options: Options, chunk: int = 20_000) -> dict[str, int]
                             conn.execute(target.insert(), rows)
                     counts[path.stem] = table.num_rows
         except sa.exc.OperationalError as e:
-            raise ErpDatabaseError(f"cannot write the ERP tables to {engine.url!r}: {e.orig}") from e
+            raise ErpDatabaseError(f"cannot write the ERP tables to {engine.url!r}: {db_reason(e)}") from e
         finally:
             engine.dispose()
     return counts

@@ -169,3 +169,29 @@ def test_configuration_errors_are_one_line_before_any_work(
     assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
     assert "Pw-9x" not in result.stderr
     assert not (tmp_path / "wh.duckdb").exists()  # stopped before the warehouse file was made
+
+
+def test_run_prints_its_summary_and_a_failure_in_one_line(tmp_path: Path) -> None:
+    """No Prefect chatter by default (`--verbose` brings it back), and a failure inside a flow ends in one
+    line of ours with no traceback on the console."""
+    assert run("generate", "--out", "landing", "--quiet", *SMALL, cwd=tmp_path).returncode == 0
+    ok = run("run", "--landing", "landing", "--warehouse", "duckdb:///wh.duckdb", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert "checks passed" in ok.stdout and len(ok.stdout.splitlines()) <= 8
+    assert " INFO " not in ok.stderr and "Traceback" not in ok.stderr
+    unreachable = "postgresql+psycopg://postgres@127.0.0.1:1/erp"  # nothing listens on port 1
+    failed = run(
+        "run",
+        "--landing",
+        "landing",
+        "--warehouse",
+        "duckdb:///wh.duckdb",
+        "--erp-source",
+        "erp-sql",
+        cwd=tmp_path,
+        FAUXFORCE_ERP_URL=unreachable,
+    )
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr, failed.stderr
+    assert failed.stderr.splitlines()[-1].startswith("fauxforce run: error: cannot reach the ERP database")
+    verbose = run("run", "--verbose", "--landing", "landing", "--warehouse", "duckdb:///wh.duckdb", cwd=tmp_path)
+    assert verbose.returncode == 0 and " INFO " in verbose.stderr

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from fauxforce.connectors.base import Batch, Connector
 from fauxforce.core import ledger
 from fauxforce.core.catalogue import BY_REF, RESERVED_COLUMNS, ObjectRef
-from fauxforce.core.warehouse import Warehouse, safe_identifier
+from fauxforce.core.warehouse import Warehouse, db_reason, safe_identifier
 
 META_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_batch_id", "BIGINT"),
@@ -192,8 +192,8 @@ def land(wh: Warehouse, batch: Batch, source: str, now: Callable[[], dt.datetime
     except sa.exc.DBAPIError as e:
         if not _file_fault(e):
             raise
-        first = str(e.orig).strip().splitlines()[0] if e.orig else type(e).__name__
-        return _quarantine(wh, batch, source, f"{batch.source_uri}: the warehouse refused it: {first}", started)
+        reason = f"{batch.source_uri}: the warehouse refused it: {db_reason(e)}"
+        return _quarantine(wh, batch, source, reason, started)
 
 
 def _file_fault(e: sa.exc.DBAPIError) -> bool:

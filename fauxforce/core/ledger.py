@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fauxforce.core.warehouse import Warehouse, WarehouseError
+from fauxforce.core.warehouse import Warehouse, WarehouseError, db_reason
 
 SCHEMAS = ("bronze", "silver", "gold", "quarantine", "meta")
 SILVER = "silver"  # the watermark layer of silver: the last bronze batch applied, per table
@@ -95,7 +95,7 @@ def prepare(wh: Warehouse) -> None:
             for ddl in DDL:
                 conn.exec_driver_sql(ddl)
     except sa.exc.DBAPIError as e:
-        reason = str(e.orig).strip().splitlines()[0] if e.orig else type(e).__name__
+        reason = db_reason(e)
         verb = "reach" if isinstance(e, sa.exc.OperationalError) and wh.dialect == "postgresql" else "use"
         raise WarehouseError(f"cannot {verb} the warehouse {wh}: {reason}") from None
 

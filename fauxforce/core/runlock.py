@@ -27,7 +27,7 @@ from types import TracebackType
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
 
-from fauxforce.core.warehouse import WarehouseError
+from fauxforce.core.warehouse import WarehouseError, db_reason
 
 # The advisory lock's two keys: 'faux' and 1, the run lock (pg_locks shows them as classid / objid).
 PG_KEYS = (0x66617578, 1)
@@ -70,7 +70,7 @@ class RunLock:
             try:
                 self._conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             except sa.exc.OperationalError as e:
-                raise WarehouseError(f"cannot reach the warehouse for its run lock: {e.orig}") from None
+                raise WarehouseError(f"cannot reach the warehouse for its run lock: {db_reason(e)}") from None
             self._conn.execute(sa.text("SELECT set_config('application_name', :n, false)"), {"n": note[:63]})
         got = self._conn.execute(sa.text("SELECT pg_try_advisory_lock(:a, :b)"), dict(zip("ab", PG_KEYS, strict=True)))
         if got.scalar_one():

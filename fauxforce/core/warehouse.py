@@ -28,6 +28,12 @@ class WarehouseError(RuntimeError):
     """The warehouse cannot be reached or used: the message says which and what to do."""
 
 
+def db_reason(e: sa.exc.DBAPIError) -> str:
+    """The first line of a database error's own message (drivers add hints on further lines)."""
+    text = str(e.orig).strip() if e.orig is not None else ""
+    return text.splitlines()[0] if text else type(e).__name__
+
+
 MAX_IDENTIFIER_BYTES = 63  # PostgreSQL truncates longer names (DuckDB has no limit)
 
 

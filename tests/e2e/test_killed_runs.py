@@ -35,7 +35,7 @@ def _env(home: Path) -> dict[str, str]:
 
 def _start(landing: Path, url: str, home: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [str(FAUXFORCE), "run", "--landing", str(landing), "--warehouse", url],
+        [str(FAUXFORCE), "run", "--verbose", "--landing", str(landing), "--warehouse", url],  # flows' log lines
         env=_env(home),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
