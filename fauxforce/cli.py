@@ -257,8 +257,9 @@ def _no_traceback(record: logging.LogRecord) -> bool:
 def _preflight(run: RunSettings) -> str | None:
     """What would stop the run before it starts (the warehouse URL, the landing folder, reaching the
     warehouse), as one line; None when nothing does."""
-    from fauxforce.core import ledger
-    from fauxforce.core.warehouse import Warehouse, WarehouseError
+    import sqlalchemy as sa
+
+    from fauxforce.core.warehouse import Warehouse, WarehouseError, db_reason
 
     try:
         wh = Warehouse(run.warehouse)
@@ -267,9 +268,11 @@ def _preflight(run: RunSettings) -> str | None:
     try:
         if "csv" in (run.source, run.erp_source) and not run.landing.is_dir():
             return f"landing folder {run.landing} does not exist; generate one with `fauxforce generate`"
-        ledger.prepare(wh)
-    except WarehouseError as e:
-        return str(e)
+        if wh.dialect == "postgresql":  # a server can be down; a DuckDB file is opened under the run lock only
+            with wh.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+    except sa.exc.DBAPIError as e:
+        return f"cannot reach the warehouse {wh}: {db_reason(e)}"
     finally:
         wh.dispose()
     return None

@@ -90,6 +90,8 @@ def prepare(wh: Warehouse) -> None:
     """Create the warehouse's schemas and the ledger's tables if they are missing."""
     try:
         with wh.engine.begin() as conn:
+            if wh.dialect == "postgresql":  # two runs preparing at once would race on CREATE … IF NOT EXISTS
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(1717663096, 2)")
             for schema in SCHEMAS:
                 conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {wh.q(schema)}")
             for ddl in DDL:

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from fauxforce.connectors.csvfile import CsvError, FileFormat, decode, read_csv
@@ -120,6 +120,14 @@ cell = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "utf-16")
 
 
+def _utf8_lookalike(text: str) -> bool:
+    """Whether `text` written in Windows-1252 is also valid UTF-8 that says something else."""
+    try:
+        return text.encode("cp1252").decode("utf-8") != text
+    except UnicodeDecodeError:
+        return False
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     width=st.integers(1, 5),
@@ -151,6 +159,9 @@ def test_every_record_comes_back_in_order_with_its_values(
     if encoding == "cp1252":
         text = text.encode("cp1252", errors="replace").decode("cp1252")
         records = [[c.encode("cp1252", errors="replace").decode("cp1252") for c in r] for r in records]
+        # Windows-1252 bytes that also spell UTF-8 text (`Â` + NBSP is C2 A0, UTF-8's NBSP) read as UTF-8 to a
+        # reader that detects per file or per line; such a cell is ambiguous, not misread
+        assume(not any(_utf8_lookalike(c) for r in records for c in r))
     path = tmp_path / "x.csv"
     path.write_bytes(text.encode(encoding))
     table, fmt = read_csv(path, delimiter=delimiter if width == 1 else None)
