@@ -10,7 +10,7 @@ The folder's rules: in `salesforce/` and `erp/` (at the top or in a day folder),
 ends in `.csv`, `.csv.gz` or `.parquet`, in any case (`Account.CSV`), is the object its name says.
 Everything else is skipped and reported with the reason (`skipped()`): other extensions, files in
 deeper folders, other folders, and links that lead outside the landing folder (never followed). The
-generator's own notes at the top (`manifest.json`, `defects.csv`, `.fauxforce-daily.json`) are not data.
+generator's own notes at the top (`manifest.json`, `defects.csv`, `.fauxforce-daily.json` and its `.lock`) are not data.
 
 CSV files are read by `connectors.csvfile`: encoding and delimiter detected per file (or forced with
 `encoding=` / `delimiter=`), every record kept with its line number, ragged records flagged rather
@@ -35,7 +35,7 @@ from fauxforce.core.hashing import file_sha256
 SYSTEMS = ("salesforce", "erp")
 SUFFIXES = (".csv.gz", ".csv", ".parquet")  # longest first: `Account.csv.gz` is Account
 DAY_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-GENERATOR_NOTES = ("manifest.json", "defects.csv", ".fauxforce-daily.json")
+GENERATOR_NOTES = ("manifest.json", "defects.csv", ".fauxforce-daily.json", ".fauxforce-daily.lock")
 
 
 def object_name(path: Path) -> str | None:

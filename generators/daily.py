@@ -8,7 +8,8 @@ ahead also writes the days skipped, so no change is ever missing.
 
 Every write goes to a temporary folder beside the landing folder first and is moved into place
 only when complete, and the state file is replaced after the move, so an interrupted run leaves
-either nothing or the whole day.
+either nothing or the whole day. A lock file beside the state file keeps two writers (a scheduled run
+and a manual one) from writing at once.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from fauxforce.core.runlock import folder_lock
 from fauxforce.generators.org import GenerateError, Manifest, Options, generate_org
 from fauxforce.generators.writers import Format
 
 STATE_FILE = ".fauxforce-daily.json"
+LOCK_FILE = ".fauxforce-daily.lock"  # held while a day is written
 SYSTEMS = ("salesforce", "erp")
 
 
@@ -73,8 +76,16 @@ def advance(
     format: Format = "csv",
     day: dt.date | None = None,
 ) -> DailyResult:
-    """Write the next simulated day (or `day`, and any skipped before it) into `landing`."""
+    """Write the next simulated day (or `day`, and any skipped before it) into `landing`. Two calls on one
+    folder never overlap: the second waits for the first, then finds its day written."""
     landing.mkdir(parents=True, exist_ok=True)
+    with folder_lock(landing / LOCK_FILE):
+        return _advance(landing, seed, scale, start, first_day, format, day)
+
+
+def _advance(
+    landing: Path, seed: int, scale: float, start: dt.date, first_day: dt.date, format: Format, day: dt.date | None
+) -> DailyResult:
     state = read_state(landing)
     if state is None:
         if any(p for p in landing.iterdir() if not p.name.startswith(".")):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -105,23 +106,22 @@ class Prefect:
             time.sleep(0.5)
         raise AssertionError(f"prefect server did not answer on {self.api} within {seconds}s")
 
-    def run(self, deployment: str) -> dict:  # type: ignore[type-arg]
-        """Start a run of a deployment, wait for it to end, and return it."""
-        self.cli("deployment", "run", deployment, "--watch", "--watch-interval", "2", "--watch-timeout", "200")
-        flow, name = deployment.split("/")
-        (dep,) = self.post(
-            "/deployments/filter", {"deployments": {"name": {"any_": [name]}}, "flows": {"name": {"any_": [flow]}}}
-        )
-        runs = self.post(
-            "/flow_runs/filter",
-            {
-                "deployments": {"id": {"any_": [dep["id"]]}},
-                "flow_runs": {"state": {"type": {"not_any_": ["SCHEDULED"]}}},
-                "sort": "EXPECTED_START_TIME_DESC",
-                "limit": 1,
-            },
-        )
-        return runs[0]
+    def run(self, deployment: str, seconds: float = 600) -> dict:  # type: ignore[type-arg]
+        """Start a run of a deployment, wait for that run (not a scheduled one that may start meanwhile) to end,
+        and return it. A scheduled run of the same deployment may hold the warehouse first; this one then waits
+        for it, hence the generous deadline."""
+        out = self.cli("deployment", "run", deployment)
+        found = re.search(r"UUID: ([0-9a-f-]{36})", out)
+        assert found, out
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            response = httpx.get(f"{self.api}/flow_runs/{found.group(1)}", timeout=30)
+            response.raise_for_status()
+            run: dict = response.json()  # type: ignore[type-arg]
+            if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+                return run
+            time.sleep(2)
+        raise AssertionError(f"{deployment}: run {found.group(1)} did not end within {seconds}s")
 
     def scheduled_runs(self) -> dict[str, int]:
         found: dict[str, int] = {}

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from fauxforce.generators.daily import STATE_FILE, advance, read_state
+from fauxforce.core.runlock import folder_lock
+from fauxforce.generators.daily import LOCK_FILE, STATE_FILE, advance, read_state
 from fauxforce.generators.org import GenerateError
 
 START, FIRST = dt.date(2026, 1, 1), dt.date(2026, 3, 1)
@@ -40,3 +43,22 @@ def test_a_folder_of_another_org_or_of_other_files_is_refused(tmp_path: Path) ->
     (other / "salesforce").mkdir(parents=True)
     with pytest.raises(GenerateError, match=f"no {STATE_FILE}"):
         advance(other, scale=0.01, start=START, first_day=FIRST)
+
+
+def test_two_writers_at_once_write_one_day_each(tmp_path: Path) -> None:
+    """A scheduled run and a manual one on the same folder: the second waits for the first, then writes the day
+    after. Without the lock both would read the same state and write (and move) the same day folder."""
+    landing = tmp_path / "landing"
+    advance(landing, scale=0.01, start=START, first_day=FIRST)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: advance(landing, scale=0.01, start=START, first_day=FIRST), range(2)))
+    assert sorted(r.days for r in results) == [[dt.date(2026, 3, 2)], [dt.date(2026, 3, 3)]]
+    assert read_state(landing).last_day == "2026-03-03"  # type: ignore[union-attr]
+    # A held lock makes the writer wait until it is released.
+    pool = ThreadPoolExecutor(1)
+    with folder_lock(landing / LOCK_FILE):
+        waiting = pool.submit(advance, landing, scale=0.01, start=START, first_day=FIRST)
+        time.sleep(0.5)
+        assert not waiting.done()
+    assert waiting.result(timeout=60).days == [dt.date(2026, 3, 4)]
+    pool.shutdown()
