@@ -22,11 +22,10 @@ from fauxforce.bronze.land import land_object
 from fauxforce.connectors import get_connector
 from fauxforce.connectors.csvfile import read_csv
 from fauxforce.core import ledger
-from fauxforce.core.catalogue import TABLES
 from fauxforce.core.warehouse import Warehouse
 from fauxforce.generators.dirty import FIXED, read_defects
 from fauxforce.generators.org import Options, generate_org
-from fauxforce.silver.build import Keys, build_table, refresh_xref
+from fauxforce.silver.build import build_all, refresh_xref
 
 AS_OF = dt.date(2026, 6, 30)
 UNFIXABLE_EXPECTED = ("duplicate", "dialect", FIXED)
@@ -52,8 +51,7 @@ def load(landing: Path, folder: Path) -> tuple[float, float, dict[str, int]]:
         land_object(wh, connector, ref, "csv")
     bronze_s = time.perf_counter() - started
     started = time.perf_counter()
-    keys = Keys(wh)
-    results = [r for t in TABLES for r in build_table(wh, t, keys)]
+    results, _ = build_all(wh)
     refresh_xref(wh, results)
     silver_s = time.perf_counter() - started
     totals = {k: sum(getattr(r, k) for r in results) for k in ("rows_in", "loaded", "quarantined", "duplicates")}

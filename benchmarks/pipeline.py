@@ -29,7 +29,7 @@ from fauxforce.core.catalogue import TABLES
 from fauxforce.core.warehouse import Warehouse
 from fauxforce.generators.org import Options, generate_org
 from fauxforce.gold.build import build_gold
-from fauxforce.silver.build import Keys, build_table, refresh_xref
+from fauxforce.silver.build import build_all, refresh_xref
 
 AS_OF = dt.date(2026, 6, 30)
 START = AS_OF - dt.timedelta(days=365)
@@ -41,8 +41,7 @@ def bronze(wh: Warehouse, landing: Path) -> int:
 
 
 def silver(wh: Warehouse) -> int:
-    keys = Keys(wh)
-    results = [r for t in TABLES for r in build_table(wh, t, keys)]
+    results, _ = build_all(wh)
     refresh_xref(wh, results)
     return sum(r.rows_in for r in results)
 

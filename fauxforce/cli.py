@@ -114,6 +114,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--as-of", type=_date, help="the day gold's marts count from (default: the day of silver's latest change)"
     )
+    run.add_argument(
+        "--validation",
+        metavar="RULES",
+        help="silver's validation rules over the defaults, [object:]check=action separated by commas, action one "
+        "of quarantine, flag, fail; e.g. 'parse_email=quarantine,Opportunity:unresolved=fail' (default: "
+        "FAUXFORCE_VALIDATION, else only what cannot be represented is quarantined, the rest flagged)",
+    )
     mock = sub.add_parser(
         "mock-salesforce",
         help="serve a generated org as a Salesforce org on 127.0.0.1 over HTTPS",
@@ -248,8 +255,11 @@ def _environment(**values: str) -> Iterator[None]:
 
 
 def _no_traceback(record: logging.LogRecord) -> bool:
-    """Keep a failure's message on the console but not its traceback: `fauxforce run` ends with one error
-    line of its own (and `--verbose` shows the traceback; Prefect's API keeps it either way)."""
+    """Keep warnings on the console but not a failure's traceback, nor Prefect's own report of the exception
+    that ends a flow run: `fauxforce run` ends with one error line of its own (`--verbose` shows them all;
+    Prefect's API keeps them either way)."""
+    if record.getMessage().startswith("Encountered exception during execution"):
+        return False
     record.exc_info, record.exc_text = None, None
     return True
 
@@ -259,8 +269,13 @@ def _preflight(run: RunSettings) -> str | None:
     warehouse), as one line; None when nothing does."""
     import sqlalchemy as sa
 
+    from fauxforce.core.policy import Policy, PolicyError
     from fauxforce.core.warehouse import Warehouse, WarehouseError, db_reason
 
+    try:
+        Policy.parse(run.validation)
+    except PolicyError as e:
+        return str(e)
     try:
         wh = Warehouse(run.warehouse)
     except WarehouseError as e:
@@ -286,6 +301,7 @@ def _run(args: argparse.Namespace) -> int:
         erp_source=args.erp_source,
         encoding=args.encoding,
         delimiter=args.delimiter,
+        validation=args.validation,
     )
     landing, source, erp_source = run.landing, run.source, run.erp_source
     if problem := _preflight(run):  # before Prefect starts: a wrong URL or folder costs no server start
@@ -332,6 +348,7 @@ def _run(args: argparse.Namespace) -> int:
                 as_of=args.as_of,
                 encoding=run.encoding,
                 delimiter=run.delimiter,
+                validation=run.validation,
             )
     except (SourceFileError, SalesforceSourceError, ErpSourceError, WarehouseError, GoldCheckError, ValueError) as e:
         print(f"fauxforce run: error: {e}", file=sys.stderr)
@@ -371,9 +388,15 @@ def _run(args: argparse.Namespace) -> int:
         if len(skipped) > 10:
             print(f"    … and {len(skipped) - 10} more (the load-bronze run's artifact lists them all)")
     print(
-        f"silver: {summary.batches} batches, {summary.silver_loaded:,} rows loaded, "
-        f"{summary.silver_quarantined:,} quarantined, {summary.silver_duplicates:,} duplicates"
+        f"silver: {summary.batches} batches, {summary.silver_loaded:,} rows loaded "
+        f"({summary.silver_flagged:,} flagged), {summary.silver_quarantined:,} quarantined, "
+        f"{summary.silver_duplicates:,} duplicates"
     )
+    if summary.flags:
+        shown = ", ".join(f"{check} {n:,}" for check, n in sorted(summary.flags.items(), key=lambda kv: -kv[1]))
+        print(f"  flags: {shown} (each in silver._flags with its record, column and value)")
+    for obj in summary.bronze_only:
+        print(f"  {obj}: stays in bronze (an ERP table silver has no key for)")
     for obj, examples in summary.quarantine_examples.items():
         print(f"  {obj}: quarantined, e.g.")
         for example in examples:
@@ -382,6 +405,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  {FIX_HINT}")
     h = summary.headline
     print(f"gold: {len(summary.gold_tables)} tables, {summary.gold_checks} checks passed, as of {h.get('as_of_date')}")
+    if summary.gold_unresolved:
+        loose = list(summary.gold_unresolved.items())
+        shown = ", ".join(f"{link} {n:,}" for link, n in loose[:3]) + (
+            f", … {len(loose) - 3} more" if len(loose) > 3 else ""
+        )
+        print(f"  records whose link finds nothing, counted as unknown: {shown} (gold.reconciliation)")
     if h:
         print(
             f"  bookings this quarter {h['bookings_this_quarter']:,.0f}, open pipeline {h['open_pipeline']:,.0f} "

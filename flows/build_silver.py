@@ -7,15 +7,18 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
 from fauxforce.core import ledger
-from fauxforce.core.catalogue import TABLES, Table
+from fauxforce.core.catalogue import ObjectRef, Table
+from fauxforce.core.policy import Policy
 from fauxforce.core.settings import resolve
 from fauxforce.core.warehouse import Warehouse
-from fauxforce.silver.build import Keys, SilverResult, build_table, full_refresh, refresh_xref
+from fauxforce.silver.build import Keys, SilverResult, build_all, build_table, full_refresh, refresh_xref
 
 
-@task(name="build-table", cache_policy=NONE)
-def build_table_task(wh: Warehouse, table: Table, keys: Keys) -> list[SilverResult]:
-    return build_table(wh, table, keys)
+@task(name="build-table", cache_policy=NONE, task_run_name="build-table-{ref.system}-{ref.name}")
+def build_table_task(
+    wh: Warehouse, table: Table | None, ref: ObjectRef, keys: Keys, policy: Policy
+) -> list[SilverResult]:
+    return build_table(wh, table, keys, policy=policy, ref=ref)
 
 
 FIX_HINT = (
@@ -25,8 +28,14 @@ FIX_HINT = (
 )
 
 
+FLAG_HINT = (
+    "Flagged records are in silver; each flag is a row of `silver._flags` (the record's key, column, check, "
+    "value and where it came from). An `unresolved` flag goes by itself when the record it looks up lands."
+)
+
+
 def quality_report(results: list[SilverResult]) -> str:
-    """A markdown data-quality report: quarantined rows by object and reason."""
+    """A markdown data-quality report: quarantined rows by object and reason, and flags by object and check."""
     lines = ["# Silver data quality", ""]
     quarantined = [r for r in results if r.quarantined]
     if not results:
@@ -44,44 +53,64 @@ def quality_report(results: list[SilverResult]) -> str:
             first = (r.examples[0] if r.examples else "").replace("|", "\\|")
             lines.append(f"| {r.object} | {r.batch_id} | {r.quarantined:,} | {reasons} | {first} |")
         lines += ["", FIX_HINT]
+    flagged: dict[str, dict[str, int]] = {}
+    for r in results:
+        for check, n in r.flags.items():
+            flagged.setdefault(r.object, {}).setdefault(check, 0)
+            flagged[r.object][check] += n
+    if flagged:
+        lines += ["", "| object | flags by check |", "|---|---|"]
+        for obj, checks in flagged.items():
+            lines.append(f"| {obj} | {', '.join(f'{k} ({v:,})' for k, v in sorted(checks.items()))} |")
+        lines += ["", FLAG_HINT]
     return "\n".join(lines)
 
 
 @flow(name="build-silver")
-def build_silver(warehouse: str | None = None, refresh: bool = False) -> list[SilverResult]:
-    """Apply new bronze batches to silver (all of bronze again with `refresh`); the warehouse defaults to
-    FAUXFORCE_WAREHOUSE_URL."""
-    wh = Warehouse(resolve(warehouse=warehouse).warehouse)
-    results: list[SilverResult] = []
+def build_silver(
+    warehouse: str | None = None, refresh: bool = False, validation: str | None = None
+) -> list[SilverResult]:
+    """Apply new bronze batches of every object to silver (all of bronze again with `refresh`); the warehouse
+    defaults to FAUXFORCE_WAREHOUSE_URL, the validation rules to FAUXFORCE_VALIDATION."""
+    run = resolve(warehouse=warehouse, validation=validation)
+    policy = Policy.parse(run.validation)
+    wh = Warehouse(run.warehouse)
     try:
         ledger.prepare(wh)
         if refresh:
             full_refresh(wh)
-        keys = Keys(wh)
-        for table in TABLES:
-            results += build_table_task(wh, table, keys)
+        results, resolved = build_all(
+            wh, policy, lambda table, ref, keys: build_table_task(wh, table, ref, keys, policy)
+        )
         xref = refresh_xref(wh, results)
     finally:
         wh.dispose()
+    kept_in_bronze = [r.object for r in results if r.bronze_only]
+    applied = [r for r in results if not r.bronze_only]
+    if kept_in_bronze:
+        get_run_logger().warning("silver: no key known for %s; they stay in bronze", ", ".join(kept_in_bronze))
     per_object: dict[str, dict[str, int]] = {}
-    for r in results:
+    for r in applied:
         row = per_object.setdefault(
-            r.object, {"batches": 0, "rows_in": 0, "loaded": 0, "quarantined": 0, "duplicates": 0}
+            r.object, {"batches": 0, "rows_in": 0, "loaded": 0, "flagged": 0, "quarantined": 0, "duplicates": 0}
         )
         row["batches"] += 1
-        for k in ("rows_in", "loaded", "quarantined", "duplicates"):
+        for k in ("rows_in", "loaded", "flagged", "quarantined", "duplicates"):
             row[k] += getattr(r, k)
     create_table_artifact(
         key="silver-counts",
         table=[{"object": k, **v} for k, v in per_object.items()],
-        description="Silver: rows in, loaded, quarantined and duplicate per object",
+        description="Silver: rows in, loaded (of them flagged), quarantined and duplicate per object",
     )
-    create_markdown_artifact(key="silver-data-quality", markdown=quality_report(results))
+    create_markdown_artifact(key="silver-data-quality", markdown=quality_report(applied))
     get_run_logger().info(
-        "silver: %s batches, %s rows loaded, %s quarantined; customer_xref %s",
-        len(results),
-        sum(r.loaded for r in results),
-        sum(r.quarantined for r in results),
+        "silver: %s batches, %s rows loaded (%s flagged), %s quarantined; %s unresolved flags resolved; "
+        "customer_xref %s",
+        len(applied),
+        sum(r.loaded for r in applied),
+        sum(r.flagged for r in applied),
+        sum(r.quarantined for r in applied),
+        resolved,
         "unchanged" if xref is None else f"rebuilt, {xref} rows",
     )
     return results

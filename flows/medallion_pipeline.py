@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,10 +24,14 @@ class PipelineSummary:
     silver_quarantined: int
     silver_duplicates: int
     batches: int
+    silver_flagged: int = 0
+    flags: dict[str, int] = field(default_factory=dict)  # flags by check, this run
+    bronze_only: list[str] = field(default_factory=list)  # objects bronze holds that silver has no shape for
     quarantine_examples: dict[str, list[str]] = field(default_factory=dict)  # object → first reasons
     gold_tables: dict[str, int] = field(default_factory=dict)
     gold_checks: int = 0
     headline: dict[str, Any] = field(default_factory=dict)
+    gold_unresolved: dict[str, int] = field(default_factory=dict)  # loose links, from gold.reconciliation
 
 
 def quarantine_examples(results: list[SilverResult], per_object: int = 3) -> dict[str, list[str]]:
@@ -49,6 +54,7 @@ def medallion_pipeline(
     encoding: str | None = None,
     delimiter: str | None = None,
     erp_source: str | None = None,
+    validation: str | None = None,
 ) -> PipelineSummary:
     """Land new source batches in bronze, apply them to silver, rebuild and check gold.
 
@@ -65,6 +71,7 @@ def medallion_pipeline(
         erp_source=erp_source,
         encoding=encoding,
         delimiter=delimiter,
+        validation=validation,
     )
     warehouse_ref = run.warehouse_masked  # subflows get the URL without its password, and resolve it again
     with RunLock(run.warehouse, on_wait=get_run_logger().warning) as lock:
@@ -77,7 +84,7 @@ def medallion_pipeline(
             erp_source=run.erp_source,
         )
         lock.ensure_held()
-        silver = build_silver(warehouse=warehouse_ref, refresh=full_refresh)
+        silver = build_silver(warehouse=warehouse_ref, refresh=full_refresh, validation=run.validation)
         lock.ensure_held()
         gold = build_gold(warehouse=warehouse_ref, as_of=as_of, fiscal_year_start_month=run.fiscal_year_start_month)
     return PipelineSummary(
@@ -85,11 +92,15 @@ def medallion_pipeline(
         silver_loaded=sum(r.loaded for r in silver),
         silver_quarantined=sum(r.quarantined for r in silver),
         silver_duplicates=sum(r.duplicates for r in silver),
-        batches=len(silver),
+        batches=sum(not r.bronze_only for r in silver),
+        silver_flagged=sum(r.flagged for r in silver),
+        flags=dict(sum((Counter(r.flags) for r in silver), Counter())),
+        bronze_only=[r.object for r in silver if r.bronze_only],
         quarantine_examples=quarantine_examples(silver),
         gold_tables=gold.tables,
         gold_checks=gold.checks,
         headline=gold.headline,
+        gold_unresolved=gold.unresolved,
     )
 
 

@@ -20,12 +20,12 @@ fixable (silver must hold the clean value):
   mis_encoded   a record with accented text → written in Windows-1252 inside a UTF-8 file
   duplicate_row the record → written twice
 
-not fixable (the record must be in quarantine with this check), only in objects no other object
-refers to, so a quarantined record takes nothing else with it:
+not fixable (silver must quarantine or flag the record with this check, as its validation policy
+says), only in objects no other object refers to, so a quarantined record takes nothing else with it:
   ragged_row       a field more or a field less
   bad_date         a date → `2025-13-45` (parse_date)
   bad_number       an amount or count → `12.34.56` (parse_money / parse_int)
-  orphan           a required reference → a well-formed key of no record (orphan:<parent>)
+  orphan           a required reference → a well-formed key of no record (unresolved)
   missing_required a required value → empty (not_nullable)
 
 `OUT/defects.csv` lists every defect: object, file, line, record Id (key columns joined by `|`),
@@ -252,7 +252,7 @@ def _expected(kind: str, table: Table, column: Column | None) -> str:
     if kind == "bad_number" and column:
         return f"parse_{column.type}"
     if kind == "orphan" and column:
-        return f"orphan:{BY_REF[ObjectRef(table.ref.system, column.parent or '')].name}"
+        return "unresolved"
     return EXPECTED.get(kind, FIXED)
 
 

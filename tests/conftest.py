@@ -57,21 +57,20 @@ def reference_org(tmp_path_factory: pytest.TempPathFactory) -> Org:
     return Org(out, generate_org(Options(out=out, seed=42, scale=1.0, as_of=AS_OF)))
 
 
-def load_silver(wh, landing: Path) -> list:  # type: ignore[no-untyped-def, type-arg]
+def load_silver(wh, landing: Path, validation: str | None = None) -> list:  # type: ignore[no-untyped-def, type-arg]
     """Land a folder of exports in bronze and apply it to silver, as the flows' tasks do."""
     from fauxforce.bronze import land as bronze
     from fauxforce.connectors import get_connector
-    from fauxforce.core.catalogue import TABLES
-    from fauxforce.silver.build import Keys, build_table, build_xref
+    from fauxforce.core.policy import Policy
+    from fauxforce.silver.build import build_all, build_xref
 
     ledger.prepare(wh)
     connector = get_connector("csv", landing=landing)
     for ref in connector.objects():
         bronze.land_object(wh, connector, ref, "csv")
-    keys = Keys(wh)
-    results = [r for t in TABLES for r in build_table(wh, t, keys)]
+    results, _ = build_all(wh, Policy.parse(validation))
     build_xref(wh)
-    return results
+    return [r for r in results if not r.bronze_only]
 
 
 def ts(series: pd.Series) -> pd.Series:

@@ -192,6 +192,7 @@ def test_run_prints_its_summary_and_a_failure_in_one_line(tmp_path: Path) -> Non
         FAUXFORCE_ERP_URL=unreachable,
     )
     assert failed.returncode == 1 and "Traceback" not in failed.stderr, failed.stderr
+    assert "Encountered exception" not in failed.stderr  # said once, by our own line
     assert failed.stderr.splitlines()[-1].startswith("fauxforce run: error: cannot reach the ERP database")
     verbose = run("run", "--verbose", "--landing", "landing", "--warehouse", "duckdb:///wh.duckdb", cwd=tmp_path)
     assert verbose.returncode == 0 and " INFO " in verbose.stderr

@@ -37,6 +37,13 @@ RESERVED_COLUMNS = (
 )
 
 
+def table_name(name: str) -> str:
+    """An object's warehouse table name: `OpportunityLineItem` → `opportunity_line_item`. A custom object keeps
+    its `__c` (`Branch__c` → `branch__c`, `ns__Site__c` → `ns__site__c`), so it never shares a name with a
+    standard object (`Order__c` and `Order`)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
 @dataclass(frozen=True, order=True)
 class ObjectRef:
     """One object of one source system: (`salesforce`, `Opportunity`) or (`erp`, `sales_orders`)."""
@@ -46,8 +53,8 @@ class ObjectRef:
 
     @property
     def table(self) -> str:
-        """The warehouse table name: `opportunity`, `opportunity_line_item`, `sales_orders`."""
-        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", self.name).lower()
+        """The warehouse table name: `opportunity`, `opportunity_line_item`, `sales_orders`, `branch__c`."""
+        return table_name(self.name)
 
     def __str__(self) -> str:
         return f"{self.system}/{self.name}"
@@ -135,8 +142,8 @@ def table(system: System, name: str, key: str, modstamp: str, spec: str) -> Tabl
     return Table(ref, tuple(key.split()), modstamp, tuple(columns))
 
 
-# A Salesforce describe type → silver's type, for fields silver does not declare; anything else (string,
-# picklist, textarea, url, time, …) is text.
+# A Salesforce describe type → silver's type, for fields the catalogue does not declare (see
+# fauxforce.silver.infer); anything else (string, picklist, textarea, url, time, …) is text.
 DESCRIBE_TYPES = {
     "id": "id",
     "reference": "id",
@@ -150,28 +157,6 @@ DESCRIBE_TYPES = {
     "date": "date",
     "datetime": "ts",
 }
-
-
-def with_described(table: Table, types: dict[str, str]) -> Table:
-    """`table` plus the fields a source's describe lists that the table does not declare, typed by describe.
-
-    The declared columns keep their types; a described field whose silver name would clash with one is
-    left in bronze. Compound fields (address, location) are never columns.
-    """
-    names = {c.name for c in table.columns} | {f"{c.name}_code" for c in table.columns if c.type == "country"}
-    sources = {c.source.lower() for c in table.columns}
-    extra = []
-    for source, kind in types.items():
-        name = snake(source, table.name)
-        if source.lower() in sources or name in names or kind in ("address", "location"):
-            continue
-        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", source):
-            continue
-        extra.append(Column(source, name, DESCRIBE_TYPES.get(kind, "text"), False, None))
-        names.add(name)
-    if not extra:
-        return table
-    return Table(table.ref, table.key, table.modstamp, (*table.columns, *extra))
 
 
 SF_AUDIT = "CreatedDate:ts! CreatedById:id>User LastModifiedDate:ts LastModifiedById:id>User SystemModstamp:ts!"
@@ -237,7 +222,7 @@ TABLES: tuple[Table, ...] = (
        StageName:text! Amount:money Probability:float ExpectedRevenue:money TotalOpportunityQuantity:float
        CloseDate:date! Type:text NextStep:text LeadSource:text IsClosed:bool! IsWon:bool! ForecastCategory:text
        ForecastCategoryName:text CampaignId:id>Campaign HasOpportunityLineItem:bool Pricebook2Id:id>Pricebook2
-       {SF_SYSTEM} LastStageChangeDate:ts FiscalQuarter:int FiscalYear:int DealSize__c:text
+       {SF_SYSTEM} LastStageChangeDate:ts FiscalQuarter:int FiscalYear:int CurrencyIsoCode:text DealSize__c:text
        ProductInterest__c:text Budget__c:money Timeline__c:text""",
     ),
     sf(

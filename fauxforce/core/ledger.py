@@ -57,6 +57,8 @@ DDL = (
     )""",
     # how each file was read (encoding, delimiter, line endings, header mapping, ragged rows, …)
     """ALTER TABLE meta.ingested_files ADD COLUMN IF NOT EXISTS encoding TEXT""",
+    """ALTER TABLE meta.load_log ADD COLUMN IF NOT EXISTS rows_flagged BIGINT""",
+    """ALTER TABLE meta.load_log ADD COLUMN IF NOT EXISTS flags TEXT""",
     """ALTER TABLE meta.ingested_files ADD COLUMN IF NOT EXISTS format TEXT""",
     """CREATE TABLE IF NOT EXISTS meta.watermark (
         layer TEXT NOT NULL,
@@ -231,15 +233,17 @@ class LogEntry:
     reasons: Mapping[str, int] | None = None
     missing_columns: list[str] | None = None
     new_columns: list[str] | None = None
+    flagged: int = 0  # records kept in silver with at least one flag
+    flags: Mapping[str, int] | None = None  # flags by check
 
 
 def log(conn: Connection, e: LogEntry) -> None:
     conn.execute(
         sa.text(
             "INSERT INTO meta.load_log (batch_id, layer, source, object, source_uri, started_at, finished_at, "
-            "rows_in, rows_loaded, rows_quarantined, rows_duplicate, reasons, missing_columns, new_columns) "
-            "VALUES (:batch_id, :layer, :source, :object, :uri, :started, :finished, :rows_in, :loaded, "
-            ":quarantined, :duplicate, :reasons, :missing, :new)"
+            "rows_in, rows_loaded, rows_quarantined, rows_duplicate, reasons, missing_columns, new_columns, "
+            "rows_flagged, flags) VALUES (:batch_id, :layer, :source, :object, :uri, :started, :finished, :rows_in, "
+            ":loaded, :quarantined, :duplicate, :reasons, :missing, :new, :flagged, :flags)"
         ),
         {
             "batch_id": e.batch_id,
@@ -256,6 +260,8 @@ def log(conn: Connection, e: LogEntry) -> None:
             "reasons": json.dumps(dict(e.reasons)) if e.reasons else None,
             "missing": json.dumps(e.missing_columns) if e.missing_columns else None,
             "new": json.dumps(e.new_columns) if e.new_columns else None,
+            "flagged": e.flagged,
+            "flags": json.dumps(dict(e.flags)) if e.flags else None,
         },
     )
 
@@ -275,6 +281,12 @@ def record_source_fields(conn: Connection, source: str, obj: str, types: Mapping
             ),
             rows,
         )
+
+
+def landed_objects(conn: Connection) -> list[str]:
+    """Every object bronze has a batch of (`salesforce/Account`), in name order."""
+    rows = conn.execute(sa.text("SELECT DISTINCT object FROM meta.ingested_files ORDER BY object"))
+    return [str(r[0]) for r in rows]
 
 
 def source_fields(conn: Connection, obj: str, batch_id: int) -> dict[str, str]:

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     csv_delimiter: str | None = Field(None, validation_alias="FAUXFORCE_CSV_DELIMITER")
     # Gold's fiscal calendar: the month the fiscal year starts (1 = January, Salesforce's default).
     fiscal_year_start_month: int = Field(1, ge=1, le=12, validation_alias="FAUXFORCE_FISCAL_YEAR_START_MONTH")
+    # Silver's validation policy: rules `[object:]check=action` over the defaults (fauxforce.core.policy).
+    validation: str | None = Field(None, validation_alias="FAUXFORCE_VALIDATION")
 
     # Live Salesforce (any one of simple-salesforce's auth modes).
     salesforce_username: str | None = Field(None, validation_alias="SALESFORCE_USERNAME")
@@ -118,6 +120,7 @@ class RunSettings:
     encoding: str | None  # forced CSV encoding; None = detected per file
     delimiter: str | None  # forced CSV delimiter; None = detected per file
     fiscal_year_start_month: int
+    validation: str | None = None  # silver's validation rules over the defaults; None: the defaults
 
     @property
     def warehouse_masked(self) -> str:
@@ -134,6 +137,7 @@ def resolve(
     encoding: str | None = None,
     delimiter: str | None = None,
     fiscal_year_start_month: int | None = None,
+    validation: str | None = None,
     settings: Settings | None = None,
 ) -> RunSettings:
     """A run's values: each argument given, else its setting (environment, `.env`), else the default.
@@ -150,6 +154,7 @@ def resolve(
         encoding=encoding or s.csv_encoding,
         delimiter=delimiter or s.csv_delimiter,
         fiscal_year_start_month=fiscal_year_start_month or s.fiscal_year_start_month,
+        validation=validation or s.validation,
     )
 
 

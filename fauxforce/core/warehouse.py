@@ -111,6 +111,19 @@ class Warehouse:
         )
         return [r[0] for r in rows]
 
+    def column_types(self, conn: Connection, schema: str, table: str) -> dict[str, str]:
+        """A table's columns and their SQL types, upper-case (`TEXT` for any character type); empty when the table
+        does not exist."""
+        rows = conn.execute(
+            sa.text(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = :schema AND table_name = :table ORDER BY ordinal_position"
+            ),
+            {"schema": schema, "table": table},
+        )
+        texts = ("VARCHAR", "CHARACTER VARYING", "TEXT")
+        return {r[0]: "TEXT" if str(r[1]).upper() in texts else str(r[1]).upper() for r in rows}
+
     def schemas_with(self, conn: Connection, table: str) -> set[str]:
         """The schemas that have a table of this name."""
         rows = conn.execute(

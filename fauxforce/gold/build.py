@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from fauxforce.core import resources
+from fauxforce.core.catalogue import BY_NAME, BY_REF, TABLES, ObjectRef
 from fauxforce.core.warehouse import Warehouse, WarehouseError
 from fauxforce.gold.models import CONTEXT_TABLE, Model, load_models, strip_comments
 
@@ -76,6 +77,7 @@ class GoldResult:
     seconds: dict[str, float]  # gold table → seconds to build
     checks: int
     headline: dict[str, Any]
+    unresolved: dict[str, int] = field(default_factory=dict)  # `table.column -> target` → records whose link is loose
 
 
 def contract_checks(wh: Warehouse, model: Model) -> list[Check]:
@@ -158,13 +160,98 @@ def _require_silver(wh: Warehouse, conn: Connection) -> None:
         )
 
 
-def _write_context(wh: Warehouse, conn: Connection, as_of: dt.date, fiscal_year_start_month: int) -> None:
+def _write_context(
+    wh: Warehouse, conn: Connection, as_of: dt.date, fiscal_year_start_month: int, currency: str | None
+) -> None:
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q('gold', CONTEXT_TABLE)}")
-    wh.create_table(conn, "gold", CONTEXT_TABLE, [("as_of_date", "DATE"), ("fiscal_year_start_month", "INTEGER")])
+    columns = [("as_of_date", "DATE"), ("fiscal_year_start_month", "INTEGER"), ("reporting_currency", "TEXT")]
+    wh.create_table(conn, "gold", CONTEXT_TABLE, columns)
     conn.execute(
-        sa.text(f"INSERT INTO {wh.q('gold', CONTEXT_TABLE)} VALUES (:as_of, :month)"),
-        {"as_of": as_of, "month": fiscal_year_start_month},
+        sa.text(f"INSERT INTO {wh.q('gold', CONTEXT_TABLE)} VALUES (:as_of, :month, :currency)"),
+        {"as_of": as_of, "month": fiscal_year_start_month, "currency": currency},
     )
+
+
+CURRENCY_RATE = "currency_rate"
+RATE_COLUMNS = [
+    ("iso_code", "TEXT"),
+    ("start_date", "DATE"),
+    ("next_start_date", "DATE"),
+    ("conversion_rate", "DOUBLE PRECISION"),
+    ("priority", "INTEGER"),  # 1: a dated rate (DatedConversionRate), 2: the currency's rate (CurrencyType)
+]
+
+
+def _has(wh: Warehouse, conn: Connection, table: str, *columns: str) -> bool:
+    return set(columns) <= set(wh.columns(conn, "silver", table))
+
+
+def reporting_currency(wh: Warehouse, conn: Connection) -> str | None:
+    """The currency gold reports in: the org's corporate currency (CurrencyType.IsCorporate), else the one its
+    deals state most often (ties: the first code); None for an org whose deals state no currency."""
+    if _has(wh, conn, "currency_type", "iso_code", "is_corporate"):
+        corporate = conn.exec_driver_sql(
+            "SELECT min(iso_code) FROM silver.currency_type WHERE is_corporate"
+        ).scalar_one_or_none()
+        if corporate:
+            return str(corporate)
+    if not _has(wh, conn, "opportunity", "currency_iso_code"):
+        return None
+    common = conn.exec_driver_sql(
+        "SELECT currency_iso_code FROM silver.opportunity WHERE currency_iso_code IS NOT NULL "
+        "GROUP BY currency_iso_code ORDER BY count(*) DESC, currency_iso_code LIMIT 1"
+    ).scalar_one_or_none()
+    return str(common) if common else None
+
+
+def _write_rates(wh: Warehouse, conn: Connection, currency: str | None) -> None:
+    """`gold.currency_rate`: each currency's rate to the reporting currency and the days it holds for, from
+    the org's DatedConversionRate and CurrencyType where silver has them; the reporting currency is 1."""
+    target = wh.q("gold", CURRENCY_RATE)
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {target}")
+    wh.create_table(conn, "gold", CURRENCY_RATE, RATE_COLUMNS)
+    names = ", ".join(wh.q(c) for c, _ in RATE_COLUMNS)
+    if _has(wh, conn, "dated_conversion_rate", "iso_code", "conversion_rate", "start_date", "next_start_date"):
+        conn.exec_driver_sql(
+            f"INSERT INTO {target} ({names}) SELECT iso_code, CAST(start_date AS DATE), "
+            "coalesce(CAST(next_start_date AS DATE), DATE '9999-12-31'), conversion_rate, 1 "
+            "FROM silver.dated_conversion_rate WHERE iso_code IS NOT NULL AND conversion_rate > 0"
+        )
+    if _has(wh, conn, "currency_type", "iso_code", "conversion_rate"):
+        conn.exec_driver_sql(
+            f"INSERT INTO {target} ({names}) SELECT iso_code, DATE '0001-01-01', DATE '9999-12-31', "
+            "conversion_rate, 2 FROM silver.currency_type WHERE iso_code IS NOT NULL AND conversion_rate > 0"
+        )
+    if currency is not None:
+        conn.execute(
+            sa.text(f"INSERT INTO {target} ({names}) VALUES (:c, DATE '0001-01-01', DATE '9999-12-31', 1.0, 3)"),
+            {"c": currency},
+        )
+
+
+RECONCILIATION = "reconciliation"
+# Links between the two systems, beside the lookups the catalogue declares within each: (table, column,
+# target table). An ERP order names the Opportunity it came from; the org may not hold it.
+CROSS_SYSTEM = (("sales_orders", "opportunity_id", "opportunity"),)
+
+
+def reconciliation_sql(wh: Warehouse) -> str:
+    """One row per lookup silver holds: how many records have a value, and how many of those point at a record
+    silver does not hold. Gold maps those to its unknown (or inferred) members instead of failing."""
+    links = [
+        (t.name, c.name, BY_REF[ObjectRef(t.ref.system, c.parent)].name) for t in TABLES for c in t.columns if c.parent
+    ]
+    parts = []
+    for table, column, target in [*links, *CROSS_SYSTEM]:
+        key = BY_NAME[target].key_columns[0]
+        parts.append(
+            f"SELECT '{table}' AS table_name, '{column}' AS column_name, '{target}' AS refers_to, "
+            f"'{BY_NAME[table].ref.system}/{BY_NAME[target].ref.system}' AS systems, "
+            f"count(f.{wh.q(column)}) AS with_value, count(f.{wh.q(column)}) - count(p.k) AS unresolved "
+            f"FROM {wh.q('silver', table)} AS f LEFT JOIN (SELECT DISTINCT {wh.q(key)} AS k FROM "
+            f"{wh.q('silver', target)}) AS p ON p.k = f.{wh.q(column)}"
+        )
+    return " UNION ALL ".join(parts)
 
 
 def build_gold(
@@ -183,7 +270,11 @@ def build_gold(
         wh.use_utc(conn)
         _require_silver(wh, conn)
         as_of = as_of or default_as_of(wh, conn)
-        _write_context(wh, conn, as_of, fiscal_year_start_month)
+        currency = reporting_currency(wh, conn)
+        _write_context(wh, conn, as_of, fiscal_year_start_month, currency)
+        _write_rates(wh, conn, currency)
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q('gold', RECONCILIATION)}")
+        conn.exec_driver_sql(f"CREATE TABLE {wh.q('gold', RECONCILIATION)} AS {reconciliation_sql(wh)}")
         for model in models:
             started = time.perf_counter()
             target = wh.q("gold", model.name)
@@ -202,7 +293,12 @@ def build_gold(
         result = conn.exec_driver_sql("SELECT * FROM gold.headline_kpis")
         row = result.one_or_none()
         headline = dict(zip(result.keys(), row, strict=True)) if row is not None else {}
-    return GoldResult(as_of, tables, seconds, len(checks), headline)
+        loose = conn.exec_driver_sql(
+            f"SELECT table_name, column_name, refers_to, unresolved FROM {wh.q('gold', RECONCILIATION)} "
+            "WHERE unresolved > 0 ORDER BY unresolved DESC, table_name, column_name"
+        ).all()
+    unresolved = {f"{t}.{c} -> {r}": int(n) for t, c, r, n in loose}
+    return GoldResult(as_of, tables, seconds, len(checks), headline, unresolved)
 
 
 def worst_suppliers(wh: Warehouse, limit: int = 3) -> list[dict[str, Any]]:

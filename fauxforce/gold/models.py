@@ -9,8 +9,8 @@ the build in `-- @` lines:
     -- @accepted status won lost open                        every non-null value is one of these
 
 A model depends on the gold tables its query reads (`gold.<name>`) and those it references; the
-build runs them in that order. `gold.run_context` (the as-of date and fiscal year start) is written
-by the build itself, before any model.
+build runs them in that order. `gold.run_context` (the as-of date, fiscal year start and reporting
+currency), `gold.currency_rate` and `gold.reconciliation` are written by the build itself, before any model.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from importlib.resources.abc import Traversable
 from fauxforce.core import resources
 
 CONTEXT_TABLE = "run_context"
+BUILT_FIRST = (CONTEXT_TABLE, "currency_rate", "reconciliation")  # the build writes these before any model
 DIRECTIVES = ("key", "not_null", "references", "accepted")
 
 
@@ -88,7 +89,7 @@ def parse(path: Traversable) -> Model:
         raise ModelError(f"{path.name}: no @key line; every gold table states its grain's key")
     body = strip_comments(sql).strip()
     reads = set(re.findall(r"\bgold\.(\w+)", body)) | {r.table for r in references}
-    depends = frozenset(reads - {name, CONTEXT_TABLE})
+    depends = frozenset(reads - {name, *BUILT_FIRST})
     return Model(name, body, tuple(key), tuple(not_null), tuple(references), accepted, depends)
 
 

@@ -1,33 +1,54 @@
-"""Build silver from bronze: every unprocessed bronze batch, object by object, parents first.
+"""Build silver from bronze: every unprocessed bronze batch of every object, declared objects first
+(parents before children), then every other object bronze holds, by name.
 
 Each bronze batch becomes one transaction: typed rows upserted into `silver.<table>` (the latest
-modstamp wins, older arrivals count as duplicates), failures appended to `quarantine.<table>`, a
-row in `meta.load_log`, and the object's watermark (the last bronze batch processed) moved on. A
-crash therefore never leaves a batch half-applied, and a re-run picks up exactly where it stopped.
+modstamp wins, older arrivals count as duplicates), their flags into `silver._flags` (replacing the
+flags of the versions they replace), quarantined records appended to `quarantine.<table>`, a row in
+`meta.load_log`, and the object's watermark (the last bronze batch processed) moved on. A crash
+therefore never leaves a batch half-applied, and a re-run picks up exactly where it stopped. A batch
+with a failure the policy says `fail` is not applied, and the run stops with its records named.
+
+At the end of a run, `resolve_flags` drops the `unresolved` flags whose lookup now finds its record:
+a parent that arrived later resolves its children by itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from fauxforce.bronze.land import bronze_table
 from fauxforce.core import ledger, resources
-from fauxforce.core.catalogue import BY_NAME, TABLES, Table, with_described
-from fauxforce.core.warehouse import Warehouse, query_arrow, read_batch
-from fauxforce.silver.conform import QUARANTINE_COLUMNS, Conformed, conform
+from fauxforce.core.catalogue import BY_NAME, BY_REF, TABLES, ObjectRef, Table
+from fauxforce.core.policy import Policy
+from fauxforce.core.salesforce import KEY_PREFIXES
+from fauxforce.core.warehouse import Warehouse, WarehouseError, query_arrow, read_batch
+from fauxforce.silver.conform import FLAG_COLUMNS, QUARANTINE_COLUMNS, Conformed, conform
+from fauxforce.silver.infer import shape
 
 LINEAGE_COLUMNS = (("_batch_id", "BIGINT"), ("_row_number", "BIGINT"), ("_loaded_at", "TIMESTAMP WITH TIME ZONE"))
 INTEGERS = ("_batch_id", "_row_number", "_line_number")
 QUARANTINE_DDL = [(c, "BIGINT" if c in INTEGERS else "TEXT") for c in QUARANTINE_COLUMNS] + [
     ("quarantined_at", "TIMESTAMP WITH TIME ZONE")
 ]
+FLAGS = "_flags"  # silver._flags: no object's table starts with `_`
+FLAGS_DDL = (
+    [("table_name", "TEXT"), ("object", "TEXT")]
+    + [(c, "BIGINT" if c in INTEGERS else "TEXT") for c in FLAG_COLUMNS]
+    + [("flagged_at", "TIMESTAMP WITH TIME ZONE")]
+)
+
+
+class SilverPolicyError(WarehouseError):
+    """A batch has records the validation policy says stop the run for; the batch was not applied."""
 
 
 @dataclass
@@ -40,21 +61,39 @@ class SilverResult:
     duplicates: int
     reasons: dict[str, int]
     examples: list[str] = field(default_factory=list)  # the first few quarantine reasons, to show a person
+    flagged: int = 0  # records loaded with at least one flag
+    flags: dict[str, int] = field(default_factory=dict)  # flags by check
+    flag_examples: list[str] = field(default_factory=list)
+    bronze_only: bool = False  # an object silver has no key for (an ERP table the catalogue does not declare)
 
 
 class Keys:
-    """Keys of silver tables, read once per run and kept current as batches land (for reference checks)."""
+    """What silver knows of lookup targets: each table's keys, read once per run and kept current as batches
+    land, and which objects were ever extracted (a lookup to an object never extracted is not checked)."""
 
-    def __init__(self, wh: Warehouse) -> None:
+    def __init__(self, wh: Warehouse, extracted: set[str] | None = None) -> None:
         self.wh = wh
+        self.extracted = extracted  # table names with bronze data; None: every table counts as extracted
+        self.key_column: dict[str, str] = {}
         self._keys: dict[str, list[pa.Array]] = {}
+        self._prefixes: dict[str, set[str]] = {}
+
+    def register(self, t: Table) -> None:
+        self.key_column[t.name] = t.key_columns[0]
+
+    def known(self, table: str) -> pa.Array | None:
+        if self.extracted is not None and table not in self.extracted:
+            return None
+        return self(table)
 
     def __call__(self, table: str) -> pa.Array:
         if table not in self._keys:
-            column = BY_NAME[table].key_columns[0]
+            column = self.key_column.get(table) or (
+                BY_NAME[table].key_columns[0] if table in BY_NAME else f"{table}_id"
+            )
             keys: list[pa.Array] = []
             with self.wh.engine.connect() as conn:
-                if "silver" in self.wh.schemas_with(conn, table):
+                if column in self.wh.columns(conn, "silver", table):
                     sql = f"SELECT {self.wh.q(column)} FROM {self.wh.q('silver', table)}"
                     keys.append(query_arrow(self.wh, conn, sql).column(0).combine_chunks().cast(pa.string()))
             self._keys[table] = keys
@@ -63,9 +102,17 @@ class Keys:
             parts[:] = [pa.concat_arrays(parts) if parts else pa.array([], type=pa.string())]
         return parts[0]
 
+    def prefixes(self, table: str) -> set[str]:
+        if table not in self._prefixes:
+            found = pc.unique(pc.utf8_slice_codeunits(self(table), 0, 3)).to_pylist()
+            standard = {prefix for name, prefix in KEY_PREFIXES.items() if ObjectRef("salesforce", name).table == table}
+            self._prefixes[table] = {p for p in found if p} | standard
+        return self._prefixes[table]
+
     def add(self, table: str, values: pd.Series) -> None:
         if table in self._keys and len(values):
-            self._keys[table].append(pa.array(values.dropna().to_numpy(dtype=object), type=pa.string()))
+            self._keys[table].append(pa.array(values.dropna().astype(str).to_numpy(dtype=object), type=pa.string()))
+            self._prefixes.pop(table, None)
 
 
 def ensure_tables(wh: Warehouse, conn: Connection, t: Table) -> set[str]:
@@ -74,11 +121,16 @@ def ensure_tables(wh: Warehouse, conn: Connection, t: Table) -> set[str]:
     if "silver" not in present:
         wh.create_table(conn, "silver", t.name, [*t.output_columns(), *LINEAGE_COLUMNS])
         wh.create_index(conn, "silver", t.name, t.key_columns, unique=True)
+    else:  # a column declared since the table was made (or a new field of this batch) is added, empty
+        have = set(wh.columns(conn, "silver", t.name))
+        wh.add_columns(conn, "silver", t.name, [c for c in t.output_columns() if c[0] not in have])
     if "quarantine" not in present:
         wh.create_table(conn, "quarantine", t.name, QUARANTINE_DDL)
     else:  # a quarantine table from before `_line_number`
         have = set(wh.columns(conn, "quarantine", t.name))
         wh.add_columns(conn, "quarantine", t.name, [c for c in QUARANTINE_DDL if c[0] not in have])
+    if "silver" not in wh.schemas_with(conn, FLAGS):
+        wh.create_table(conn, "silver", FLAGS, FLAGS_DDL)
     return present | {"silver", "quarantine"}
 
 
@@ -115,15 +167,15 @@ def _upsert(wh: Warehouse, conn: Connection, t: Table, data: pa.Table) -> int:
         return 0
     stage = "_fauxforce_stage"
     target = wh.q("silver", t.name)
-    have = set(wh.columns(conn, "silver", t.name))
-    wh.add_columns(conn, "silver", t.name, [c for c in t.output_columns() if c[0] not in have])  # described fields
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q(stage)}")
     wh.create_table(conn, None, stage, [*t.output_columns(), *LINEAGE_COLUMNS])
     wh.insert_arrow(conn, None, stage, data)
     wh.analyze(conn, stage)
     match = " AND ".join(f"s.{wh.q(k)} = t.{wh.q(k)}" for k in t.key_columns)
     mod = wh.q(t.modstamp_column)
-    newer = f"SELECT 1 FROM {wh.q(stage)} AS s WHERE {match} AND s.{mod} >= t.{mod}"
+    # A version without a modification time is newer than what silver has: batches apply in file order.
+    later = f"(s.{mod} >= t.{mod} OR s.{mod} IS NULL OR t.{mod} IS NULL)"
+    newer = f"SELECT 1 FROM {wh.q(stage)} AS s WHERE {match} AND {later}"
     conn.exec_driver_sql(f"DELETE FROM {target} AS t WHERE EXISTS ({newer})")
     stale = conn.exec_driver_sql(
         f"SELECT count(*) FROM {wh.q(stage)} AS s WHERE EXISTS (SELECT 1 FROM {target} AS t WHERE {match})"
@@ -142,15 +194,26 @@ def _watermark(conn: Connection, table: str) -> int:
     return int(value) if value is not None else 0
 
 
-def build_table(wh: Warehouse, t: Table, keys: Keys, now: dt.datetime | None = None) -> list[SilverResult]:
-    """Apply every bronze batch of one object that silver has not seen yet."""
-    source = bronze_table(t.ref)
+def build_table(
+    wh: Warehouse,
+    declared: Table | None,
+    keys: Keys,
+    now: dt.datetime | None = None,
+    policy: Policy | None = None,
+    ref: ObjectRef | None = None,
+) -> list[SilverResult]:
+    """Apply every bronze batch of one object that silver has not seen yet. `declared`: the catalogue's table
+    (None for an object it does not declare, then `ref` names it)."""
+    ref = declared.ref if declared else ref
+    assert ref is not None
+    source = bronze_table(ref)
     results: list[SilverResult] = []
     with wh.engine.begin() as conn:
-        ensure_tables(wh, conn, t)
+        if declared:
+            ensure_tables(wh, conn, declared)
         if "bronze" not in wh.schemas_with(conn, source):
             return results
-        done = _watermark(conn, t.name)
+        done = _watermark(conn, ref.table)
         pending = [
             int(r[0])
             for r in conn.execute(
@@ -158,16 +221,30 @@ def build_table(wh: Warehouse, t: Table, keys: Keys, now: dt.datetime | None = N
                 {"w": done},
             )
         ]
-    declared = t
+        objects = [o.partition("/")[2] for o in ledger.landed_objects(conn) if o.startswith(f"{ref.system}/")]
+        objects += [t.ref.name for t in TABLES if t.ref.system == ref.system]
     for batch_id in pending:
         started = now or dt.datetime.now(dt.UTC)
         with wh.engine.connect() as conn:
             raw = read_batch(wh, conn, "bronze", source, batch_id).to_pandas()
-            t = with_described(declared, ledger.source_fields(conn, str(t.ref), batch_id))
-        out = conform(t, raw, keys)
+            described = ledger.source_fields(conn, str(ref), batch_id)
+            existing = wh.column_types(conn, "silver", ref.table)
+        columns = [c for c in raw.columns if not c.startswith("_")]
+        t = shape(ref, declared, raw, columns, described, existing, objects)
+        if t is None:  # no key silver can know: the object stays in bronze, and the run says so
+            return [SilverResult(str(ref), batch_id, len(raw), 0, 0, 0, {}, bronze_only=True)]
+        keys.register(t)
+        out = conform(t, raw, keys, policy)
+        if out.failed:
+            raise SilverPolicyError(
+                f"{ref} batch {batch_id}: the validation policy stops the run: {out.failed[0]}"
+                + (f" (and {len(out.failed) - 1} more shown in the log)" if len(out.failed) > 1 else "")
+            )
         with wh.engine.begin() as conn:
+            ensure_tables(wh, conn, t)
             stale = _upsert(wh, conn, t, _arrow(t, out.good, started))
             _quarantine(wh, conn, t, out, started)
+            flagged = _flags(wh, conn, t, out, batch_id, started)
             result = SilverResult(
                 str(t.ref),
                 batch_id,
@@ -177,12 +254,78 @@ def build_table(wh: Warehouse, t: Table, keys: Keys, now: dt.datetime | None = N
                 out.duplicates + stale,
                 dict(out.reasons),
                 out.quarantined["reason"].head(3).tolist(),
+                flagged,
+                dict(out.flagged),
+                out.flags["reason"].head(3).tolist(),
             )
             _log(conn, result, raw, started)
             ledger.set_watermark(conn, ledger.SILVER, t.name, str(batch_id), started)
         keys.add(t.name, out.good[t.key_columns[0]])
         results.append(result)
     return results
+
+
+def _flags(wh: Warehouse, conn: Connection, t: Table, out: Conformed, batch_id: int, at: dt.datetime) -> int:
+    """Replace the flags of the records this batch replaced with the flags of the versions now in silver;
+    return how many of this batch's records carry a flag."""
+    target, flags = wh.q("silver", t.name), wh.q("silver", FLAGS)
+    record_key = " || '|' || ".join(f"CAST(s.{wh.q(k)} AS TEXT)" for k in t.key_columns)
+    conn.execute(
+        sa.text(
+            f"DELETE FROM {flags} WHERE table_name = :t AND record_key IN "
+            f"(SELECT {record_key} FROM {target} AS s WHERE s._batch_id = :b)"
+        ),
+        {"t": t.name, "b": batch_id},
+    )
+    if out.flags.empty:
+        return 0
+    stage = "_fauxforce_flags"
+    frame = out.flags.assign(table_name=t.name, object=str(t.ref), flagged_at=at)[[c for c, _ in FLAGS_DDL]]
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q(stage)}")
+    wh.create_table(conn, None, stage, FLAGS_DDL)
+    wh.insert_arrow(
+        conn,
+        None,
+        stage,
+        pa.Table.from_pandas(frame, preserve_index=False).cast(
+            pa.schema(
+                [(c, pa.int64() if sql == "BIGINT" else pa.string()) for c, sql in FLAGS_DDL[:-1]]
+                + [("flagged_at", pa.timestamp("us", tz="UTC"))]
+            )
+        ),
+    )
+    kept = f"EXISTS (SELECT 1 FROM {target} AS s WHERE s._batch_id = f._batch_id AND s._row_number = f._row_number)"
+    conn.exec_driver_sql(f"INSERT INTO {flags} SELECT * FROM {wh.q(stage)} AS f WHERE {kept}")
+    flagged = conn.exec_driver_sql(
+        f"SELECT count(DISTINCT _row_number) FROM {wh.q(stage)} AS f WHERE {kept}"
+    ).scalar_one()
+    conn.exec_driver_sql(f"DROP TABLE {wh.q(stage)}")
+    return int(flagged)
+
+
+def resolve_flags(wh: Warehouse) -> int:
+    """Drop the `unresolved` flags whose lookup now finds its record in silver; return how many went."""
+    gone = 0
+    with wh.engine.begin() as conn:
+        if "silver" not in wh.schemas_with(conn, FLAGS):
+            return 0
+        flags = wh.q("silver", FLAGS)
+        parents = conn.exec_driver_sql(
+            f"SELECT DISTINCT parent_table FROM {flags} WHERE check_name = 'unresolved'"
+        ).all()
+        for (parent,) in parents:
+            column = BY_NAME[parent].key_columns[0] if parent in BY_NAME else f"{parent}_id"
+            if column not in wh.columns(conn, "silver", parent):
+                continue
+            result = conn.execute(
+                sa.text(
+                    f"DELETE FROM {flags} WHERE check_name = 'unresolved' AND parent_table = :p AND EXISTS "
+                    f"(SELECT 1 FROM {wh.q('silver', parent)} AS p WHERE p.{wh.q(column)} = {flags}.value)"
+                ),
+                {"p": parent},
+            )
+            gone += max(result.rowcount or 0, 0)
+    return gone
 
 
 def _quarantine(wh: Warehouse, conn: Connection, t: Table, out: Conformed, at: dt.datetime) -> None:
@@ -214,18 +357,51 @@ def _log(conn: Connection, r: SilverResult, raw: pd.DataFrame, started: dt.datet
         r.quarantined,
         r.duplicates,
         r.reasons,
+        flagged=r.flagged,
+        flags=r.flags,
     )
     ledger.log(conn, entry)
 
 
 def full_refresh(wh: Warehouse) -> None:
-    """Forget silver: drop its tables and quarantine, reset watermarks; bronze stays as it is."""
+    """Forget silver: drop its tables (every object's, the flags, the xref) and quarantine, reset watermarks;
+    bronze stays as it is."""
     with wh.engine.begin() as conn:
-        for t in TABLES:
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q('silver', t.name)}")
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q('quarantine', t.name)}")
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q('silver', 'customer_xref')}")
+        for schema in ("silver", "quarantine"):
+            tables = conn.execute(
+                sa.text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"), {"s": schema}
+            ).all()
+            for (name,) in tables:
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q(schema, name)}")
         ledger.forget_watermarks(conn, ledger.SILVER)
+
+
+def plan(wh: Warehouse) -> list[tuple[Table | None, ObjectRef]]:
+    """The objects to build, in order: the declared ones (parents first), then every other object bronze holds."""
+    with wh.engine.connect() as conn:
+        landed = [ObjectRef(*o.split("/", 1)) for o in ledger.landed_objects(conn)]  # type: ignore[arg-type]
+    others = sorted({r for r in landed if r not in BY_REF}, key=str)
+    return [(t, t.ref) for t in TABLES] + [(None, r) for r in others]
+
+
+def build_all(
+    wh: Warehouse,
+    policy: Policy | None = None,
+    each: Callable[[Table | None, ObjectRef, Keys], list[SilverResult]] | None = None,
+) -> tuple[list[SilverResult], int]:
+    """Every object bronze holds, in `plan` order, then `resolve_flags`: what the build-silver flow does (it
+    passes `each` to run every object as a Prefect task). Returns the results, an object silver has no key
+    for as one `bronze_only` result, and how many unresolved flags resolved."""
+    keys = Keys(wh, extracted(wh))
+    run = each or (lambda table, ref, keys: build_table(wh, table, keys, policy=policy, ref=ref))
+    results = [r for table, ref in plan(wh) for r in run(table, ref, keys)]
+    return results, resolve_flags(wh)
+
+
+def extracted(wh: Warehouse) -> set[str]:
+    """The table names of every object bronze has a batch of."""
+    with wh.engine.connect() as conn:
+        return {ObjectRef(*o.split("/", 1)).table for o in ledger.landed_objects(conn)}  # type: ignore[arg-type]
 
 
 XREF_INPUTS = ("salesforce/Account", "erp/customers")

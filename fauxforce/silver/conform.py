@@ -1,10 +1,12 @@
-"""One bronze batch → typed silver rows and quarantined rows, with nothing lost on the way.
+"""One bronze batch → typed silver rows, flags and quarantined rows, with nothing lost on the way.
 
-Pure functions (no warehouse): parse every declared column, validate the typed frame with the
-table's pandera model (lazily, so every failure is reported at once), check that every reference
-resolves, and keep the latest version of each key. A row that fails anything is quarantined with
-the check, the column, the offending value and its bronze lineage; bronze rows in = silver rows +
-quarantined rows + duplicates (older versions of a key).
+Pure functions (no warehouse): parse every column, validate the typed frame with the table's pandera
+model (lazily, so every failure is reported at once), check the references that can be checked, and keep
+the latest version of each key. Each failure gets the action the validation policy gives it
+(`fauxforce.core.policy`): a record with a failure to quarantine goes to quarantine with the check, the
+column, the offending value and its bronze lineage; a record with only failures to flag goes to silver,
+its failures to the flags; a failure to fail stops the batch. Bronze rows in = silver rows + quarantined
+rows + duplicates (older versions of a key).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from typing import NamedTuple, Protocol
 from urllib.parse import unquote
 
 import pandas as pd
@@ -22,9 +25,9 @@ import pyarrow as pa_arrow
 import pyarrow.compute as pc
 from pandera.typing import Series
 
-from fauxforce.core.catalogue import BY_REF, ObjectRef, Table
-from fauxforce.core.salesforce import STAGES
-from fauxforce.silver.parse import PARSERS, _flag, parse_country
+from fauxforce.core.catalogue import Table, table_name
+from fauxforce.core.policy import Policy
+from fauxforce.silver.parse import PARSERS, _flag, parse_country, parse_phone
 
 LINEAGE = (  # bronze's own columns
     "_batch_id",
@@ -37,6 +40,7 @@ LINEAGE = (  # bronze's own columns
     "_raw",
 )
 ERP_NO_DATE = ("0", "00000000")  # ERP dumps write a missing date as a zero integer
+KEPT_AS_TEXT = ("id", "text", "key", "email", "phone", "country")  # an unreadable value of these is kept as text
 DTYPES = {
     "id": "string",
     "key": "string",
@@ -51,10 +55,9 @@ DTYPES = {
     "date": "datetime64[us]",
     "ts": "datetime64[us, UTC]",
 }
-# Value rules beyond types, by (table, column), as pandera Field checks.
+# Value rules beyond types, by (table, column), as pandera Field checks. Picklist values (stages, statuses)
+# are the org's own and are never checked against a list of ours.
 CHECKS: dict[tuple[str, str], dict[str, object]] = {
-    ("opportunity", "stage_name"): {"isin": [stage[0] for stage in STAGES]},
-    ("opportunity_history", "stage_name"): {"isin": [stage[0] for stage in STAGES]},
     ("opportunity", "probability"): {"in_range": {"min_value": 0, "max_value": 100}},
     ("opportunity", "amount"): {"ge": 0},
     ("opportunity_line_item", "quantity"): {"gt": 0},
@@ -80,16 +83,54 @@ def model(table: Table) -> type[pa.DataFrameModel]:
     return type(name, (pa.DataFrameModel,), attrs)
 
 
+FLAG_COLUMNS = (
+    "record_key",
+    "_batch_id",
+    "_row_number",
+    "_line_number",
+    "_source_uri",
+    "check_name",
+    "column_name",
+    "value",
+    "parent_table",
+    "reason",
+)
+
+
+class Failure(NamedTuple):
+    check: str
+    column: str  # silver name; empty for a failure of the whole record
+    value: str
+    parent: str = ""  # for `unresolved`: the table the lookup points at
+
+
+class References(Protocol):
+    """What silver knows of the records a lookup may point at."""
+
+    def known(self, table: str) -> pa_arrow.Array | None:
+        """The keys in silver of `table`; None when the object was never extracted (nothing to check against)."""
+
+    def prefixes(self, table: str) -> set[str]:
+        """The Salesforce key prefixes of `table`'s records (`001` for Account); empty if none is known."""
+
+
 @dataclass
 class Conformed:
     good: pd.DataFrame  # silver columns + _batch_id, _row_number
     quarantined: pd.DataFrame
     duplicates: int
-    reasons: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)  # quarantined records by their first failed check
+    flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(FLAG_COLUMNS)))
+    failed: list[str] = field(default_factory=list)  # reasons of records the policy says stop the run
 
     @property
     def rows_in(self) -> int:
         return len(self.good) + len(self.quarantined) + self.duplicates
+
+    @property
+    def flagged(self) -> Counter[str]:
+        """Flags by check."""
+        return Counter(self.flags["check_name"].tolist())
 
 
 QUARANTINE_COLUMNS = (
@@ -117,34 +158,37 @@ EXPLAIN = {  # check → what it means, for the reason a person reads
     "parse_date": "is not a date (YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY)",
     "parse_ts": "is not a date and time (ISO 8601, or MM/DD/YY hh:mm AM)",
     "not_nullable": "is missing, and the column requires a value",
+    "key": "is not a usable key (missing or unreadable)",
+    "no_cursor": "is missing: the record has no modification time, so it is versioned by file order",
     "isin": "is not one of the allowed values",
+    "in_range": "is outside the allowed range",
+    "ge": "is below the minimum",
+    "gt": "is not above the minimum",
     "unique": "is repeated",
 }
 
 
-def conform(
-    table: Table,
-    raw: pd.DataFrame,
-    parent_keys: Callable[[str], pa_arrow.Array],
-) -> Conformed:
+def conform(table: Table, raw: pd.DataFrame, refs: References, policy: Policy | None = None) -> Conformed:
     """Type, validate and de-duplicate one bronze batch (all text, source column names, lineage columns)."""
+    policy = policy or Policy()
     raw = raw.reset_index(drop=True)
     n = len(raw)
     typed: dict[str, pd.Series] = {}
-    failures: dict[int, list[tuple[str, str, str]]] = {}
+    failures: dict[int, list[Failure]] = {}
 
-    def fail(mask: pd.Series, check: str, column: str, values: pd.Series) -> None:
+    def fail(mask: pd.Series, check: str, column: str, values: pd.Series, parent: str = "") -> None:
         for i in mask[mask].index:
-            failures.setdefault(int(i), []).append((check, column, _text(values.iloc[i])))
+            failures.setdefault(int(i), []).append(Failure(check, column, _text(values.iloc[i]), parent))
 
     if "_issue" in raw.columns:  # a record the reader could not take as it is (a ragged row)
         issue = raw["_issue"].astype("string")
         broken = _flag(issue.notna())
         for i in broken[broken].index:
             check, _, detail = str(issue.iloc[i]).partition(": ")
-            failures.setdefault(int(i), []).append((check, "", detail))
+            failures.setdefault(int(i), []).append(Failure(check, "", detail))
 
     lookup = {c.lower(): c for c in raw.columns}
+    regions: pd.Series | None = None  # the record's country, for phone numbers written without a country code
     for c in table.columns:
         source = lookup.get(c.source.lower())
         values = raw[source] if source else pd.Series(pd.NA, index=raw.index, dtype="string")
@@ -153,6 +197,10 @@ def conform(
         if c.type == "country":
             name, code, bad = parse_country(values)
             typed[c.name], typed[f"{c.name}_code"] = name, code
+            regions = code if regions is None else regions.fillna(code)
+        elif c.type == "phone":
+            parsed, bad = parse_phone(values, regions)
+            typed[c.name] = parsed
         else:
             parsed, bad = PARSERS[c.type](values)
             if c.type == "bool" and table.ref.system == "salesforce":  # a checkbox is never null: empty is unticked
@@ -170,35 +218,102 @@ def conform(
             check = str(case.check).split("(", 1)[0]  # `isin([...])` → `isin`
             if case.index is None or pd.isna(case.index):  # a whole-column failure: every row
                 for i in range(n):
-                    failures.setdefault(i, []).append((check, column, _text(case.failure_case)))
+                    failures.setdefault(i, []).append(Failure(check, column, _text(case.failure_case)))
             else:
-                failures.setdefault(int(case.index), []).append((check, column, _text(case.failure_case)))
+                failures.setdefault(int(case.index), []).append(Failure(check, column, _text(case.failure_case)))
 
     key_cols = table.key_columns
     for c in table.columns:
-        if not c.parent:
-            continue
-        parent = BY_REF[ObjectRef(table.ref.system, c.parent)]  # a parent is in the same system
-        known = parent_keys(parent.name)
-        if parent.name == table.name:  # a reference within the batch itself (ParentId, ReportsToId)
-            own = pa_arrow.array(frame[key_cols[0]].dropna().to_numpy(dtype=object), type=pa_arrow.string())
-            known = pa_arrow.concat_arrays([known.cast(pa_arrow.string()), own])
-        values = pa_arrow.array(frame[c.name].to_numpy(dtype=object, na_value=None), type=pa_arrow.string())
-        found = pc.is_in(values, value_set=known.cast(pa_arrow.string())).to_numpy(zero_copy_only=False)
-        orphan = pd.Series(~found, index=frame.index) & frame[c.name].notna().to_numpy()
-        if orphan.any():
-            fail(orphan, f"orphan:{parent.name}", c.name, frame[c.name])
+        if c.parent:
+            _check_lookup(table, c.name, table_name(c.parent), frame, refs, fail)
 
-    bad_rows = sorted(failures)
+    actions = _actions(table, policy, failures)
+    stopped = [i for i, a in actions.items() if a == "fail"]
+    bad_rows = sorted(i for i, a in actions.items() if a == "quarantine")
     quarantined = _quarantine(table, raw, failures, bad_rows)
-    reasons = Counter(fs[0][0] for fs in failures.values())
+    reasons = Counter(failures[i][0].check for i in bad_rows)
     good = frame.drop(index=bad_rows)
     for col in ("_batch_id", "_row_number"):
         good[col] = raw.loc[good.index, col].astype("int64")
-    # Keep the latest version of each key: newest modstamp, then the later row of the batch.
+    # Keep the latest version of each key: newest modstamp (a record without one: by file order), then the
+    # later row of the batch.
     before = len(good)
-    good = good.sort_values([table.modstamp_column, "_row_number"]).drop_duplicates(key_cols, keep="last")
-    return Conformed(good.sort_values("_row_number").reset_index(drop=True), quarantined, before - len(good), reasons)
+    good = good.sort_values([table.modstamp_column, "_row_number"], na_position="first")
+    good = good.drop_duplicates(key_cols, keep="last")
+    flagged = [i for i in good.index if actions.get(int(i)) == "flag"]
+    flags = _flags(table, raw, good, failures, flagged)
+    failed = _quarantine(table, raw, failures, stopped)["reason"].head(5).tolist() if stopped else []
+    return Conformed(
+        good.sort_values("_row_number").reset_index(drop=True),
+        quarantined,
+        before - len(good),
+        reasons,
+        flags,
+        failed,
+    )
+
+
+def _check_lookup(
+    table: Table,
+    column: str,
+    parent: str,
+    frame: pd.DataFrame,
+    refs: References,
+    fail: Callable[[pd.Series, str, str, pd.Series, str], None],
+) -> None:
+    """Flag lookups to records that are not in silver. Not checked: lookups to an object never extracted
+    (owners and creators not exported), and Salesforce Ids of another object than the target (a queue as an
+    owner, `00G…`)."""
+    known = refs.known(parent)
+    if known is None:
+        return
+    key = table.key_columns[0]
+    if parent == table.name:  # a reference within the batch itself (ParentId, ReportsToId)
+        own = pa_arrow.array(frame[key].dropna().to_numpy(dtype=object), type=pa_arrow.string())
+        known = pa_arrow.concat_arrays([known.cast(pa_arrow.string()), own])
+    values = frame[column].astype("string")
+    checked = _flag(values.notna())
+    if table.ref.system == "salesforce":
+        prefixes = refs.prefixes(parent)
+        if parent == table.name:
+            prefixes |= {str(v)[:3] for v in frame[key].dropna()}
+        checked &= _flag(values.str[:3].isin(list(prefixes)))
+    array = pa_arrow.array(values.to_numpy(dtype=object, na_value=None), type=pa_arrow.string())
+    found = pc.is_in(array, value_set=known.cast(pa_arrow.string())).to_numpy(zero_copy_only=False)
+    orphan = pd.Series(~found, index=frame.index) & checked
+    if orphan.any():
+        fail(orphan, "unresolved", column, frame[column], parent)
+
+
+def checked_as(table: Table, check: str, column: str) -> str:
+    """The check a failure counts as: a key column's missing value is `key`; a missing cursor is `no_cursor`."""
+    if column in table.key_columns and check in ("not_nullable", "parse_int"):
+        return "key"
+    if column == table.modstamp_column and check == "not_nullable":
+        return "no_cursor"
+    return check
+
+
+def action(table: Table, policy: Policy, check: str, column: str) -> str:
+    """What the policy does with `check` failing on `column` of a record of `table`. A required value that cannot
+    be read is lost in silver, so it counts as required; an unreadable Id, address, number or country does not,
+    as silver keeps it as it came."""
+    by_name = {c.name: c for c in table.columns}
+    lost = column in by_name and by_name[column].required and by_name[column].type not in KEPT_AS_TEXT
+    return policy.action(str(table.ref), check, lost)
+
+
+def _actions(table: Table, policy: Policy, failures: dict[int, list[Failure]]) -> dict[int, str]:
+    """Each failing record's action: the strongest of its failures' (fail > quarantine > flag)."""
+    rank = {"flag": 0, "quarantine": 1, "fail": 2}
+    out: dict[int, str] = {}
+    for i, found in failures.items():
+        renamed = [f._replace(check=checked_as(table, f.check, f.column)) for f in found]
+        decided = [(action(table, policy, f.check, f.column), f) for f in renamed]
+        decided.sort(key=lambda pair: -rank[pair[0]])  # the failure that decided comes first (the reason shown)
+        failures[i] = [f for _, f in decided]
+        out[i] = decided[0][0]
+    return out
 
 
 def _as(values: pd.Series, kind: str) -> pd.Series:
@@ -213,14 +328,15 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def explain(table: Table, check: str, column: str, value: str, where: str) -> str:
+def explain(table: Table, failure: Failure, where: str) -> str:
     """A reason a person can act on: where the row is, which column, what is wrong with the value."""
+    check, column, value, parent = failure
     source = next((c.source for c in table.columns if c.name == column), column)
     if check == "ragged_row":
         return f"{where}: {value}; the record does not line up with the header (its fields are in `record`)"
     shown = repr(value) if value else "the value"
-    if check.startswith("orphan:"):
-        what = f"matches no {check.removeprefix('orphan:')} record (an orphan reference)"
+    if check == "unresolved":
+        what = f"matches no {parent} record in silver (an unresolved lookup)"
     else:
         what = EXPLAIN.get(check, f"fails the check {check}")
     return f"{where}, column {source}: {shown} {what}"
@@ -235,8 +351,37 @@ def location(source_uri: object, line: object, row: object) -> str:
     return f"{name} row {int(row)}"  # type: ignore[call-overload]
 
 
+def _flags(
+    table: Table, raw: pd.DataFrame, good: pd.DataFrame, failures: Mapping[int, list[Failure]], rows: list[int]
+) -> pd.DataFrame:
+    """One row per flagged failure of the records kept in silver."""
+    out = []
+    has_lines = "_line_number" in raw.columns
+    keys = good[table.key_columns].astype("string")
+    for i in rows:
+        line = raw.at[i, "_line_number"] if has_lines else None
+        where = location(raw.at[i, "_source_uri"], line, raw.at[i, "_row_number"])
+        record_key = "|".join(str(v) for v in keys.loc[i].tolist())
+        for f in failures[i]:
+            out.append(
+                {
+                    "record_key": record_key,
+                    "_batch_id": int(raw.at[i, "_batch_id"]),
+                    "_row_number": int(raw.at[i, "_row_number"]),
+                    "_line_number": None if line is None or pd.isna(line) else int(line),
+                    "_source_uri": raw.at[i, "_source_uri"],
+                    "check_name": f.check,
+                    "column_name": f.column or None,
+                    "value": f.value or None,
+                    "parent_table": f.parent or None,
+                    "reason": explain(table, f, where),
+                }
+            )
+    return pd.DataFrame(out, columns=list(FLAG_COLUMNS))
+
+
 def _quarantine(
-    table: Table, raw: pd.DataFrame, failures: Mapping[int, list[tuple[str, str, str]]], rows: list[int]
+    table: Table, raw: pd.DataFrame, failures: Mapping[int, list[Failure]], rows: list[int]
 ) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in QUARANTINE_COLUMNS})
@@ -254,11 +399,11 @@ def _quarantine(
                 "_row_number": int(raw.at[i, "_row_number"]),
                 "_line_number": None if line is None or pd.isna(line) else int(line),
                 "_source_uri": raw.at[i, "_source_uri"],
-                "reason": explain(table, *first, where),
+                "reason": explain(table, first, where),
                 "check_name": first[0],
                 "column_name": first[1] or None,
                 "failure_value": first[2] or None,
-                "failures": json.dumps([{"check": c, "column": col, "value": v} for c, col, v in failures[i]]),
+                "failures": json.dumps([{"check": f.check, "column": f.column, "value": f.value} for f in failures[i]]),
                 "record": json.dumps(
                     {k: (None if pd.isna(v) else v) for k, v in zip(source_cols, record, strict=True)}
                     | ({"_raw": json.loads(raw.at[i, "_raw"])} if has_raw and pd.notna(raw.at[i, "_raw"]) else {})

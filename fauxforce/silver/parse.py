@@ -17,37 +17,12 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import phonenumbers
 
 from fauxforce.core.salesforce import checksum
+from fauxforce.silver import countries
 
 Parsed = tuple[pd.Series, pd.Series]  # values, unreadable (input present but not understood)
-
-COUNTRY_NAME: dict[str, str] = {}  # lower-case name, alias or ISO code → name
-COUNTRY_CODE: dict[str, str] = {}  # → ISO 3166-1 alpha-2
-for _code, _name, *_aliases in (
-    ("US", "United States", "USA", "U.S.", "U.S.A.", "United States of America", "America"),
-    ("CA", "Canada"),
-    ("GB", "United Kingdom", "UK", "U.K.", "Great Britain", "England", "Scotland", "Wales"),
-    ("DE", "Germany", "Deutschland"),
-    ("FR", "France"),
-    ("AU", "Australia"),
-    ("NL", "Netherlands", "The Netherlands", "Holland"),
-    ("IE", "Ireland"),
-    ("ES", "Spain", "España"),
-    ("IT", "Italy", "Italia"),
-    ("CH", "Switzerland"),
-    ("SE", "Sweden"),
-    ("JP", "Japan"),
-    ("CN", "China"),
-    ("IN", "India"),
-    ("BR", "Brazil"),
-    ("MX", "Mexico"),
-    ("SG", "Singapore"),
-    ("NZ", "New Zealand"),
-):
-    for _alias in (_code, _name, *_aliases):
-        COUNTRY_NAME[_alias.lower()] = _name
-        COUNTRY_CODE[_alias.lower()] = _code
 
 ALL_ZERO_ID = "000000000000000"
 TRUE = {"true", "1", "yes", "y", "t"}
@@ -82,7 +57,8 @@ def parse_text(s: pd.Series) -> Parsed:
 
 
 def parse_id(s: pd.Series) -> Parsed:
-    """15- or 18-character Salesforce Ids, stored as 18; the all-zero Id means no lookup."""
+    """15- or 18-character Salesforce Ids, stored as 18; the all-zero Id means no lookup. A value that is not
+    an Id (hashed, cut short) is kept as it came, trimmed, and reported."""
     text = _text(s)
     text = text.mask(_flag(text.str[:15] == ALL_ZERO_ID))
     present = _flag(text.notna())
@@ -103,7 +79,7 @@ def parse_id(s: pd.Series) -> Parsed:
             fixed = _recase(body[wrong], np.char.upper(given[wrong]))
             out[ids.index[wrong]] = pd.Series(fixed, dtype="string").to_numpy()
             bad[ids.index[wrong]] = pd.isna(fixed)
-    return out, bad
+    return out.where(~bad, text), bad  # a value that is not an Id is kept as it came, and reported
 
 
 def _recase(bodies: np.ndarray, suffixes: np.ndarray) -> list[str | None]:
@@ -127,30 +103,63 @@ def parse_key(s: pd.Series) -> Parsed:
 
 
 def parse_email(s: pd.Series) -> Parsed:
+    """Lower-case; a value that is not an address is kept as it came (lower-case) and reported."""
     text = _text(s).str.lower()
     bad = _flag(text.notna()) & ~_flag(text.str.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s.]+"))
-    return text.mask(bad), bad
+    return text, bad
 
 
-def parse_phone(s: pd.Series) -> Parsed:
-    """Digits with a leading `+country`; ten-digit numbers without one are North American (+1)."""
+DEFAULT_REGION = "US"  # where a number written without a country code is taken to be, if the record says nothing
+NANP = ("US", "CA")  # the North American Numbering Plan: ten digits, +1
+
+
+def parse_phone(s: pd.Series, regions: pd.Series | None = None) -> Parsed:
+    """E.164 (`+14155550100`) wherever the number can be read; else the text as it came, reported.
+
+    A number with a `+` is international as written; one without is read in its record's country (`regions`:
+    ISO codes, such as the record's country column), else the United States. Plain `+digits` and North
+    American ten-digit numbers are read directly; everything else (trunk prefixes, `00` exits, other
+    countries' national formats) by Google's libphonenumber (`phonenumbers`)."""
     text = _text(s)
-    digits = text.str.replace(r"[^\d+]", "", regex=True)
-    plus = _flag(digits.str.startswith("+"))
-    digits = digits.str.replace("+", "", regex=False)
-    ten = _flag(digits.str.len() == 10)
-    out = ("+" + digits).where(plus, ("+1" + digits).where(ten, digits))
-    bad = _flag(text.notna()) & ~_flag(digits.str.len() >= 7)
-    return out.mask(bad), bad
+    region = pd.Series(DEFAULT_REGION, index=s.index, dtype="string")
+    if regions is not None:
+        region = regions.astype("string").str.upper().fillna(DEFAULT_REGION)
+    digits = text.str.replace(r"[\s().\-/]", "", regex=True)
+    plus = _flag(digits.str.fullmatch(r"\+[1-9]\d{7,14}")) & ~_flag(text.str.contains("(0)", regex=False))
+    nanp = _flag(region.isin(NANP)) & _flag(digits.str.fullmatch(r"1?[2-9]\d{2}[2-9]\d{6}")) & ~plus
+    out = pd.Series(pd.NA, index=s.index, dtype="string")
+    out[plus] = digits[plus]
+    out[nanp] = "+1" + digits[nanp].str[-10:]
+    rest = _flag(text.notna()) & ~plus & ~nanp
+    if rest.any():
+        pairs = pd.DataFrame({"text": text[rest], "region": region[rest]})
+        read = {pair: _libphone(*pair) for pair in set(pairs.itertuples(index=False, name=None))}
+        out[rest] = pd.Series([read[p] for p in pairs.itertuples(index=False, name=None)], index=pairs.index)
+    bad = rest & _flag(out.isna())
+    out[bad] = text[bad]
+    return out, bad
+
+
+def _libphone(text: str, region: str) -> str | None:
+    try:
+        number = phonenumbers.parse(text, region if region in phonenumbers.SUPPORTED_REGIONS else DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 def parse_country(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """A country name or code → (canonical name, ISO code, unreadable)."""
+    """A country name, local name or code → (English name, ISO code, unreadable); an unreadable value keeps its
+    text as the name, with no code."""
     text = _text(s)
-    key = text.str.lower()
-    name = key.map(COUNTRY_NAME).astype("string")
-    code = key.map(COUNTRY_CODE).astype("string")
-    return name, code, _flag(text.notna()) & _flag(name.isna())
+    unique = text.dropna().unique()
+    codes = {value: countries.code(value) for value in unique}
+    code = text.map(codes).astype("string")
+    name = code.map(lambda c: countries.name(c) if isinstance(c, str) else pd.NA).astype("string")
+    bad = _flag(text.notna()) & _flag(code.isna())
+    return name.where(~bad, text), code, bad
 
 
 def parse_bool(s: pd.Series) -> Parsed:

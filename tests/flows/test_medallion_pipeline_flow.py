@@ -24,7 +24,7 @@ def test_run_lands_bronze_silver_and_gold_and_reports(
     out = capsys.readouterr().out
     assert f"bronze: {manifest.total_rows:,} new rows" in out
     assert "skipped 1 entries of" in out and "salesforce/Account.xlsx: not a .csv, .csv.gz or .parquet file" in out
-    assert f"{manifest.total_rows:,} rows loaded, 0 quarantined, 0 duplicates" in out
+    assert f"{manifest.total_rows:,} rows loaded (0 flagged), 0 quarantined, 0 duplicates" in out
     assert "checks passed, as of 2026-06-30" in out and "bookings this quarter" in out
     wh = Warehouse(url)
     assert wh.count("silver", "opportunity") == manifest.objects["salesforce/Opportunity"]["rows"]

@@ -1,10 +1,11 @@
-"""A dirty org through the pipeline: every injected defect fixed or quarantined, nothing else changed.
+"""A dirty org through the pipeline: every injected defect fixed, flagged or quarantined, nothing else changed.
 
 The same org (seed 7, scale 0.05) is generated clean and with `--dirty 0.05`, and both go through
-bronze and silver. Per defect kind: a fixable defect gives the clean value in silver, an unfixable
-one is in quarantine at its file and line with the expected check, a duplicated record is counted as
-a duplicate, a file's dialect is recorded in `meta.ingested_files`; and silver equals the clean
-org's silver for every record without an unfixable defect.
+bronze and silver. Per defect kind: a fixable defect gives the clean value in silver; an unfixable one
+is, as the default validation policy says, in quarantine at its file and line with the expected check,
+or in silver with a flag of that check at its file and line; a duplicated record is counted as a
+duplicate, a file's dialect is recorded in `meta.ingested_files`; and silver equals the clean org's
+silver for every record without an unfixable defect.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import pandas as pd
 import pytest
 
 from fauxforce.core.catalogue import BY_NAME, BY_REF, TABLES
+from fauxforce.core.policy import Policy
 from fauxforce.core.warehouse import Warehouse
 from fauxforce.generators.dirty import FIXED, Defect, read_defects
 from fauxforce.generators.org import Options, generate_org
+from fauxforce.silver.conform import action, checked_as
 from tests.conftest import AS_OF, Org, load_silver
 
 RATE = 0.05
@@ -117,27 +120,51 @@ def test_fixable_defects_give_the_clean_value_in_silver(loaded: tuple[Loaded, Lo
     assert set(checked) == {d.kind for d in defects if d.kind in FIXABLE}
 
 
-def test_unfixable_defects_are_quarantined_at_their_line(loaded: tuple[Loaded, Loaded], defects: list[Defect]) -> None:
+def _action(d: Defect) -> str:
+    """What the default policy does with an unfixable defect's record."""
+    table = BY_REF[_ref(d.object)]
+    column = next((c.name for c in table.columns if c.source == d.column), "")
+    return action(table, Policy(), checked_as(table, d.expected, column), column)
+
+
+def test_unfixable_defects_are_quarantined_or_flagged_at_their_line(
+    loaded: tuple[Loaded, Loaded], defects: list[Defect]
+) -> None:
     _, dirty = loaded
     unfixable = [d for d in defects if d.kind in UNFIXABLE]
     assert unfixable
-    by_table: dict[str, list[Defect]] = defaultdict(list)
+    by_table: dict[str, dict[str, list[Defect]]] = defaultdict(lambda: defaultdict(list))
     for d in unfixable:
         assert d.expected != FIXED
-        by_table[BY_REF[_ref(d.object)].name].append(d)
+        by_table[BY_REF[_ref(d.object)].name][_action(d)].append(d)
+    actions = Counter(_action(d) for d in unfixable)
+    assert actions["quarantine"] and actions["flag"] and not actions["fail"], actions
+    flags = dirty.table("silver", "_flags")
     for table in (t.name for t in TABLES):
         q = dirty.table("quarantine", table)
-        expected = by_table.get(table, [])
+        expected = by_table[table]["quarantine"]
         assert len(q) == len(expected), table  # nothing else quarantined, nothing missing
         for d in expected:
             hits = q[(q["_line_number"] == d.line) & q["_source_uri"].str.endswith(d.file)]
             assert len(hits) == 1, d
             checks = [f["check"] for f in json.loads(hits["failures"].iloc[0])]
-            assert d.expected in checks, (d, checks)
+            column = next((c.name for c in BY_NAME[table].columns if c.source == d.column), "")
+            assert checked_as(BY_NAME[table], d.expected, column) in checks, (d, checks)
             reason = hits["reason"].iloc[0]
             assert f"{d.file} line {d.line}" in reason, reason
             if d.column:
                 assert f"column {d.column}" in reason, reason
+        mine = flags[flags["table_name"] == table]
+        assert len(mine) == len(by_table[table]["flag"]), table  # nothing else flagged
+        silver = dirty.table("silver", table)
+        for d in by_table[table]["flag"]:
+            hits = mine[(mine["_line_number"] == d.line) & mine["_source_uri"].str.endswith(d.file)]
+            assert len(hits) == 1, d
+            assert hits["check_name"].iloc[0] == checked_as(BY_REF[_ref(d.object)], d.expected, "") or (
+                hits["check_name"].iloc[0] == "no_cursor" and d.expected == "not_nullable"
+            ), d
+            assert f"{d.file} line {d.line}, column {d.column}" in hits["reason"].iloc[0]
+            assert _dirty_key(BY_REF[_ref(d.object)], d) in silver.index, d  # the record is in silver
 
 
 def test_duplicates_are_counted_and_dialects_recorded(loaded: tuple[Loaded, Loaded], defects: list[Defect]) -> None:
@@ -166,19 +193,25 @@ def test_silver_equals_the_clean_silver_for_everything_else(
     loaded: tuple[Loaded, Loaded], defects: list[Defect]
 ) -> None:
     clean, dirty = loaded
-    dropped: dict[str, set[str]] = defaultdict(set)
+    dropped: dict[str, set[str]] = defaultdict(set)  # quarantined, or flagged and so unlike the clean record
     for d in defects:
         if d.kind in UNFIXABLE:
             ref = BY_REF[_ref(d.object)]
-            dropped[ref.name].add(_silver_key(ref, d.record_id))
+            dropped[ref.name] |= {_silver_key(ref, d.record_id), _dirty_key(ref, d)}
     for t in TABLES:
         want = clean.table("silver", t.name).drop(columns=LINEAGE)
         got = dirty.table("silver", t.name).drop(columns=LINEAGE)
+        assert len(want[want.index.isin(dropped[t.name])]) == len(
+            {d.record_id for d in defects if d.kind in UNFIXABLE and BY_REF[_ref(d.object)].name == t.name}
+        )
         want = want[~want.index.isin(dropped[t.name])]
-        assert len(want) + len(dropped[t.name]) == len(clean.table("silver", t.name)), t.name
+        got = got[~got.index.isin(dropped[t.name])]
         order = t.key_columns
-        pd.testing.assert_frame_equal(
-            want.sort_values(order).reset_index(drop=True), got.sort_values(order).reset_index(drop=True), obj=t.name
+        pd.testing.assert_frame_equal(  # dtypes aside: a column with a flagged (empty) value reads as float
+            want.sort_values(order).reset_index(drop=True),
+            got.sort_values(order).reset_index(drop=True),
+            obj=t.name,
+            check_dtype=False,
         )
     pd.testing.assert_frame_equal(
         clean.table("silver", "customer_xref").sort_values(["account_id", "customer_number"]).reset_index(drop=True),
@@ -197,3 +230,11 @@ def _silver_key(table, record_id: str) -> str:  # type: ignore[no-untyped-def]
     """The defect's record key as silver spells it (ERP keys upper-case)."""
     parts = record_id.split("|")
     return "|".join(p.upper() if table.by_source[k].type == "key" else p for k, p in zip(table.key, parts, strict=True))
+
+
+def _dirty_key(table, d: Defect) -> str:  # type: ignore[no-untyped-def]
+    """The record's key as silver spells it in the dirty org: a defect in a key column changes the key."""
+    parts = d.record_id.split("|")
+    if d.column in table.key and d.dirty_value:
+        parts[table.key.index(d.column)] = d.dirty_value
+    return _silver_key(table, "|".join(parts))

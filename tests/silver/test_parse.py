@@ -12,13 +12,27 @@ from fauxforce.silver import parse
 from fauxforce.silver.conform import conform
 
 
+class Parents:
+    """Lookup targets held in memory: table → keys (a table not listed was never extracted)."""
+
+    def __init__(self, keys: dict[str, pa.Array]) -> None:
+        self.keys = keys
+
+    def known(self, table: str) -> pa.Array | None:
+        return self.keys.get(table)
+
+    def prefixes(self, table: str) -> set[str]:
+        return {str(k)[:3] for k in self.keys.get(table, pa.array([], type=pa.string())).to_pylist()}
+
+
 def test_ids_become_18_characters_and_bad_checksums_are_flagged() -> None:
     values, bad = parse.parse_id(
         pd.Series(["0015g000003ywsC", "0015g000003ywsCAAQ", "0015g000003ywsCAAX", "000000000000000AAA", None, "x!"])
     )
     assert values.tolist()[:2] == ["0015g000003ywsCAAQ", "0015g000003ywsCAAQ"]
     assert bad.tolist() == [False, False, True, False, False, True]
-    assert values.isna().tolist()[2:] == [True, True, True, True]  # the all-zero Id means "no lookup"
+    assert values.isna().tolist()[3:5] == [True, True]  # the all-zero Id means "no lookup"
+    assert values.tolist()[2] == "0015g000003ywsCAAX" and values.tolist()[5] == "x!"  # not Ids: kept, reported
 
 
 def test_formats() -> None:
@@ -45,10 +59,14 @@ def test_no_text_makes_a_parser_raise(values: list[str | None]) -> None:
     for name, parser in parse.PARSERS.items():
         parsed, bad = parser(series)
         assert len(parsed) == len(series) and len(bad) == len(series), name
-        # an unreadable value is never also returned as a value
-        assert not (bad & parsed.notna().to_numpy()).any(), name
+        if name in ("id", "email", "phone"):  # an unreadable Id, address or number is kept as it came, trimmed
+            kept = series.astype("string").str.strip()
+            assert (parsed[bad].str.lower() == kept[bad].str.lower()).all(), name
+        else:  # an unreadable value is never also returned as a value
+            assert not (bad & parsed.notna().to_numpy()).any(), name
     name, code, bad = parse.parse_country(series)
     assert len(name) == len(code) == len(bad) == len(series)
+    assert not (bad & code.notna().to_numpy()).any()  # an unreadable country keeps its text, never a code
 
 
 # ---- every bronze row ends in silver, in quarantine, or as an older duplicate ---------------------
@@ -88,7 +106,7 @@ def bronze_batch(draw: st.DrawFn) -> pd.DataFrame:
 @given(bronze_batch())
 def test_every_bronze_row_is_loaded_quarantined_or_an_older_duplicate(raw: pd.DataFrame) -> None:
     parents = pa.array(["0065g000002pmXgAAI"], type=pa.string())
-    out = conform(BY_NAME["opportunity_history"], raw, lambda name: parents)
+    out = conform(BY_NAME["opportunity_history"], raw, Parents({"opportunity": parents}))
     assert out.rows_in == len(raw)
     loaded, quarantined = set(out.good["_row_number"]), set(out.quarantined["_row_number"])
     assert not loaded & quarantined and len(loaded) == len(out.good) and len(quarantined) == len(out.quarantined)
@@ -97,3 +115,33 @@ def test_every_bronze_row_is_loaded_quarantined_or_an_older_duplicate(raw: pd.Da
     assert all(r.startswith("salesforce/OpportunityHistory.csv line ") for r in out.quarantined["reason"])
     broken = set(raw.loc[raw["_issue"].notna(), "_row_number"])
     assert broken <= quarantined
+
+
+def test_countries_as_the_world_writes_them() -> None:
+    values = [
+        "Deutschland",
+        "Alemania",
+        " perú ",
+        "U.S.A.",
+        "UK",
+        "Cayman Islands",
+        "ECUADOR",
+        "日本",
+        "Atlantis",
+        None,
+    ]
+    name, code, bad = parse.parse_country(pd.Series(values))
+    assert code.tolist()[:8] == ["DE", "DE", "PE", "US", "GB", "KY", "EC", "JP"]
+    assert name.tolist()[:4] == ["Germany", "Germany", "Peru", "United States"]
+    assert bad.tolist() == [False] * 8 + [True, False]
+    assert name.tolist()[8] == "Atlantis" and pd.isna(code.tolist()[8])  # kept as it came, without a code
+
+
+def test_phone_numbers_in_their_records_country() -> None:
+    values = pd.Series(
+        ["(415) 555-0134", "030 1234567", "+44 (0)20 7946 0958", "0044 20 7946 0958", "11", "02 9374 4000"]
+    )
+    regions = pd.Series(["US", "DE", None, "GB", "US", "AU"])
+    phone, bad = parse.parse_phone(values, regions)
+    assert phone.tolist() == ["+14155550134", "+49301234567", "+442079460958", "+442079460958", "11", "+61293744000"]
+    assert bad.tolist() == [False] * 4 + [True, False]

@@ -130,7 +130,7 @@ BAD_OPPORTUNITIES = """\
 """  # noqa: E501
 
 
-def test_bad_rows_are_quarantined_with_reason_and_lineage(
+def test_bad_rows_are_flagged_or_quarantined_with_reason_and_lineage(
     warehouse_url: str, orgs: dict[str, tuple[Path, Manifest]], tmp_path: Path
 ) -> None:
     wh = Warehouse(warehouse_url)
@@ -141,18 +141,47 @@ def test_bad_rows_are_quarantined_with_reason_and_lineage(
     landing.mkdir(parents=True)
     (landing / "Opportunity.csv").write_text(BAD_OPPORTUNITIES.format(account=account))
     (result,) = [r for r in run(wh, tmp_path / "landing") if r.object == "salesforce/Opportunity"]
-    # 6 in = 1 loaded + 4 quarantined + 1 duplicate (an older version of the good row, in the same file)
-    assert (result.rows_in, result.loaded, result.quarantined, result.duplicates) == (6, 1, 4, 1)
+    # 6 in = 4 loaded (2 of them flagged; a stage of the org's own is no failure) + 1 quarantined (a required
+    # date that cannot be read) + 1 duplicate (an older version of the good row, in the same file)
+    assert (result.rows_in, result.loaded, result.quarantined, result.duplicates) == (6, 4, 1, 1)
+    assert result.flagged == 2 and result.flags == {"not_nullable": 1, "unresolved": 1}
     good = frame(wh, "SELECT name, amount FROM silver.opportunity WHERE opportunity_id = '0065g000003fVcOAAU'")
     assert good["name"].tolist() == ["Good"] and float(good["amount"][0]) == 100.0
     q = frame(wh, f"SELECT * FROM quarantine.opportunity WHERE _batch_id = {result.batch_id} ORDER BY _row_number")
-    assert list(q["_row_number"]) == [2, 3, 4, 5]
-    assert list(q["check_name"]) == ["parse_date", "not_nullable", "isin", "orphan:account"]
-    assert list(q["column_name"]) == ["close_date", "name", "stage_name", "account_id"]
-    assert q["failure_value"][0] == "2026-02-30" and q["failure_value"][3] == "0015g000009zzzzAAA"
-    assert json.loads(q["record"][1])["Name"] is None and q["_source_uri"][0].endswith("Opportunity.csv")
+    assert list(q["_row_number"]) == [2] and list(q["check_name"]) == ["parse_date"]
+    assert list(q["column_name"]) == ["close_date"] and q["failure_value"][0] == "2026-02-30"
+    assert json.loads(q["record"][0])["Name"] == "Bad date" and q["_source_uri"][0].endswith("Opportunity.csv")
+    flags = frame(
+        wh,
+        "SELECT record_key, _row_number, check_name, column_name, value, parent_table, reason FROM silver._flags "
+        f"WHERE _batch_id = {result.batch_id} ORDER BY _row_number",
+    )
+    assert flags[["record_key", "check_name", "column_name", "value", "parent_table"]].fillna("-").values.tolist() == [
+        ["0065g000003fVcQAAU", "not_nullable", "name", "-", "-"],
+        ["0065g000003fVcSAAU", "unresolved", "account_id", "0015g000009zzzzAAA", "account"],
+    ]
+    assert flags["reason"][1].startswith("salesforce/Opportunity.csv line 6, column AccountId")
     log = frame(wh, f"SELECT * FROM meta.load_log WHERE layer = 'silver' AND batch_id = {result.batch_id}")
-    assert json.loads(log["reasons"][0])["orphan:account"] == 1
+    assert json.loads(log["reasons"][0]) == {"parse_date": 1} and int(log["rows_flagged"][0]) == 2
+    assert json.loads(log["flags"][0]) == {"not_nullable": 1, "unresolved": 1}
+    wh.dispose()
+
+
+def test_a_stricter_policy_quarantines_what_the_defaults_flag(
+    orgs: dict[str, tuple[Path, Manifest]], tmp_path: Path
+) -> None:
+    wh = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    ledger.prepare(wh)
+    run(wh, orgs["day"][0])
+    account = frame(wh, "SELECT account_id FROM silver.account LIMIT 1")["account_id"][0]
+    landing = tmp_path / "landing" / "salesforce"
+    landing.mkdir(parents=True)
+    (landing / "Opportunity.csv").write_text(BAD_OPPORTUNITIES.format(account=account))
+    results = run(wh, tmp_path / "landing", "not_nullable=quarantine,unresolved=quarantine")
+    (result,) = [r for r in results if r.object == "salesforce/Opportunity"]
+    assert (result.loaded, result.quarantined, result.flagged) == (2, 3, 0)
+    q = frame(wh, f"SELECT check_name FROM quarantine.opportunity WHERE _batch_id = {result.batch_id} ORDER BY 1")
+    assert list(q["check_name"]) == ["not_nullable", "parse_date", "unresolved"]
     wh.dispose()
 
 

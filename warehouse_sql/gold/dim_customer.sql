@@ -9,9 +9,11 @@
 -- @not_null customer_name match_method segment has_crm_account has_erp_customer
 -- @references geography_key dim_geography.geography_key
 -- @references owner_user_id dim_user.user_id
--- @accepted match_method external_id name unmatched_crm unmatched_erp
+-- @accepted match_method external_id name unmatched_crm unmatched_erp unknown
 with xref as (
     select account_id, customer_number, match_method from silver.customer_xref
+    union all
+    select null, null, 'unknown'
 ),
 
 accounts as (
@@ -30,11 +32,11 @@ customers as (
 )
 
 select
-    coalesce(x.account_id, x.customer_number) as customer_key,
+    coalesce(x.account_id, x.customer_number, 'unknown') as customer_key,
     x.account_id,
     x.customer_number,
     x.match_method,
-    coalesce(a.name, c.customer_name) as customer_name,
+    coalesce(a.name, c.customer_name, 'Unknown customer') as customer_name,
     a.name as account_name,
     c.customer_name as erp_customer_name,
     a.type as account_type,

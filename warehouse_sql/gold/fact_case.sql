@@ -4,7 +4,7 @@
 -- contact_id: the case's contact while that contact is live (null once it is deleted).
 -- resolution_days: closed cases, closed date - created date. age_days: open cases, as-of date - created date.
 -- @key case_id
--- @not_null case_number status created_date is_closed
+-- @not_null is_closed
 -- @references customer_key dim_customer.customer_key
 -- @references contact_id dim_contact.contact_id
 -- @references owner_user_id dim_user.user_id
@@ -32,7 +32,7 @@ context as (
 select
     k.case_id,
     k.case_number,
-    c.customer_key,
+    case when k.account_id is not null then coalesce(c.customer_key, 'unknown') end as customer_key,
     k.account_id,
     ct.contact_id,
     k.owner_id as owner_user_id,

@@ -5,7 +5,7 @@
 -- amount_paid field). outstanding_amount = amount - paid_amount. days_overdue: as-of date - due date when
 -- money is outstanding and the due date has passed, else 0. age_days = as-of date - invoice date.
 -- @key invoice_number
--- @not_null customer_key so_number invoice_date amount paid_amount outstanding_amount days_overdue status
+-- @not_null customer_key paid_amount days_overdue
 -- @references customer_key dim_customer.customer_key
 -- @references invoice_date dim_date.date_key
 -- @references due_date dim_date.date_key
@@ -33,7 +33,7 @@ customers as (
 select
     i.invoice_number,
     i.so_number,
-    c.customer_key,
+    coalesce(c.customer_key, 'unknown') as customer_key,
     i.customer_number,
     i.invoice_date,
     i.due_date,

@@ -1,12 +1,17 @@
 -- gold.fact_opportunity: every deal, open or closed.
 -- Grain: one row per live Opportunity.
--- Inputs: silver.opportunity, gold.dim_customer, gold.run_context.
--- status: won (IsWon), lost (IsClosed and not IsWon), open. amount: Amount, 0 when empty.
+-- Inputs: silver.opportunity, gold.dim_customer, gold.run_context, gold.currency_rate.
+-- status: won (IsWon), lost (IsClosed and not IsWon), open.
+-- currency: the deal's CurrencyIsoCode, else the reporting currency. amount_in_currency: Amount as the org
+-- states it, 0 when empty. amount: in the reporting currency (gold.run_context): amount_in_currency divided
+-- by the currency's rate (DatedConversionRate on the close date, else CurrencyType); empty when the org
+-- gives no rate for that currency, so no figure ever sums two currencies (pipeline_by_currency has them
+-- all as stated). A deal of a single-currency org (no CurrencyIsoCode) is in its one currency.
 -- weighted_amount = amount * probability / 100 (so won deals weigh in full and lost ones not at all).
 -- days_open: open deals only, as-of date - created date. days_to_close: closed deals only, close date -
 -- created date (the sales cycle).
 -- @key opportunity_id
--- @not_null opportunity_name stage_name status amount weighted_amount created_date close_date is_closed is_won
+-- @not_null status amount_in_currency is_closed is_won
 -- @references customer_key dim_customer.customer_key
 -- @references owner_user_id dim_user.user_id
 -- @references created_date dim_date.date_key
@@ -15,10 +20,23 @@
 with opportunities as (
     select
         opportunity_id, account_id, owner_id, campaign_id, name, type, lead_source, stage_name, forecast_category,
-        forecast_category_name, is_closed, is_won, amount, probability, close_date,
+        forecast_category_name, is_closed, is_won, amount, probability, close_date, currency_iso_code,
         cast(created_date as date) as created_date
     from silver.opportunity
     where not is_deleted
+),
+
+rated as (
+    select
+        o.opportunity_id,
+        r.conversion_rate,
+        row_number() over (partition by o.opportunity_id order by r.priority) as preference
+    from opportunities as o
+    cross join gold.run_context as x
+    inner join gold.currency_rate as r
+        on r.iso_code = coalesce(o.currency_iso_code, x.reporting_currency)
+        and coalesce(o.close_date, x.as_of_date) >= r.start_date
+        and coalesce(o.close_date, x.as_of_date) < r.next_start_date
 ),
 
 customers as (
@@ -26,12 +44,26 @@ customers as (
 ),
 
 context as (
-    select as_of_date from gold.run_context
+    select as_of_date, reporting_currency from gold.run_context
+),
+
+converted as (
+    select
+        o.opportunity_id,
+        coalesce(o.currency_iso_code, x.reporting_currency) as currency,
+        cast(coalesce(o.amount, 0) as numeric(18, 2)) as amount_in_currency,
+        case
+            when coalesce(o.currency_iso_code, x.reporting_currency) is null then coalesce(o.amount, 0)
+            else coalesce(o.amount, 0) / r.conversion_rate
+        end as amount
+    from opportunities as o
+    cross join context as x
+    left join rated as r on r.opportunity_id = o.opportunity_id and r.preference = 1
 )
 
 select
     o.opportunity_id,
-    c.customer_key,
+    case when o.account_id is not null then coalesce(c.customer_key, 'unknown') end as customer_key,
     o.account_id,
     o.owner_id as owner_user_id,
     o.campaign_id,
@@ -43,13 +75,16 @@ select
     case when o.is_won then 'won' when o.is_closed then 'lost' else 'open' end as status,
     o.is_closed,
     o.is_won,
-    cast(coalesce(o.amount, 0) as numeric(18, 2)) as amount,
+    v.currency,
+    v.amount_in_currency,
+    cast(v.amount as numeric(18, 2)) as amount,
     coalesce(o.probability, 0) as probability,
-    cast(coalesce(o.amount, 0) * coalesce(o.probability, 0) / 100 as numeric(18, 2)) as weighted_amount,
+    cast(v.amount * coalesce(o.probability, 0) / 100 as numeric(18, 2)) as weighted_amount,
     o.created_date,
     o.close_date,
     case when not o.is_closed then x.as_of_date - o.created_date end as days_open,
     case when o.is_closed then o.close_date - o.created_date end as days_to_close
 from opportunities as o
 cross join context as x
+inner join converted as v on v.opportunity_id = o.opportunity_id
 left join customers as c on c.account_id = o.account_id

@@ -4,8 +4,7 @@
 -- product_key: through Product2 Id, else the line's ProductCode. discount_amount = list price * quantity -
 -- total price (0 when the list price is unknown).
 -- @key opportunity_line_item_id
--- @not_null opportunity_id quantity total_price status close_date
--- @references opportunity_id fact_opportunity.opportunity_id
+-- @not_null discount_amount
 -- @references product_key dim_product.product_key
 -- @references customer_key dim_customer.customer_key
 -- @references close_date dim_date.date_key
@@ -30,7 +29,7 @@ select
     l.opportunity_line_item_id,
     l.opportunity_id,
     coalesce(p.product_key, l.product_code) as product_key,
-    o.customer_key,
+    case when o.opportunity_id is not null then o.customer_key else 'unknown' end as customer_key,
     o.owner_user_id,
     o.status,
     o.close_date,
@@ -41,5 +40,6 @@ select
     l.total_price,
     cast(coalesce(l.list_price * l.quantity - l.total_price, 0) as numeric(18, 2)) as discount_amount
 from lines as l
-inner join opportunities as o on o.opportunity_id = l.opportunity_id
+left join opportunities as o on o.opportunity_id = l.opportunity_id
 left join products as p on p.product2_id = l.product2_id
+where not exists (select 1 from silver.opportunity as d where d.opportunity_id = l.opportunity_id and d.is_deleted)

@@ -5,7 +5,7 @@
 -- date. is_on_time: received on or before the expected date (null while not received).
 -- quantity_open = ordered - received, for orders not fully received: stock still to come.
 -- @key po_number line_number
--- @not_null supplier_id warehouse_code product_key order_date status quantity_ordered quantity_received quantity_open
+-- @not_null product_key
 -- @references supplier_id dim_supplier.supplier_id
 -- @references warehouse_code dim_warehouse.warehouse_code
 -- @references product_key dim_product.product_key
@@ -29,7 +29,7 @@ select
     l.line_number,
     o.supplier_id,
     o.warehouse_code,
-    l.sku as product_key,
+    coalesce(l.sku, 'unknown') as product_key,
     o.order_date,
     o.expected_date,
     o.received_date,
@@ -44,4 +44,4 @@ select
     o.received_date - o.order_date as lead_time_days,
     case when o.received_date is not null then o.received_date <= o.expected_date end as is_on_time
 from lines as l
-inner join orders as o on o.po_number = l.po_number
+left join orders as o on o.po_number = l.po_number

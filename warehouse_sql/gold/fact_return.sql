@@ -2,7 +2,7 @@
 -- Grain: one row per ERP return.
 -- Inputs: silver.returns, gold.fact_sales_order_line.
 -- @key return_number
--- @not_null so_number line_number product_key customer_key return_date quantity reason
+-- @not_null product_key customer_key
 -- @references customer_key dim_customer.customer_key
 -- @references product_key dim_product.product_key
 -- @references return_date dim_date.date_key
@@ -19,8 +19,8 @@ select
     r.return_number,
     r.so_number,
     r.line_number,
-    r.sku as product_key,
-    o.customer_key,
+    coalesce(r.sku, 'unknown') as product_key,
+    coalesce(o.customer_key, 'unknown') as customer_key,
     o.warehouse_code,
     r.return_date,
     r.quantity,

@@ -4,12 +4,11 @@
 -- quantity_returned / refund_amount: the line's returns. net_quantity = quantity - quantity_returned.
 -- is_shipped: the order has shipped (its stock has left the warehouse).
 -- @key so_number line_number
--- @not_null customer_key product_key order_date quantity line_total status quantity_returned net_quantity
+-- @not_null customer_key product_key quantity_returned refund_amount
 -- @references customer_key dim_customer.customer_key
 -- @references product_key dim_product.product_key
 -- @references warehouse_code dim_warehouse.warehouse_code
 -- @references order_date dim_date.date_key
--- @references opportunity_id fact_opportunity.opportunity_id
 with lines as (
     select so_number, line_number, sku, quantity, unit_price, line_total from silver.sales_order_lines
 ),
@@ -32,9 +31,9 @@ customers as (
 select
     l.so_number,
     l.line_number,
-    c.customer_key,
+    coalesce(c.customer_key, 'unknown') as customer_key,
     o.customer_number,
-    l.sku as product_key,
+    coalesce(l.sku, 'unknown') as product_key,
     o.warehouse_code,
     o.opportunity_id,
     o.order_date,
@@ -49,6 +48,6 @@ select
     l.quantity - coalesce(r.quantity, 0) as net_quantity,
     cast(coalesce(r.refund_amount, 0) as numeric(18, 2)) as refund_amount
 from lines as l
-inner join orders as o on o.so_number = l.so_number
+left join orders as o on o.so_number = l.so_number
 left join customers as c on c.customer_number = o.customer_number
 left join returned as r on r.so_number = l.so_number and r.line_number = l.line_number

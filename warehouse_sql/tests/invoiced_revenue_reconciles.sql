@@ -1,12 +1,13 @@
 -- Reconciliation: invoiced revenue and receivables in gold equal silver's invoices and its payments up to
--- the as-of date.
+-- the as-of date (a payment of an invoice silver does not hold pays nothing off; gold.reconciliation counts it).
 -- Returns one row per figure that disagrees.
 with silver_figures as (
     select
         (select coalesce(sum(amount), 0) from silver.invoices) as invoiced,
         (select coalesce(sum(amount), 0) from silver.invoices)
         - (select coalesce(sum(p.amount), 0) from silver.payments as p
-           inner join gold.run_context as x on p.payment_date <= x.as_of_date) as outstanding
+           inner join gold.run_context as x on p.payment_date <= x.as_of_date
+           where exists (select 1 from silver.invoices as i where i.invoice_number = p.invoice_number)) as outstanding
 ),
 
 gold_figures as (
