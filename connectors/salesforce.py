@@ -1,14 +1,18 @@
 """Connector `salesforce`: a live org (or the mock org) through simple-salesforce, incrementally.
 
-For each object the pipeline knows (`fauxforce.core.catalogue`) that the org has:
+It reads the objects the org has that the selection names (`FAUXFORCE_SALESFORCE_OBJECTS`; by default
+`DEFAULT_OBJECTS`: the objects the catalogue declares, the other sales objects, activities, and every
+custom object), the declared ones first in load order, then the others by name. For each:
 
 - the field list comes from describe: every field, custom ones included, compound parents such as
   `BillingAddress` left out in favour of their components;
 - `SELECT <fields> FROM <object> WHERE SystemModstamp >= <watermark> ORDER BY SystemModstamp, Id`
   through queryAll, so soft-deleted records arrive with `IsDeleted = true`; the boundary repeats
-  records already landed, and silver counts them as duplicates;
+  records already landed, and silver counts them as duplicates. An object without `SystemModstamp` is
+  read whole on every run;
 - the first REST page says how many records match: up to `bulk_threshold` they are read by REST
-  paging, above it by a Bulk API 2.0 queryAll job, in pages of `batch_rows`;
+  paging, above it by a Bulk API 2.0 queryAll job, in pages of `batch_rows`; an object the Bulk API does
+  not support (Salesforce answers INVALIDENTITY) is read by REST paging instead;
 - records are yielded in batches of at most `batch_rows`, never the whole object in memory. A REST
   batch carries the highest SystemModstamp landed so far as its watermark; a Bulk batch carries the
   previous watermark until the last one, since a bulk job's pages are not promised in order.
@@ -26,10 +30,12 @@ import csv
 import io
 import logging
 import random
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Any, TypeVar
 
 import pyarrow as pa
@@ -122,6 +128,40 @@ def auth_from(settings: Settings) -> Auth:
     )
 
 
+# The objects read when FAUXFORCE_SALESFORCE_OBJECTS says nothing: the catalogue's, the other sales objects,
+# activities and every custom object.
+DEFAULT_OBJECTS: tuple[str, ...] = (
+    *(t.ref.name for t in catalogue.objects("salesforce")),
+    *("Task", "Event", "CampaignMember", "AccountContactRelation", "Quote", "QuoteLineItem", "Order"),
+    *("OrderItem", "Contract", "Asset", "RecordType", "UserRole", "*__c"),
+)
+
+
+def object_selection(text: str | None) -> tuple[list[str], list[str]]:
+    """`"default,Quote*,!Campaign*"` → (patterns to read, patterns to leave out); `default` stands for
+    `DEFAULT_OBJECTS`, and with no pattern to read at all, the default set is read."""
+    include: list[str] = []
+    exclude: list[str] = []
+    for item in (text or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if item.startswith("!"):
+            if not item[1:].strip():
+                raise SalesforceSourceError(f"FAUXFORCE_SALESFORCE_OBJECTS: {item!r} leaves out no pattern")
+            exclude.append(item[1:].strip())
+        elif item.lower() == "default":
+            include += DEFAULT_OBJECTS
+        elif re.fullmatch(r"[A-Za-z0-9_*?\[\]]+", item):
+            include.append(item)
+        else:
+            raise SalesforceSourceError(
+                f"FAUXFORCE_SALESFORCE_OBJECTS: {item!r} is not an object name or pattern (Account, Quote*, *__c, "
+                "!Campaign*, default)"
+            )
+    return include or list(DEFAULT_OBJECTS), exclude
+
+
 def api_policy(text: str | None) -> dict[str, str]:
     """`"OpportunityHistory=bulk, User=rest"` → {object: api}; a clear error for anything else."""
     policy: dict[str, str] = {}
@@ -155,6 +195,7 @@ class SalesforceConnector(Connector):
         self.auth = auth_from(self.settings)
         self.bulk_threshold = self.settings.salesforce_bulk_threshold if bulk_threshold is None else bulk_threshold
         self.policy = api_policy(self.settings.salesforce_api)
+        self.include, self.exclude = object_selection(self.settings.salesforce_objects)
         self.batch_rows, self.page_size = batch_rows, page_size
         self.retries, self.backoff, self.bulk_poll = retries, backoff, bulk_poll
         self._sf: Salesforce | None = None
@@ -239,9 +280,17 @@ class SalesforceConnector(Connector):
 
     # ---- the Connector interface ----------------------------------------------------------------------
     def objects(self) -> list[ObjectRef]:
+        """The selected objects the org has and can query: the catalogue's in load order, then the rest by name."""
         described = self._call("describe global", lambda sf: sf.describe())
         have = {o["name"] for o in (described or {}).get("sobjects", []) if o.get("queryable", True)}
-        return [t.ref for t in catalogue.objects("salesforce") if t.ref.name in have]
+        chosen = {
+            name
+            for name in have
+            if any(fnmatchcase(name, p) for p in self.include) and not any(fnmatchcase(name, p) for p in self.exclude)
+        }
+        declared = [t.ref.name for t in catalogue.objects("salesforce")]
+        order = [n for n in declared if n in chosen] + sorted(chosen - set(declared))
+        return [ObjectRef("salesforce", name) for name in order]
 
     def fields(self, ref: ObjectRef) -> list[str]:
         """Every queryable field of the object, compound parents (BillingAddress) left out."""
@@ -252,12 +301,17 @@ class SalesforceConnector(Connector):
             self._types[ref.name] = {f["name"]: f.get("type", "string") for f in fields}
         return self._fields[ref.name]
 
+    def has_cursor(self, ref: ObjectRef) -> bool:
+        """Whether the object can be read incrementally (it has a SystemModstamp)."""
+        self.fields(ref)
+        return "SystemModstamp" in self._types[ref.name]
+
     def soql(self, ref: ObjectRef, since: str | None) -> str:
+        fields = ", ".join(self.fields(ref))
+        if not self.has_cursor(ref):  # nothing says what changed: the whole object, every run
+            return f"SELECT {fields} FROM {ref.name}" + (" ORDER BY Id" if "Id" in self._types[ref.name] else "")
         stamp = since or EPOCH
-        return (
-            f"SELECT {', '.join(self.fields(ref))} FROM {ref.name} WHERE SystemModstamp >= {stamp} "
-            "ORDER BY SystemModstamp, Id"
-        )
+        return f"SELECT {fields} FROM {ref.name} WHERE SystemModstamp >= {stamp} ORDER BY SystemModstamp, Id"
 
     def extract(
         self, ref: ObjectRef, seen: Callable[[dict[str, str]], bool], since: str | None = None
@@ -265,7 +319,7 @@ class SalesforceConnector(Connector):
         soql = self.soql(ref, since)
         fields = self.fields(ref)
         uri = f"salesforce://{self.client().sf_instance}/{ref.name}"
-        info: dict[str, object] = {"since": since or EPOCH}
+        info: dict[str, object] = {"since": since or EPOCH} if self.has_cursor(ref) else {"full_read": True}
         forced = self.policy.get(ref.name)
         first: dict[str, Any] | None = None
         matched = -1
@@ -278,8 +332,17 @@ class SalesforceConnector(Connector):
         info["api"] = "bulk2" if use_bulk else "rest"
         log.info("%s: %s records at or after %s, by %s", ref.name, matched, since or EPOCH, info["api"])
         if use_bulk or first is None:
-            yield from self._bulk(ref, soql, fields, since, uri, info)
-            return
+            try:
+                yield from self._bulk(ref, soql, fields, since, uri, info)
+                return
+            except BulkUnsupported:
+                log.info("%s: the Bulk API does not support it; reading by REST instead", ref.name)
+                info["api"] = "rest (no bulk)"
+            if first is None:
+                headers = {"Sforce-Query-Options": f"batchSize={self.page_size}"}
+                first = self._call(
+                    f"queryAll {ref.name}", lambda sf: sf.query(soql, include_deleted=True, headers=headers)
+                )
         yield from self._rest(ref, first, fields, since, uri, info)
 
     def _rest(
@@ -333,6 +396,8 @@ class SalesforceConnector(Connector):
                     held = records
                 self._log_usage()
             except (SalesforceError, requests.exceptions.RequestException) as e:
+                if held is None and _code(e) == "INVALIDENTITY":  # nothing yielded yet: REST can take over
+                    raise BulkUnsupported(ref.name) from None
                 self._recover(f"bulk queryAll {ref.name}", attempt, e)
                 continue
             yield self._batch(ref, held or [], fields, uri, highest, info)
@@ -352,6 +417,10 @@ class SalesforceConnector(Connector):
         key = f"{ref}@{watermark}#{uuid.uuid4().hex[:12]}"  # a batch of a live source lands once, whatever it holds
         state = {"file": key, "sha256": "", "watermark": watermark}
         return Batch(ref, data, uri, state, dict(info), fields=dict(self._types[ref.name]))
+
+
+class BulkUnsupported(Exception):
+    """The Bulk API refused an object it does not support; it is read by REST instead."""
 
 
 def _stamp(value: Any) -> str | None:

@@ -134,6 +134,12 @@ def _parser() -> argparse.ArgumentParser:
     mock.add_argument("--days", type=int, default=365, help="length of the simulated history before --as-of")
     mock.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
     mock.add_argument(
+        "--landing",
+        type=Path,
+        help="serve the salesforce/<Object>.csv files of this folder instead of a generated org (any objects, "
+        "custom ones included; fields the catalogue does not declare are described by name and value)",
+    )
+    mock.add_argument(
         "--cert-dir", type=Path, default=Path("data/mock-salesforce"), help="where the CA, TLS and JWT keys are kept"
     )
     return parser
@@ -146,8 +152,14 @@ def _mock_salesforce(args: argparse.Namespace) -> int:
     from fauxforce.mock.org import MockOrg
     from fauxforce.mock.server import API_VERSION, MockSalesforce
 
-    print(f"generating the org (seed {args.seed}, scale {args.scale:g}, as of {args.as_of}) …", flush=True)
-    org = MockOrg.generate(seed=args.seed, scale=args.scale, as_of=args.as_of, days=args.days)
+    if args.landing is not None:
+        if not (args.landing / "salesforce").is_dir():
+            print(f"fauxforce mock-salesforce: error: {args.landing}/salesforce is not a folder", file=sys.stderr)
+            return 1
+        org = MockOrg.from_landing(args.landing)
+    else:
+        print(f"generating the org (seed {args.seed}, scale {args.scale:g}, as of {args.as_of}) …", flush=True)
+        org = MockOrg.generate(seed=args.seed, scale=args.scale, as_of=args.as_of, days=args.days)
     try:
         server = MockSalesforce(org, args.cert_dir, port=args.port)
     except OSError as e:

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # API 2.0 above; and per-object choices that override it, e.g. "OpportunityHistory=bulk,User=rest".
     salesforce_bulk_threshold: int = Field(10_000, ge=0, validation_alias="FAUXFORCE_SALESFORCE_BULK_THRESHOLD")
     salesforce_api: str | None = Field(None, validation_alias="FAUXFORCE_SALESFORCE_API")
+    # Which objects the salesforce connector reads: patterns, `!pattern` to leave out, `default` for the
+    # default set (the sales objects, activities and every custom object), e.g. "default,Quote*,!Campaign*".
+    salesforce_objects: str | None = Field(None, validation_alias="FAUXFORCE_SALESFORCE_OBJECTS")
     # A Prefect Secret block holding a JSON object of SALESFORCE_* settings (they override the ones above).
     salesforce_secret_block: str | None = Field(None, validation_alias="SALESFORCE_SECRET_BLOCK")
     # Where to log in instead of https://<domain>.salesforce.com (the mock org, or a proxy in front of Salesforce).

@@ -17,6 +17,8 @@ class BulkEndpoints(RestEndpoints):
         if operation not in ("query", "queryAll"):
             return self._json(400, error("INVALIDJOB", f"operation {operation!r} is not a query"))
         rows, obj, fields = self._select(str(spec.get("query") or ""), operation == "queryAll")
+        if obj in self.mock.org.no_bulk:
+            return self._json(400, error("INVALIDENTITY", f"Entity '{obj}' is not supported by the Bulk API."))
         job_id = f"750{uuid.uuid4().hex[:15]}"
         job = {
             "id": job_id,

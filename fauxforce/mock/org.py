@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from fauxforce.core.catalogue import TABLES, Table
+from fauxforce.core.catalogue import BY_REF, ObjectRef, Table
 from fauxforce.generators.org import Options, generate_org
 
 SF_TYPES = {  # silver's column type → describe type
@@ -58,14 +59,37 @@ class SObject:
         return {f["name"]: f["type"] for f in self.fields if f["type"] not in ("address", "location")}
 
 
-def describe_fields(table: Table, header: list[str]) -> list[dict[str, Any]]:
-    """Describe entries for the columns of an export, plus the object's compound address fields."""
-    declared = {c.source: c for c in table.columns}
-    compound = COMPOUND.get(table.ref.name, {})
+def by_convention(name: str, values: list[str | None]) -> str:
+    """The describe type of a field the catalogue does not declare, as an org would describe it: by Salesforce's
+    naming conventions, else by what its values look like."""
+    present = [v for v in values if v]
+    if name == "Id":
+        return "id"
+    if name in ("CreatedDate", "LastModifiedDate", "SystemModstamp"):
+        return "datetime"
+    if re.match(r"(Is|Has)[A-Z]", name) or (present and all(v.lower() in ("true", "false") for v in present)):
+        return "boolean"
+    if name.endswith("Id") or (present and all(re.fullmatch(r"[0-9A-Za-z]{18}", v) for v in present)):
+        return "reference"
+    for kind, pattern in (("datetime", r"\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d{4})"), ("date", r"\d{4}-\d\d-\d\d")):
+        if present and all(re.fullmatch(pattern, v) for v in present):
+            return kind
+    if present and all(re.fullmatch(r"-?\d+(\.\d+)?", v) for v in present):
+        return "double"
+    return "string"
+
+
+def describe_fields(
+    table: Table | None, name_of: str, header: list[str], values: dict[str, list[str | None]] | None = None
+) -> list[dict[str, Any]]:
+    """Describe entries for the columns of an export, plus the object's compound address fields; a column the
+    catalogue does not declare is typed by convention (`by_convention`)."""
+    declared = {c.source: c for c in table.columns} if table else {}
+    compound = COMPOUND.get(name_of, {})
     out = []
     for name in header:
         c = declared.get(name)
-        kind = SF_TYPES[c.type] if c else "string"
+        kind = SF_TYPES[c.type] if c else by_convention(name, (values or {}).get(name, []))
         if c and c.type == "id" and name != "Id":
             kind = "reference"
         parent = next(
@@ -106,7 +130,7 @@ def _value(text: str | None, kind: str) -> Any:
     if text is None or text == "":
         return None
     if kind == "boolean":
-        return text.lower() == "true"
+        return text.lower() in ("true", "1")
     if kind == "int":
         return int(float(text))
     if kind in ("double", "currency"):
@@ -116,7 +140,7 @@ def _value(text: str | None, kind: str) -> Any:
     return text
 
 
-def read_object(path: Path, table: Table) -> SObject:
+def read_object(path: Path, name: str, table: Table | None) -> SObject:
     header = pacsv.open_csv(path).schema.names
     data = pacsv.read_csv(
         path,
@@ -124,28 +148,30 @@ def read_object(path: Path, table: Table) -> SObject:
             column_types={n: pa.string() for n in header}, strings_can_be_null=True, null_values=[""]
         ),
     )
-    fields = describe_fields(table, header)
-    types = {f["name"]: f["type"] for f in fields}
     columns = {n: data.column(n).to_pylist() for n in header}
+    fields = describe_fields(table, name, header, columns)
+    types = {f["name"]: f["type"] for f in fields}
     records = [{n: _value(columns[n][i], types[n]) for n in header} for i in range(data.num_rows)]
-    return SObject(table.ref.name, fields, records)
+    return SObject(name, fields, records)
 
 
 class MockOrg:
-    """Every Salesforce object of a generated org, by API name."""
+    """Every Salesforce object of a generated org (or of any folder of exports), by API name."""
 
     def __init__(self, objects: dict[str, SObject], options: Options | None = None) -> None:
         self.objects = objects
         self.options = options
         self._lower = {name.lower(): name for name in objects}
+        self.no_bulk: set[str] = set()  # objects whose Bulk API jobs are refused, as Salesforce refuses some
 
     @classmethod
     def from_landing(cls, landing: Path, options: Options | None = None) -> MockOrg:
+        """The org whose objects are the `salesforce/<Object>.csv` files of a landing folder: declared objects
+        typed by the catalogue, any other (custom objects, Task, …) by Salesforce's naming conventions."""
         objects = {}
-        for t in TABLES:
-            path = landing / "salesforce" / f"{t.ref.name}.csv"
-            if t.ref.system == "salesforce" and path.exists():
-                objects[t.ref.name] = read_object(path, t)
+        for path in sorted((landing / "salesforce").glob("*.csv")):
+            table = BY_REF.get(ObjectRef("salesforce", path.stem))
+            objects[path.stem] = read_object(path, path.stem, table)
         return cls(objects, options)
 
     @classmethod

@@ -199,6 +199,10 @@ class _Handler(AuthEndpoints, BulkEndpoints):
                 return self._json(
                     400, error("INVALID_FIELD", f"days must be a whole number from 1 to 3650, not {days!r}")
                 )
+            if mock.org.options is None:
+                return self._json(
+                    400, error("INVALID_OPERATION", "an org served from a folder of files does not advance")
+                )
             with mock.state.lock:
                 changed = mock.org.advance(int(days))
             return self._json(200, {"as_of": str(mock.org.as_of), "changed": changed})

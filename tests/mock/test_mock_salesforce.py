@@ -8,6 +8,7 @@ org; and the simulated day moves on.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -265,20 +266,11 @@ def test_the_simulated_day_moves_on(tmp_path: Path) -> None:
         assert faults["faults"]["unavailable"] == 1
 
 
-def test_the_command_prints_what_a_client_needs(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def served(tmp_path: Path, *args: str) -> Iterator[tuple[Salesforce, dict[str, str]]]:
+    """`fauxforce mock-salesforce ARGS` in a child process, and a client logged in with what it printed."""
     env = os.environ | {"PYTHONPATH": str(ROOT)}
-    command = [
-        sys.executable,
-        "-m",
-        "fauxforce.cli",
-        "mock-salesforce",
-        "--scale",
-        "0.01",
-        "--days",
-        "60",
-        "--cert-dir",
-        str(tmp_path / "certs"),
-    ]
+    command = [sys.executable, "-m", "fauxforce.cli", "mock-salesforce", *args, "--cert-dir", str(tmp_path / "certs")]
     child = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
     try:
         printed: dict[str, str] = {}
@@ -295,11 +287,32 @@ def test_the_command_prints_what_a_client_needs(tmp_path: Path) -> None:
             session=session_for(printed["instance URL"], printed["CA file"]),
             version=printed["API version"],
         )
-        assert sf.query("SELECT Id FROM Account LIMIT 1")["totalSize"] == 1
+        yield sf, printed
     finally:
         child.send_signal(signal.SIGTERM)
         child.wait(30)
     assert child.returncode == 0
+
+
+def test_the_command_prints_what_a_client_needs(tmp_path: Path) -> None:
+    with served(tmp_path, "--scale", "0.01", "--days", "60") as (sf, _):
+        assert sf.query("SELECT Id FROM Account LIMIT 1")["totalSize"] == 1
+
+
+def test_the_command_serves_a_folder_of_exports(tmp_path: Path) -> None:
+    from tests.silver.test_foreign_org import foreign_org
+
+    foreign_org(tmp_path / "landing")
+    with served(tmp_path, "--landing", str(tmp_path / "landing")) as (sf, printed):
+        names = {o["name"] for o in sf.describe()["sobjects"]}
+        assert names == {"Account", "Opportunity", "Lead", "Invoice__c"}
+        fields = {f["name"]: f["type"] for f in sf.Invoice__c.describe()["fields"]}
+        assert fields["Account__c"] == "reference" and fields["Total__c"] == "double" and fields["Paid__c"] == "boolean"
+        assert sf.query("SELECT Id, Total__c FROM Invoice__c")["records"][0]["Total__c"] == 1234.5
+        session = session_for(printed["instance URL"], printed["CA file"])
+        session.headers["Authorization"] = f"Bearer {printed['session id']}"
+        refused = session.post(f"{printed['instance URL']}/_fauxforce/advance?days=1")
+        assert refused.status_code == 400 and "does not advance" in refused.json()[0]["message"]
 
 
 def test_an_idle_connection_holds_up_no_one(mock: MockSalesforce) -> None:
