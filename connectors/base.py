@@ -35,6 +35,7 @@ class Batch:
     state: dict[str, str]  # the connector's state after this batch (for files: the file's key and digest)
     info: dict[str, object] = field(default_factory=dict)  # how the source was read (kept in meta.ingested_files)
     fields: dict[str, str] = field(default_factory=dict)  # a live source's field → describe type (meta.source_fields)
+    picklists: dict[str, list[str]] = field(default_factory=dict)  # a picklist field → the org's active values
     error: str | None = None  # why the source could not be read (`data` is then empty): the file is quarantined
 
 

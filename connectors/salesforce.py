@@ -201,6 +201,7 @@ class SalesforceConnector(Connector):
         self._sf: Salesforce | None = None
         self._fields: dict[str, list[str]] = {}
         self._types: dict[str, dict[str, str]] = {}
+        self._picklists: dict[str, dict[str, list[str]]] = {}
 
     # ---- connection ---------------------------------------------------------------------------------
     def _session(self) -> requests.Session:
@@ -299,6 +300,11 @@ class SalesforceConnector(Connector):
             fields = [f for f in d["fields"] if f.get("type") not in ("address", "location")]
             self._fields[ref.name] = [f["name"] for f in fields]
             self._types[ref.name] = {f["name"]: f.get("type", "string") for f in fields}
+            self._picklists[ref.name] = {
+                f["name"]: [str(v["value"]) for v in f.get("picklistValues") or [] if v.get("active", True)]
+                for f in fields
+                if f.get("type") in ("picklist", "multipicklist") and f.get("picklistValues")
+            }
         return self._fields[ref.name]
 
     def has_cursor(self, ref: ObjectRef) -> bool:
@@ -416,7 +422,9 @@ class SalesforceConnector(Connector):
         data = pa.table(columns, names=fields)
         key = f"{ref}@{watermark}#{uuid.uuid4().hex[:12]}"  # a batch of a live source lands once, whatever it holds
         state = {"file": key, "sha256": "", "watermark": watermark}
-        return Batch(ref, data, uri, state, dict(info), fields=dict(self._types[ref.name]))
+        return Batch(
+            ref, data, uri, state, dict(info), fields=dict(self._types[ref.name]), picklists=self._picklists[ref.name]
+        )
 
 
 class BulkUnsupported(Exception):

@@ -247,7 +247,7 @@ def _land(wh: Warehouse, batch: Batch, source: str, clock: Callable[[], dt.datet
         )
         ledger.record_file(conn, landed)
         if batch.fields:  # a live source's describe: how silver types the fields it does not declare
-            ledger.record_source_fields(conn, source, obj, batch.fields, started)
+            ledger.record_source_fields(conn, source, obj, batch.fields, started, batch.picklists)
         if "watermark" in batch.state:  # a live source: how far it has landed, in the same transaction
             ledger.set_watermark(conn, ledger.source_layer(source), obj, batch.state["watermark"], started)
         ledger.log(

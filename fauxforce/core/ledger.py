@@ -9,7 +9,8 @@ inside their own transactions, so a batch and its ledger entries commit together
   cursor value, `silver` the last bronze batch applied.
 - `meta.load_log`: per batch and layer, rows in, loaded, quarantined and duplicate, and the reasons.
 - `meta.quarantined_files`: files that could not be landed at all, and why; not retried until they change.
-- `meta.source_fields`: the field types a live source's describe gave for an object, for silver's typing.
+- `meta.source_fields`: the field types (and picklist values) a live source's describe gave for an object,
+  for silver's typing and picklist check.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ DDL = (
         updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
         PRIMARY KEY (source, object, field)
     )""",
+    """ALTER TABLE meta.source_fields ADD COLUMN IF NOT EXISTS picklist_values TEXT""",
 )
 
 
@@ -269,15 +271,27 @@ def log(conn: Connection, e: LogEntry) -> None:
 # ---- a live source's field types ----------------------------------------------------------------------
 
 
-def record_source_fields(conn: Connection, source: str, obj: str, types: Mapping[str, str], at: dt.datetime) -> None:
-    """Keep the field types a live source's describe gave for an object (replacing the last ones)."""
+def record_source_fields(
+    conn: Connection,
+    source: str,
+    obj: str,
+    types: Mapping[str, str],
+    at: dt.datetime,
+    picklists: Mapping[str, list[str]] | None = None,
+) -> None:
+    """Keep the field types (and a picklist's active values) a live source's describe gave for an object,
+    replacing the last ones."""
     conn.execute(sa.text("DELETE FROM meta.source_fields WHERE source = :s AND object = :o"), {"s": source, "o": obj})
-    rows = [{"s": source, "o": obj, "f": k, "p": i, "t": v, "at": at} for i, (k, v) in enumerate(types.items())]
+    values = picklists or {}
+    rows = [
+        {"s": source, "o": obj, "f": k, "p": i, "t": v, "at": at, "v": json.dumps(values[k]) if k in values else None}
+        for i, (k, v) in enumerate(types.items())
+    ]
     if rows:
         conn.execute(
             sa.text(
-                "INSERT INTO meta.source_fields (source, object, field, position, type, updated_at) "
-                "VALUES (:s, :o, :f, :p, :t, :at)"
+                "INSERT INTO meta.source_fields (source, object, field, position, type, updated_at, picklist_values) "
+                "VALUES (:s, :o, :f, :p, :t, :at, :v)"
             ),
             rows,
         )
@@ -299,3 +313,16 @@ def source_fields(conn: Connection, obj: str, batch_id: int) -> dict[str, str]:
         {"b": batch_id, "o": obj},
     )
     return {str(r[0]): str(r[1]) for r in rows}
+
+
+def source_picklists(conn: Connection, obj: str, batch_id: int) -> dict[str, list[str]]:
+    """The active values of each picklist field the live source of a bronze batch described for `obj`."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT f.field, f.picklist_values FROM meta.source_fields AS f JOIN meta.ingested_files AS i "
+            "ON i.source = f.source AND i.object = f.object WHERE i.batch_id = :b AND f.object = :o "
+            "AND f.picklist_values IS NOT NULL"
+        ),
+        {"b": batch_id, "o": obj},
+    )
+    return {str(r[0]): list(json.loads(r[1])) for r in rows}

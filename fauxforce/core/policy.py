@@ -47,6 +47,7 @@ CHECKS: dict[str, str] = {
     "parse_date": "not a date",
     "parse_ts": "not a date and time",
     "not_nullable": "missing, and the object requires a value",
+    "picklist": "not one of the org's own picklist values (its describe's active values)",
     "in_range": "outside its allowed range",
     "ge": "below its minimum",
     "gt": "not above its minimum",

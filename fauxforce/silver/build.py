@@ -228,13 +228,14 @@ def build_table(
         with wh.engine.connect() as conn:
             raw = read_batch(wh, conn, "bronze", source, batch_id).to_pandas()
             described = ledger.source_fields(conn, str(ref), batch_id)
+            picklists = ledger.source_picklists(conn, str(ref), batch_id)
             existing = wh.column_types(conn, "silver", ref.table)
         columns = [c for c in raw.columns if not c.startswith("_")]
         t = shape(ref, declared, raw, columns, described, existing, objects)
         if t is None:  # no key silver can know: the object stays in bronze, and the run says so
             return [SilverResult(str(ref), batch_id, len(raw), 0, 0, 0, {}, bronze_only=True)]
         keys.register(t)
-        out = conform(t, raw, keys, policy)
+        out = conform(t, raw, keys, policy, picklists)
         if out.failed:
             raise SilverPolicyError(
                 f"{ref} batch {batch_id}: the validation policy stops the run: {out.failed[0]}"

@@ -161,6 +161,7 @@ EXPLAIN = {  # check → what it means, for the reason a person reads
     "key": "is not a usable key (missing or unreadable)",
     "no_cursor": "is missing: the record has no modification time, so it is versioned by file order",
     "isin": "is not one of the allowed values",
+    "picklist": "is not one of the org's picklist values (its describe)",
     "in_range": "is outside the allowed range",
     "ge": "is below the minimum",
     "gt": "is not above the minimum",
@@ -168,8 +169,15 @@ EXPLAIN = {  # check → what it means, for the reason a person reads
 }
 
 
-def conform(table: Table, raw: pd.DataFrame, refs: References, policy: Policy | None = None) -> Conformed:
-    """Type, validate and de-duplicate one bronze batch (all text, source column names, lineage columns)."""
+def conform(
+    table: Table,
+    raw: pd.DataFrame,
+    refs: References,
+    policy: Policy | None = None,
+    picklists: Mapping[str, list[str]] | None = None,
+) -> Conformed:
+    """Type, validate and de-duplicate one bronze batch (all text, source column names, lineage columns).
+    `picklists`: the org's active values of its picklist fields, where its describe gave them."""
     policy = policy or Policy()
     raw = raw.reset_index(drop=True)
     n = len(raw)
@@ -208,6 +216,8 @@ def conform(table: Table, raw: pd.DataFrame, refs: References, policy: Policy | 
             typed[c.name] = parsed.astype(DTYPES[c.type]) if c.type not in ("date", "ts") else _as(parsed, c.type)
         if bad.any():
             fail(bad, f"parse_{c.type}", c.name, values)
+        if picklists and c.source in picklists and c.type == "text":
+            fail(_off_list(typed[c.name], picklists[c.source]), "picklist", c.name, typed[c.name])
     frame = pd.DataFrame(typed, index=raw.index)
 
     try:
@@ -283,6 +293,12 @@ def _check_lookup(
     orphan = pd.Series(~found, index=frame.index) & checked
     if orphan.any():
         fail(orphan, "unresolved", column, frame[column], parent)
+
+
+def _off_list(values: pd.Series, allowed: list[str]) -> pd.Series:
+    """Values not among a picklist's (a multi-select value `A;B` is checked value by value)."""
+    ok = set(allowed)
+    return values.map(lambda v: isinstance(v, str) and not set(v.split(";")) <= ok).astype(bool)
 
 
 def checked_as(table: Table, check: str, column: str) -> str:

@@ -130,3 +130,24 @@ def test_the_selection_chooses_objects_and_bad_patterns_are_one_line(mock: MockS
     with pytest.raises(SalesforceSourceError, match="FAUXFORCE_SALESFORCE_OBJECTS: 'Acc ount'") as e:
         live(mock, "Acc ount")
     assert "\n" not in str(e.value)
+
+
+def test_picklist_values_are_checked_against_the_orgs_own_describe(
+    org: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    served = MockOrg.from_landing(org)
+    stage = next(f for f in served.objects["Opportunity"].fields if f["name"] == "StageName")
+    stage.update(type="picklist", picklistValues=[{"value": "Verhandlung", "active": True}])
+    with MockSalesforce(served, tmp_path_factory.getbasetemp() / "sf-certs") as server:
+        wh = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
+        try:
+            land(wh, live(server, "Opportunity"))
+            with wh.engine.connect() as conn:
+                flags = conn.exec_driver_sql(
+                    "SELECT column_name, value FROM silver._flags WHERE check_name = 'picklist'"
+                ).all()
+                stages = sorted(r[0] for r in conn.exec_driver_sql("SELECT stage_name FROM silver.opportunity"))
+        finally:
+            wh.dispose()
+    # The org's own list says `Verhandlung` only: the other stage is kept, and flagged.
+    assert flags == [("stage_name", "Interés")] and stages == ["Interés", "Verhandlung"]
