@@ -242,7 +242,8 @@ def build_table(
                 + (f" (and {len(out.failed) - 1} more shown in the log)" if len(out.failed) > 1 else "")
             )
         with wh.engine.begin() as conn:
-            ensure_tables(wh, conn, t)
+            if not existing or any(name not in existing for name, _ in t.output_columns()):
+                ensure_tables(wh, conn, t)  # a new table, or new columns (a table and its columns never go away)
             stale = _upsert(wh, conn, t, _arrow(t, out.good, started))
             _quarantine(wh, conn, t, out, started)
             flagged = _flags(wh, conn, t, out, batch_id, started)
@@ -271,13 +272,17 @@ def _flags(wh: Warehouse, conn: Connection, t: Table, out: Conformed, batch_id: 
     return how many of this batch's records carry a flag."""
     target, flags = wh.q("silver", t.name), wh.q("silver", FLAGS)
     record_key = " || '|' || ".join(f"CAST(s.{wh.q(k)} AS TEXT)" for k in t.key_columns)
-    conn.execute(
-        sa.text(
-            f"DELETE FROM {flags} WHERE table_name = :t AND record_key IN "
-            f"(SELECT {record_key} FROM {target} AS s WHERE s._batch_id = :b)"
-        ),
-        {"t": t.name, "b": batch_id},
-    )
+    flagged_before = conn.execute(
+        sa.text(f"SELECT 1 FROM {flags} WHERE table_name = :t LIMIT 1"), {"t": t.name}
+    ).first()
+    if flagged_before:  # (a clean org has no flags: no need to look through the table for replaced records)
+        conn.execute(
+            sa.text(
+                f"DELETE FROM {flags} WHERE table_name = :t AND record_key IN "
+                f"(SELECT {record_key} FROM {target} AS s WHERE s._batch_id = :b)"
+            ),
+            {"t": t.name, "b": batch_id},
+        )
     if out.flags.empty:
         return 0
     stage = "_fauxforce_flags"

@@ -319,6 +319,13 @@ def action(table: Table, policy: Policy, check: str, column: str) -> str:
     return policy.action(str(table.ref), check, lost)
 
 
+def action_at(table: Table, source: str, check: str, policy: Policy | None = None) -> str:
+    """What the policy (default: the defaults) does with `check` failing on the source column `source` of a
+    record of `table`: the action a known defect must meet."""
+    column = next((c.name for c in table.columns if c.source == source), "")
+    return action(table, policy or Policy(), checked_as(table, check, column), column)
+
+
 def _actions(table: Table, policy: Policy, failures: dict[int, list[Failure]]) -> dict[int, str]:
     """Each failing record's action: the strongest of its failures' (fail > quarantine > flag)."""
     rank = {"flag": 0, "quarantine": 1, "fail": 2}

@@ -18,11 +18,10 @@ import pandas as pd
 import pytest
 
 from fauxforce.core.catalogue import BY_NAME, BY_REF, TABLES
-from fauxforce.core.policy import Policy
 from fauxforce.core.warehouse import Warehouse
 from fauxforce.generators.dirty import FIXED, Defect, read_defects
 from fauxforce.generators.org import Options, generate_org
-from fauxforce.silver.conform import action, checked_as
+from fauxforce.silver.conform import action_at, checked_as
 from tests.conftest import AS_OF, Org, load_silver
 
 RATE = 0.05
@@ -122,9 +121,7 @@ def test_fixable_defects_give_the_clean_value_in_silver(loaded: tuple[Loaded, Lo
 
 def _action(d: Defect) -> str:
     """What the default policy does with an unfixable defect's record."""
-    table = BY_REF[_ref(d.object)]
-    column = next((c.name for c in table.columns if c.source == d.column), "")
-    return action(table, Policy(), checked_as(table, d.expected, column), column)
+    return action_at(BY_REF[_ref(d.object)], d.column, d.expected)
 
 
 def test_unfixable_defects_are_quarantined_or_flagged_at_their_line(
