@@ -406,7 +406,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     if summary.flags:
         shown = ", ".join(f"{check} {n:,}" for check, n in sorted(summary.flags.items(), key=lambda kv: -kv[1]))
-        print(f"  flags: {shown} (each in silver._flags with its record, column and value)")
+        print(f"  flags: {shown} (each in meta.flags with its record, column and value)")
     for obj in summary.bronze_only:
         print(f"  {obj}: stays in bronze (an ERP table silver has no key for)")
     for obj, examples in summary.quarantine_examples.items():

@@ -29,7 +29,7 @@ FIX_HINT = (
 
 
 FLAG_HINT = (
-    "Flagged records are in silver; each flag is a row of `silver._flags` (the record's key, column, check, "
+    "Flagged records are in silver; each flag is a row of `meta.flags` (the record's key, column, check, "
     "value and where it came from). An `unresolved` flag goes by itself when the record it looks up lands."
 )
 

@@ -4,7 +4,7 @@ Each failed check has one of three actions, like Databricks DLT expectations or 
 
 - `quarantine`: the record goes to `quarantine.<table>` with its reason, not to silver;
 - `flag`: the record goes to silver (an unreadable value as no value, a text value as it came), and the
-  failure goes to `silver._flags` with the record's key, column, check and value;
+  failure goes to `meta.flags` with the record's key, column, check and value;
 - `fail`: the run stops at that batch; the batch is rolled back whole, and the error names the records.
 
 The defaults quarantine only what cannot be represented in silver: a record without a readable key

@@ -2,7 +2,7 @@
 (parents before children), then every other object bronze holds, by name.
 
 Each bronze batch becomes one transaction: typed rows upserted into `silver.<table>` (the latest
-modstamp wins, older arrivals count as duplicates), their flags into `silver._flags` (replacing the
+modstamp wins, older arrivals count as duplicates), their flags into `meta.flags` (replacing the
 flags of the versions they replace), quarantined records appended to `quarantine.<table>`, a row in
 `meta.load_log`, and the object's watermark (the last bronze batch processed) moved on. A crash
 therefore never leaves a batch half-applied, and a re-run picks up exactly where it stopped. A batch
@@ -39,7 +39,7 @@ INTEGERS = ("_batch_id", "_row_number", "_line_number")
 QUARANTINE_DDL = [(c, "BIGINT" if c in INTEGERS else "TEXT") for c in QUARANTINE_COLUMNS] + [
     ("quarantined_at", "TIMESTAMP WITH TIME ZONE")
 ]
-FLAGS = "_flags"  # silver._flags: no object's table starts with `_`
+FLAGS = ("meta", "flags")  # beside the ledger: silver holds records only, so counting its rows counts records
 FLAGS_DDL = (
     [("table_name", "TEXT"), ("object", "TEXT")]
     + [(c, "BIGINT" if c in INTEGERS else "TEXT") for c in FLAG_COLUMNS]
@@ -129,8 +129,8 @@ def ensure_tables(wh: Warehouse, conn: Connection, t: Table) -> set[str]:
     else:  # a quarantine table from before `_line_number`
         have = set(wh.columns(conn, "quarantine", t.name))
         wh.add_columns(conn, "quarantine", t.name, [c for c in QUARANTINE_DDL if c[0] not in have])
-    if "silver" not in wh.schemas_with(conn, FLAGS):
-        wh.create_table(conn, "silver", FLAGS, FLAGS_DDL)
+    if FLAGS[0] not in wh.schemas_with(conn, FLAGS[1]):
+        wh.create_table(conn, *FLAGS, FLAGS_DDL)
     return present | {"silver", "quarantine"}
 
 
@@ -270,7 +270,7 @@ def build_table(
 def _flags(wh: Warehouse, conn: Connection, t: Table, out: Conformed, batch_id: int, at: dt.datetime) -> int:
     """Replace the flags of the records this batch replaced with the flags of the versions now in silver;
     return how many of this batch's records carry a flag."""
-    target, flags = wh.q("silver", t.name), wh.q("silver", FLAGS)
+    target, flags = wh.q("silver", t.name), wh.q(*FLAGS)
     record_key = " || '|' || ".join(f"CAST(s.{wh.q(k)} AS TEXT)" for k in t.key_columns)
     flagged_before = conn.execute(
         sa.text(f"SELECT 1 FROM {flags} WHERE table_name = :t LIMIT 1"), {"t": t.name}
@@ -313,9 +313,9 @@ def resolve_flags(wh: Warehouse) -> int:
     """Drop the `unresolved` flags whose lookup now finds its record in silver; return how many went."""
     gone = 0
     with wh.engine.begin() as conn:
-        if "silver" not in wh.schemas_with(conn, FLAGS):
+        if FLAGS[0] not in wh.schemas_with(conn, FLAGS[1]):
             return 0
-        flags = wh.q("silver", FLAGS)
+        flags = wh.q(*FLAGS)
         parents = conn.exec_driver_sql(
             f"SELECT DISTINCT parent_table FROM {flags} WHERE check_name = 'unresolved'"
         ).all()
@@ -370,8 +370,8 @@ def _log(conn: Connection, r: SilverResult, raw: pd.DataFrame, started: dt.datet
 
 
 def full_refresh(wh: Warehouse) -> None:
-    """Forget silver: drop its tables (every object's, the flags, the xref) and quarantine, reset watermarks;
-    bronze stays as it is."""
+    """Forget silver: drop its tables (every object's and the xref) and quarantine, forget the flags, reset
+    watermarks; bronze stays as it is."""
     with wh.engine.begin() as conn:
         for schema in ("silver", "quarantine"):
             tables = conn.execute(
@@ -379,6 +379,7 @@ def full_refresh(wh: Warehouse) -> None:
             ).all()
             for (name,) in tables:
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q(schema, name)}")
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q(*FLAGS)}")
         ledger.forget_watermarks(conn, ledger.SILVER)
 
 

@@ -94,7 +94,7 @@ def test_a_foreign_org_read_live_reaches_silver_and_gold(mock: MockSalesforce, t
                 "SELECT sum(rows_quarantined) FROM meta.load_log WHERE layer = 'silver'"
             ).scalar_one()
             no_cursor = conn.exec_driver_sql(
-                "SELECT table_name, count(*) FROM silver._flags WHERE check_name = 'no_cursor' GROUP BY 1"
+                "SELECT table_name, count(*) FROM meta.flags WHERE check_name = 'no_cursor' GROUP BY 1"
             ).all()
         # Typed by the org's describe: a custom lookup, an amount, a checkbox, a date.
         assert types["total"] == "DOUBLE" and types["paid"] == "BOOLEAN" and types["due_date"] == "DATE"
@@ -144,7 +144,7 @@ def test_picklist_values_are_checked_against_the_orgs_own_describe(
             land(wh, live(server, "Opportunity"))
             with wh.engine.connect() as conn:
                 flags = conn.exec_driver_sql(
-                    "SELECT column_name, value FROM silver._flags WHERE check_name = 'picklist'"
+                    "SELECT column_name, value FROM meta.flags WHERE check_name = 'picklist'"
                 ).all()
                 stages = sorted(r[0] for r in conn.exec_driver_sql("SELECT stage_name FROM silver.opportunity"))
         finally:

@@ -136,7 +136,7 @@ def test_unfixable_defects_are_quarantined_or_flagged_at_their_line(
         by_table[BY_REF[_ref(d.object)].name][_action(d)].append(d)
     actions = Counter(_action(d) for d in unfixable)
     assert actions["quarantine"] and actions["flag"] and not actions["fail"], actions
-    flags = dirty.table("silver", "_flags")
+    flags = dirty.table("meta", "flags")
     for table in (t.name for t in TABLES):
         q = dirty.table("quarantine", table)
         expected = by_table[table]["quarantine"]

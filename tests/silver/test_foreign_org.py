@@ -157,7 +157,7 @@ def test_a_foreign_org_reaches_silver_whole_and_flagged(warehouse_url: str, tmp_
         assert str(invoice[0][3]) == "2026-04-01"
         lead = query(wh, "SELECT country_code, converted_date FROM silver.lead")
         assert lead[0][0] == "IT" and str(lead[0][1]) == "2026-03-04"
-        flags = query(wh, "SELECT table_name, check_name, column_name, value FROM silver._flags ORDER BY 1, 2")
+        flags = query(wh, "SELECT table_name, check_name, column_name, value FROM meta.flags ORDER BY 1, 2")
         # The spreadsheet's lead has no modification time: kept, and flagged so.
         assert ("lead", "no_cursor", "system_modstamp", None) in flags
         # The late account resolved its opportunity by itself; queues and unexported owners are not checked.
@@ -174,11 +174,11 @@ def test_unresolved_flags_stay_until_the_parent_lands(tmp_path: Path) -> None:
     try:
         load_silver(wh, tmp_path / "landing")
         assert query(
-            wh, "SELECT table_name, column_name, value, parent_table FROM silver._flags WHERE check_name = 'unresolved'"
+            wh, "SELECT table_name, column_name, value, parent_table FROM meta.flags WHERE check_name = 'unresolved'"
         ) == [("opportunity", "account_id", LATE, "account")]
         (tmp_path / "held-back").rename(later)
         load_silver(wh, tmp_path / "landing")
-        assert query(wh, "SELECT count(*) FROM silver._flags WHERE check_name = 'unresolved'") == [(0,)]
+        assert query(wh, "SELECT count(*) FROM meta.flags WHERE check_name = 'unresolved'") == [(0,)]
     finally:
         wh.dispose()
 

@@ -46,22 +46,28 @@ def per_object(wh: Warehouse) -> pd.DataFrame:
     )
 
 
-def test_a_salesforce_cli_dump_reaches_silver_whole(warehouse_url: str, tmp_path: Path) -> None:
+def load_whole(wh: Warehouse, tmp_path: Path, files: dict[str, Path]) -> None:
+    """Lay `files` out as a landing folder (`salesforce/<Object>.csv`), load it into silver, and check that every
+    record of every object is accounted for and at least 99% of each object's records are in silver."""
     landing = tmp_path / "landing"
     (landing / "salesforce").mkdir(parents=True)
-    files = sorted(DEMO.glob("*.csv"))
-    for f in files:
-        shutil.copy(f, landing / "salesforce" / f.name)
+    for name, f in files.items():
+        shutil.copy(f, landing / "salesforce" / f"{name}.csv")
+    load_silver(wh, landing)
+    counts = per_object(wh).set_index("object")
+    assert set(counts.index) == {f"salesforce/{name}" for name in files}
+    for name, f in files.items():
+        row = counts.loc[f"salesforce/{name}"]
+        assert row.rows_in == records(f), f.name
+        assert row.loaded >= 0.99 * row.rows_in, (f.name, row.to_dict())
+        assert row.rows_in == row.loaded + row.quarantined + row.duplicates, f.name
+
+
+def test_a_salesforce_cli_dump_reaches_silver_whole(warehouse_url: str, tmp_path: Path) -> None:
     wh = Warehouse(warehouse_url)
     try:
-        load_silver(wh, landing)
-        counts = per_object(wh).set_index("object")
-        # Every object of the dump, custom ones included, reached silver, every record of it.
-        assert set(counts.index) == {f"salesforce/{f.stem}" for f in files}
-        for f in files:
-            row = counts.loc[f"salesforce/{f.stem}"]
-            assert row.rows_in == records(f), f.name
-            assert row.loaded >= 0.99 * row.rows_in and row.rows_in == row.loaded + row.quarantined + row.duplicates
+        # Every object of the dump, custom ones included, reaches silver, every record of it.
+        load_whole(wh, tmp_path, {f.stem: f for f in sorted(DEMO.glob("*.csv"))})
         # Amounts and dates equal the file's; stages are the org's own, as they came.
         source = pd.read_csv(DEMO / "Opportunity.csv", dtype=str, encoding="utf-8-sig").set_index("Id")
         with wh.engine.connect() as conn:
@@ -71,7 +77,7 @@ def test_a_salesforce_cli_dump_reaches_silver_whole(warehouse_url: str, tmp_path
                 ).all(),
                 columns=["id", "amount", "close_date", "stage_name"],
             ).set_index("id")
-            flags = conn.exec_driver_sql("SELECT check_name, count(*) FROM silver._flags GROUP BY check_name").all()
+            flags = conn.exec_driver_sql("SELECT check_name, count(*) FROM meta.flags GROUP BY check_name").all()
             branch = conn.exec_driver_sql("SELECT count(*) FROM silver.branch__c").scalar_one()
             inferred = wh.column_types(conn, "silver", "task")
         assert len(silver) == len(source)
@@ -98,24 +104,14 @@ def fivetran_object(path: Path) -> str:
 
 
 def test_a_managed_connectors_tables_reach_silver_whole(tmp_path: Path) -> None:
-    landing = tmp_path / "landing"
-    (landing / "salesforce").mkdir(parents=True)
     files = sorted(f for f in FIVETRAN.glob("sf_*_data.csv") if "_history_" not in f.name)
-    for f in files:
-        shutil.copy(f, landing / "salesforce" / f"{fivetran_object(f)}.csv")
     wh = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
     try:
-        load_silver(wh, landing)
-        counts = per_object(wh).set_index("object")
-        assert set(counts.index) == {f"salesforce/{fivetran_object(f)}" for f in files}
-        for f in files:
-            row = counts.loc[f"salesforce/{fivetran_object(f)}"]
-            assert row.rows_in == records(f), f.name
-            assert row.loaded >= 0.99 * row.rows_in, (f.name, row.to_dict())
+        load_whole(wh, tmp_path, {fivetran_object(f): f for f in files})
         with wh.engine.connect() as conn:
-            flags = dict(conn.exec_driver_sql("SELECT check_name, count(*) FROM silver._flags GROUP BY 1").all())
+            flags = dict(conn.exec_driver_sql("SELECT check_name, count(*) FROM meta.flags GROUP BY 1").all())
             hashed = conn.exec_driver_sql(
-                "SELECT count(*) FROM silver._flags WHERE table_name = 'account' AND column_name = 'owner_id' "
+                "SELECT count(*) FROM meta.flags WHERE table_name = 'account' AND column_name = 'owner_id' "
                 "AND check_name = 'parse_id'"
             ).scalar_one()
             owners = sorted(r[0] for r in conn.exec_driver_sql("SELECT owner_id FROM silver.account").all())

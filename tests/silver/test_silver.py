@@ -130,17 +130,23 @@ BAD_OPPORTUNITIES = """\
 """  # noqa: E501
 
 
-def test_bad_rows_are_flagged_or_quarantined_with_reason_and_lineage(
-    warehouse_url: str, orgs: dict[str, tuple[Path, Manifest]], tmp_path: Path
-) -> None:
-    wh = Warehouse(warehouse_url)
+def load_bad_opportunities(wh: Warehouse, org: Path, tmp_path: Path, validation: str | None = None):  # type: ignore[no-untyped-def]
+    """A clean org, then a file of BAD_OPPORTUNITIES on one of its accounts; the file's silver result."""
     ledger.prepare(wh)
-    run(wh, orgs["day"][0])
+    run(wh, org)
     account = frame(wh, "SELECT account_id FROM silver.account LIMIT 1")["account_id"][0]
     landing = tmp_path / "landing" / "salesforce"
     landing.mkdir(parents=True)
     (landing / "Opportunity.csv").write_text(BAD_OPPORTUNITIES.format(account=account))
-    (result,) = [r for r in run(wh, tmp_path / "landing") if r.object == "salesforce/Opportunity"]
+    (result,) = [r for r in run(wh, tmp_path / "landing", validation) if r.object == "salesforce/Opportunity"]
+    return result
+
+
+def test_bad_rows_are_flagged_or_quarantined_with_reason_and_lineage(
+    warehouse_url: str, orgs: dict[str, tuple[Path, Manifest]], tmp_path: Path
+) -> None:
+    wh = Warehouse(warehouse_url)
+    result = load_bad_opportunities(wh, orgs["day"][0], tmp_path)
     # 6 in = 4 loaded (2 of them flagged; a stage of the org's own is no failure) + 1 quarantined (a required
     # date that cannot be read) + 1 duplicate (an older version of the good row, in the same file)
     assert (result.rows_in, result.loaded, result.quarantined, result.duplicates) == (6, 4, 1, 1)
@@ -153,7 +159,7 @@ def test_bad_rows_are_flagged_or_quarantined_with_reason_and_lineage(
     assert json.loads(q["record"][0])["Name"] == "Bad date" and q["_source_uri"][0].endswith("Opportunity.csv")
     flags = frame(
         wh,
-        "SELECT record_key, _row_number, check_name, column_name, value, parent_table, reason FROM silver._flags "
+        "SELECT record_key, _row_number, check_name, column_name, value, parent_table, reason FROM meta.flags "
         f"WHERE _batch_id = {result.batch_id} ORDER BY _row_number",
     )
     assert flags[["record_key", "check_name", "column_name", "value", "parent_table"]].fillna("-").values.tolist() == [
@@ -171,14 +177,7 @@ def test_a_stricter_policy_quarantines_what_the_defaults_flag(
     orgs: dict[str, tuple[Path, Manifest]], tmp_path: Path
 ) -> None:
     wh = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
-    ledger.prepare(wh)
-    run(wh, orgs["day"][0])
-    account = frame(wh, "SELECT account_id FROM silver.account LIMIT 1")["account_id"][0]
-    landing = tmp_path / "landing" / "salesforce"
-    landing.mkdir(parents=True)
-    (landing / "Opportunity.csv").write_text(BAD_OPPORTUNITIES.format(account=account))
-    results = run(wh, tmp_path / "landing", "not_nullable=quarantine,unresolved=quarantine")
-    (result,) = [r for r in results if r.object == "salesforce/Opportunity"]
+    result = load_bad_opportunities(wh, orgs["day"][0], tmp_path, "not_nullable=quarantine,unresolved=quarantine")
     assert (result.loaded, result.quarantined, result.flagged) == (2, 3, 0)
     q = frame(wh, f"SELECT check_name FROM quarantine.opportunity WHERE _batch_id = {result.batch_id} ORDER BY 1")
     assert list(q["check_name"]) == ["not_nullable", "parse_date", "unresolved"]
