@@ -422,8 +422,12 @@ class SalesforceConnector(Connector):
         data = pa.table(columns, names=fields)
         key = f"{ref}@{watermark}#{uuid.uuid4().hex[:12]}"  # a batch of a live source lands once, whatever it holds
         state = {"file": key, "sha256": "", "watermark": watermark}
+        info = dict(info)
+        usage = (self._sf.api_usage if self._sf else {}).get("api-usage")
+        if usage is not None:  # the org's 24-hour request allowance, as of this batch (the report shows it)
+            info["api_usage"] = [int(usage.used), int(usage.total)]
         return Batch(
-            ref, data, uri, state, dict(info), fields=dict(self._types[ref.name]), picklists=self._picklists[ref.name]
+            ref, data, uri, state, info, fields=dict(self._types[ref.name]), picklists=self._picklists[ref.name]
         )
 
 

@@ -11,10 +11,14 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fauxforce import __version__
 from fauxforce.core.progress import Progress
 from fauxforce.core.settings import RunSettings, SettingsError, resolve
+
+if TYPE_CHECKING:
+    from fauxforce.core.warehouse import Warehouse
 
 
 class _Parser(argparse.ArgumentParser):
@@ -121,6 +125,33 @@ def _parser() -> argparse.ArgumentParser:
         "of quarantine, flag, fail; e.g. 'parse_email=quarantine,Opportunity:unresolved=fail' (default: "
         "FAUXFORCE_VALIDATION, else only what cannot be represented is quarantined, the rest flagged)",
     )
+    run.add_argument(
+        "--report",
+        metavar="PATH",
+        help="write the HTML report here after gold, or `none` (default: FAUXFORCE_REPORT, else data/report.html)",
+    )
+
+    rep = sub.add_parser(
+        "report",
+        help="write the HTML report of what gold holds (sales, customers, supply chain, finance, data health)",
+        description="Write one self-contained HTML page of gold's figures and the pipeline's data health, readable "
+        "offline. `fauxforce run` writes it after each run too. Example: fauxforce report --out report.html",
+    )
+    rep.add_argument("--warehouse", help="SQLAlchemy URL (default: FAUXFORCE_WAREHOUSE_URL, else embedded DuckDB)")
+    rep.add_argument(
+        "--out", type=Path, help="the HTML file to write (default: FAUXFORCE_REPORT, else data/report.html)"
+    )
+
+    stat = sub.add_parser(
+        "status",
+        help="what the warehouse holds per layer, its last runs, flags and quarantine",
+        description="Print, in a few lines, the rows per layer, gold's as-of date, flags by check, quarantined "
+        "files, live sources' watermarks and the last runs. Reads only; never waits for a running pipeline. "
+        "Example: fauxforce status --runs 10",
+    )
+    stat.add_argument("--warehouse", help="SQLAlchemy URL (default: FAUXFORCE_WAREHOUSE_URL, else embedded DuckDB)")
+    stat.add_argument("--runs", type=int, default=5, help="how many of the last runs to list")
+
     mock = sub.add_parser(
         "mock-salesforce",
         help="serve a generated org as a Salesforce org on 127.0.0.1 over HTTPS",
@@ -314,6 +345,7 @@ def _run(args: argparse.Namespace) -> int:
         encoding=args.encoding,
         delimiter=args.delimiter,
         validation=args.validation,
+        report=args.report,
     )
     landing, source, erp_source = run.landing, run.source, run.erp_source
     if problem := _preflight(run):  # before Prefect starts: a wrong URL or folder costs no server start
@@ -361,6 +393,7 @@ def _run(args: argparse.Namespace) -> int:
                 encoding=run.encoding,
                 delimiter=run.delimiter,
                 validation=run.validation,
+                report=str(run.report) if run.report else "none",
             )
     except (SourceFileError, SalesforceSourceError, ErpSourceError, WarehouseError, GoldCheckError, ValueError) as e:
         print(f"fauxforce run: error: {e}", file=sys.stderr)
@@ -425,20 +458,93 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  records whose link finds nothing, counted as unknown: {shown} (gold.reconciliation)")
     if h:
         print(
-            f"  bookings this quarter {h['bookings_this_quarter']:,.0f}, open pipeline {h['open_pipeline']:,.0f} "
+            f"  bookings {h['fiscal_period']} {h['bookings_this_quarter']:,.0f}, open pipeline "
+            f"{h['open_pipeline']:,.0f} "
             f"(weighted {h['weighted_pipeline']:,.0f}), win rate {float(h['win_rate_by_count'] or 0):.1%}"
         )
         print(
             f"  {h['stock_positions_at_risk']:,} stock positions at risk of stock-out, "
             f"{h['customers_exposed_to_stockout']:,} customers exposed"
         )
+    if summary.report:
+        print(f"report {summary.report}")
+    elif summary.report_error:
+        print(f"report not written: {summary.report_error}")
     print(f"warehouse {warehouse} in {seconds:.1f}s")
+    return 0
+
+
+def _read_warehouse(command: str, url: str | None) -> Warehouse | None:
+    """The warehouse opened for reading, or None after printing why it cannot be."""
+    from fauxforce.core.warehouse import Warehouse, WarehouseError
+
+    try:
+        return Warehouse(resolve(warehouse=url).warehouse, read_only=True)
+    except WarehouseError as e:
+        print(f"fauxforce {command}: error: {e}", file=sys.stderr)
+        return None
+
+
+def _report(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    from fauxforce.core.warehouse import WarehouseError, db_reason
+    from fauxforce.report import ReportError, write_report
+
+    out = args.out or resolve().report or Path("data/report.html")
+    wh = _read_warehouse("report", args.warehouse)
+    if wh is None:
+        return 1
+    started = time.perf_counter()
+    try:
+        result = write_report(wh, out)
+    except (ReportError, WarehouseError) as e:
+        print(f"fauxforce report: error: {e}", file=sys.stderr)
+        return 1
+    except DBAPIError as e:
+        print(f"fauxforce report: error: cannot read the warehouse {wh}: {db_reason(e)}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"fauxforce report: error: cannot write {out}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    finally:
+        wh.dispose()
+    print(
+        f"report {result.path}: gold as of {result.as_of}, {result.charts} charts, {result.bytes / 1e6:.1f} MB, "
+        f"{time.perf_counter() - started:.1f}s"
+    )
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    from fauxforce.core.warehouse import db_reason
+    from fauxforce.report.status import status
+
+    wh = _read_warehouse("status", args.warehouse)
+    if wh is None:
+        return 1
+    try:
+        lines = status(wh, runs=args.runs).lines()
+    except DBAPIError as e:
+        print(f"fauxforce status: error: cannot read the warehouse {wh}: {db_reason(e)}", file=sys.stderr)
+        return 1
+    finally:
+        wh.dispose()
+    print("\n".join(lines))
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    commands = {"generate": _generate, "run": _run, "mock-salesforce": _mock_salesforce}
+    commands = {
+        "generate": _generate,
+        "run": _run,
+        "report": _report,
+        "status": _status,
+        "mock-salesforce": _mock_salesforce,
+    }
     try:
         return commands[args.command](args)
     except SettingsError as e:  # an unusable environment variable or .env: one line, before any work

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
 
+from fauxforce.core import ledger
 from fauxforce.core.runlock import RunLock
 from fauxforce.core.settings import resolve
-from fauxforce.flows.build_gold import build_gold
+from fauxforce.core.warehouse import Warehouse
+from fauxforce.flows.build_gold import build_gold, headline_report
 from fauxforce.flows.build_silver import build_silver
 from fauxforce.flows.load_bronze import load_bronze
+from fauxforce.report import ReportResult, write_report
 from fauxforce.silver.build import SilverResult
 
 
@@ -32,6 +39,8 @@ class PipelineSummary:
     gold_checks: int = 0
     headline: dict[str, Any] = field(default_factory=dict)
     gold_unresolved: dict[str, int] = field(default_factory=dict)  # loose links, from gold.reconciliation
+    report: str | None = None  # the HTML report this run wrote
+    report_error: str | None = None  # why it could not (the data itself is committed all the same)
 
 
 def quarantine_examples(results: list[SilverResult], per_object: int = 3) -> dict[str, list[str]]:
@@ -55,14 +64,16 @@ def medallion_pipeline(
     delimiter: str | None = None,
     erp_source: str | None = None,
     validation: str | None = None,
+    report: str | None = None,
 ) -> PipelineSummary:
-    """Land new source batches in bronze, apply them to silver, rebuild and check gold.
+    """Land new source batches in bronze, apply them to silver, rebuild and check gold, write the report.
 
     Unset arguments come from the settings (FAUXFORCE_LANDING_DIR, FAUXFORCE_WAREHOUSE_URL,
-    FAUXFORCE_CRM_SOURCE, FAUXFORCE_ERP_SOURCE, …), resolved once here; the subflows get the resolved
-    values. Runs on one warehouse never overlap: each holds the warehouse's run lock (a PostgreSQL
-    advisory lock, or a file lock beside a DuckDB file) for its whole length, and a run that starts while
-    another holds it waits, saying for whom. The lock dies with the process that holds it.
+    FAUXFORCE_CRM_SOURCE, FAUXFORCE_ERP_SOURCE, FAUXFORCE_REPORT, …), resolved once here; the subflows get
+    the resolved values. Runs on one warehouse never overlap: each holds the warehouse's run lock (a
+    PostgreSQL advisory lock, or a file lock beside a DuckDB file) for its whole length, and a run that
+    starts while another holds it waits, saying for whom. The lock dies with the process that holds it.
+    Each run is recorded in `meta.runs` with how it ended.
     """
     run = resolve(
         landing=landing,
@@ -72,36 +83,116 @@ def medallion_pipeline(
         encoding=encoding,
         delimiter=delimiter,
         validation=validation,
+        report=report,
     )
     warehouse_ref = run.warehouse_masked  # subflows get the URL without its password, and resolve it again
-    with RunLock(run.warehouse, on_wait=get_run_logger().warning) as lock:
-        bronze = load_bronze(
-            landing=str(run.landing),
-            warehouse=warehouse_ref,
-            source=run.source,
-            encoding=run.encoding,
-            delimiter=run.delimiter,
-            erp_source=run.erp_source,
-        )
-        lock.ensure_held()
-        silver = build_silver(warehouse=warehouse_ref, refresh=full_refresh, validation=run.validation)
-        lock.ensure_held()
-        gold = build_gold(warehouse=warehouse_ref, as_of=as_of, fiscal_year_start_month=run.fiscal_year_start_month)
-    return PipelineSummary(
-        bronze_rows=bronze,
-        silver_loaded=sum(r.loaded for r in silver),
-        silver_quarantined=sum(r.quarantined for r in silver),
-        silver_duplicates=sum(r.duplicates for r in silver),
-        batches=sum(not r.bronze_only for r in silver),
-        silver_flagged=sum(r.flagged for r in silver),
-        flags=dict(sum((Counter(r.flags) for r in silver), Counter())),
-        bronze_only=[r.object for r in silver if r.bronze_only],
-        quarantine_examples=quarantine_examples(silver),
-        gold_tables=gold.tables,
-        gold_checks=gold.checks,
-        headline=gold.headline,
-        gold_unresolved=gold.unresolved,
+    run_id = str(flow_run.get_id() or uuid.uuid4())
+    logger = get_run_logger()
+    with RunLock(run.warehouse, on_wait=logger.warning) as lock:
+        wh = Warehouse(run.warehouse)
+        try:
+            ledger.prepare(wh)
+            ledger.start_run(wh, run_id, run.source, run.erp_source, dt.datetime.now(dt.UTC))
+            try:
+                bronze = load_bronze(
+                    landing=str(run.landing),
+                    warehouse=warehouse_ref,
+                    source=run.source,
+                    encoding=run.encoding,
+                    delimiter=run.delimiter,
+                    erp_source=run.erp_source,
+                )
+                lock.ensure_held()
+                silver = build_silver(warehouse=warehouse_ref, refresh=full_refresh, validation=run.validation)
+                lock.ensure_held()
+                gold = build_gold(
+                    warehouse=warehouse_ref, as_of=as_of, fiscal_year_start_month=run.fiscal_year_start_month
+                )
+            except BaseException as e:
+                status = "cancelled" if isinstance(e, KeyboardInterrupt) else "failed"
+                ledger.finish_run(wh, run_id, status, dt.datetime.now(dt.UTC), message=_one_line(e))
+                raise
+            summary = PipelineSummary(
+                bronze_rows=bronze,
+                silver_loaded=sum(r.loaded for r in silver),
+                silver_quarantined=sum(r.quarantined for r in silver),
+                silver_duplicates=sum(r.duplicates for r in silver),
+                batches=sum(not r.bronze_only for r in silver),
+                silver_flagged=sum(r.flagged for r in silver),
+                flags=dict(sum((Counter(r.flags) for r in silver), Counter())),
+                bronze_only=[r.object for r in silver if r.bronze_only],
+                quarantine_examples=quarantine_examples(silver),
+                gold_tables=gold.tables,
+                gold_checks=gold.checks,
+                headline=gold.headline,
+                gold_unresolved=gold.unresolved,
+            )
+            counts = ledger.RunCounts(
+                bronze_rows=sum(bronze.values()),
+                silver_loaded=summary.silver_loaded,
+                silver_flagged=summary.silver_flagged,
+                silver_quarantined=summary.silver_quarantined,
+                silver_duplicates=summary.silver_duplicates,
+                gold_as_of=gold.as_of,
+                gold_checks=gold.checks,
+            )
+            ledger.finish_run(wh, run_id, "completed", dt.datetime.now(dt.UTC), counts)
+            if run.report is not None:
+                written = _write_report(wh, run.report, logger)
+                if isinstance(written, ReportResult):
+                    summary.report = str(written.path)
+                else:
+                    summary.report_error = written
+        finally:
+            wh.dispose()
+    create_markdown_artifact(
+        key="pipeline-summary", markdown=summary_markdown(summary, gold_markdown=headline_report(gold, []))
     )
+    return summary
+
+
+def _one_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {text[0]}" if text else type(e).__name__
+
+
+def _write_report(wh: Warehouse, path: Path, logger: Any) -> ReportResult | str:
+    """Write the run's report; a report that cannot be written is a warning, not a failed run."""
+    try:
+        result = write_report(wh, path)
+    except OSError as e:
+        reason = f"cannot write the report {path}: {e.strerror or e}"
+        logger.warning(reason)
+        return reason
+    logger.info("report: %s (%s charts, %.1f MB)", result.path, result.charts, result.bytes / 1e6)
+    return result
+
+
+def summary_markdown(s: PipelineSummary, gold_markdown: str) -> str:
+    """The run on one page, for the parent run's artifact: counts per layer, flags, the report, the headline."""
+    lines = [
+        "# Pipeline run",
+        "",
+        "| layer | figure |",
+        "|---|---|",
+        f"| bronze | {sum(s.bronze_rows.values()):,} rows landed from {len(s.bronze_rows)} objects |",
+        f"| silver | {s.batches} batches: {s.silver_loaded:,} rows loaded ({s.silver_flagged:,} flagged), "
+        f"{s.silver_quarantined:,} quarantined, {s.silver_duplicates:,} duplicates |",
+        f"| gold | {len(s.gold_tables)} tables, {s.gold_checks} checks passed |",
+    ]
+    if s.flags:
+        lines += ["", "Flags by check: " + ", ".join(f"{k} {v:,}" for k, v in sorted(s.flags.items()))]
+    if s.bronze_only:
+        lines += ["", "Kept in bronze only (no shape for silver): " + ", ".join(s.bronze_only)]
+    if s.report:
+        lines += ["", f"Report: [{s.report}](file://{_absolute(s.report)})"]
+    elif s.report_error:
+        lines += ["", f"Report not written: {s.report_error}"]
+    return "\n".join([*lines, "", gold_markdown])
+
+
+def _absolute(path: str) -> str:
+    return str(Path(path).resolve())
 
 
 if __name__ == "__main__":

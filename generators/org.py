@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 import fauxforce
+from fauxforce.core.files import umask
 from fauxforce.core.hashing import file_sha256
 from fauxforce.core.progress import NullProgress, Progress
 from fauxforce.generators import crm, dirty, erp, inventory, pools, reference, sales, support
@@ -263,7 +264,7 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
     progress.total = len(blocks) + 3
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the export gets the user's usual permissions
+    tmp.chmod(0o777 & ~umask())  # mkdtemp makes it private; the export gets the user's usual permissions
     sink: _FullSink | _ChangesSink | None = None
     try:
         since_day = (options.since - dt.date(1970, 1, 1)).days if options.since else -(10**9)
@@ -318,12 +319,6 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
     finally:
         progress.finish()
     return manifest
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _check_target(out: Path, overwrite: bool) -> None:

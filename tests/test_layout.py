@@ -25,8 +25,9 @@ LAYERS: dict[str, frozenset[str]] = {
     "bronze": frozenset({"core", "connectors"}),
     "silver": frozenset({"core", "bronze"}),
     "gold": frozenset({"core"}),  # reads silver through SQL only
-    "flows": frozenset({"core", "generators", "connectors", "bronze", "silver", "gold"}),
-    "cli": frozenset({"core", "generators", "connectors", "bronze", "silver", "gold", "mock", "flows"}),
+    "report": frozenset({"core"}),  # reads gold and the ledger through SQL only
+    "flows": frozenset({"core", "generators", "connectors", "bronze", "silver", "gold", "report"}),
+    "cli": frozenset({"core", "generators", "connectors", "bronze", "silver", "gold", "report", "mock", "flows"}),
 }
 SUBPACKAGES = {name: name for name in LAYERS if name != "cli"} | {"warehouse_sql": "core"}
 GENERIC = ("connectors", "generators", "flows", "warehouse_sql", "deployments")  # never importable on their own

@@ -11,6 +11,8 @@ inside their own transactions, so a batch and its ledger entries commit together
 - `meta.quarantined_files`: files that could not be landed at all, and why; not retried until they change.
 - `meta.source_fields`: the field types (and picklist values) a live source's describe gave for an object,
   for silver's typing and picklist check.
+- `meta.runs`: each pipeline run: when, from which sources, how it ended and what it counted, for
+  `fauxforce status` and the report's run history.
 """
 
 from __future__ import annotations
@@ -87,6 +89,22 @@ DDL = (
         PRIMARY KEY (source, object, field)
     )""",
     """ALTER TABLE meta.source_fields ADD COLUMN IF NOT EXISTS picklist_values TEXT""",
+    """CREATE TABLE IF NOT EXISTS meta.runs (
+        run_id TEXT PRIMARY KEY,
+        started_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        finished_at TIMESTAMP WITH TIME ZONE,
+        status TEXT NOT NULL,
+        source TEXT NOT NULL,
+        erp_source TEXT NOT NULL,
+        bronze_rows BIGINT,
+        silver_loaded BIGINT,
+        silver_flagged BIGINT,
+        silver_quarantined BIGINT,
+        silver_duplicates BIGINT,
+        gold_as_of DATE,
+        gold_checks BIGINT,
+        message TEXT
+    )""",
 )
 
 
@@ -326,3 +344,78 @@ def source_picklists(conn: Connection, obj: str, batch_id: int) -> dict[str, lis
         {"b": batch_id, "o": obj},
     )
     return {str(r[0]): list(json.loads(r[1])) for r in rows}
+
+
+# ---- pipeline runs ------------------------------------------------------------------------------------
+
+RUN_STATUSES = ("running", "completed", "failed", "cancelled", "interrupted")
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    """What a finished run counted, for `meta.runs`."""
+
+    bronze_rows: int = 0
+    silver_loaded: int = 0
+    silver_flagged: int = 0
+    silver_quarantined: int = 0
+    silver_duplicates: int = 0
+    gold_as_of: dt.date | None = None
+    gold_checks: int = 0
+
+
+def start_run(wh: Warehouse, run_id: str, source: str, erp_source: str, at: dt.datetime) -> None:
+    """Record a run that holds the warehouse's run lock; a run still `running` from before was killed."""
+    with wh.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE meta.runs SET status = 'interrupted' WHERE status = 'running'"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO meta.runs (run_id, started_at, status, source, erp_source) "
+                "VALUES (:id, :at, 'running', :source, :erp)"
+            ),
+            {"id": run_id, "at": at, "source": source, "erp": erp_source},
+        )
+
+
+def finish_run(
+    wh: Warehouse, run_id: str, status: str, at: dt.datetime, counts: RunCounts | None = None, message: str = ""
+) -> None:
+    """Record how a run ended (one of RUN_STATUSES) and, if it got that far, what it counted."""
+    if status not in RUN_STATUSES:
+        raise ValueError(f"unknown run status {status!r}")
+    c = counts or RunCounts()
+    with wh.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE meta.runs SET status = :status, finished_at = :at, bronze_rows = :bronze, "
+                "silver_loaded = :loaded, silver_flagged = :flagged, silver_quarantined = :quarantined, "
+                "silver_duplicates = :duplicates, gold_as_of = :as_of, gold_checks = :checks, message = :message "
+                "WHERE run_id = :id"
+            ),
+            {
+                "id": run_id,
+                "status": status,
+                "at": at,
+                "bronze": c.bronze_rows if counts else None,
+                "loaded": c.silver_loaded if counts else None,
+                "flagged": c.silver_flagged if counts else None,
+                "quarantined": c.silver_quarantined if counts else None,
+                "duplicates": c.silver_duplicates if counts else None,
+                "as_of": c.gold_as_of,
+                "checks": c.gold_checks if counts else None,
+                "message": message[:2000] or None,
+            },
+        )
+
+
+def runs(conn: Connection, limit: int = 20) -> list[dict[str, object]]:
+    """The latest runs, newest first, as `meta.runs` holds them."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT run_id, started_at, finished_at, status, source, erp_source, bronze_rows, silver_loaded, "
+            "silver_flagged, silver_quarantined, silver_duplicates, gold_as_of, gold_checks, message "
+            "FROM meta.runs ORDER BY started_at DESC LIMIT :n"
+        ),
+        {"n": limit},
+    )
+    return [dict(r._mapping) for r in rows]

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     fiscal_year_start_month: int = Field(1, ge=1, le=12, validation_alias="FAUXFORCE_FISCAL_YEAR_START_MONTH")
     # Silver's validation policy: rules `[object:]check=action` over the defaults (fauxforce.core.policy).
     validation: str | None = Field(None, validation_alias="FAUXFORCE_VALIDATION")
+    # The HTML report each pipeline run writes after gold (`none` for no report); unset: report.html beside
+    # a DuckDB warehouse file, else data/report.html.
+    report: str | None = Field(None, validation_alias="FAUXFORCE_REPORT")
 
     # Live Salesforce (any one of simple-salesforce's auth modes).
     salesforce_username: str | None = Field(None, validation_alias="SALESFORCE_USERNAME")
@@ -124,6 +127,7 @@ class RunSettings:
     delimiter: str | None  # forced CSV delimiter; None = detected per file
     fiscal_year_start_month: int
     validation: str | None = None  # silver's validation rules over the defaults; None: the defaults
+    report: Path | None = None  # where the run writes its HTML report; None: no report
 
     @property
     def warehouse_masked(self) -> str:
@@ -141,6 +145,7 @@ def resolve(
     delimiter: str | None = None,
     fiscal_year_start_month: int | None = None,
     validation: str | None = None,
+    report: str | Path | None = None,
     settings: Settings | None = None,
 ) -> RunSettings:
     """A run's values: each argument given, else its setting (environment, `.env`), else the default.
@@ -149,16 +154,37 @@ def resolve(
     one another) gets its password back from FAUXFORCE_WAREHOUSE_URL.
     """
     s = settings or get_settings()
+    url = unmasked(warehouse or s.warehouse_url, [s.warehouse_url])
     return RunSettings(
         landing=Path(landing) if landing is not None else s.landing_dir,
-        warehouse=unmasked(warehouse or s.warehouse_url, [s.warehouse_url]),
+        warehouse=url,
         source=source or s.crm_source,
         erp_source=erp_source or s.erp_source,
         encoding=encoding or s.csv_encoding,
         delimiter=delimiter or s.csv_delimiter,
         fiscal_year_start_month=fiscal_year_start_month or s.fiscal_year_start_month,
         validation=validation or s.validation,
+        report=report_path(report if report is not None else s.report if s.report is not None else default_report(url)),
     )
+
+
+NO_REPORT = ("", "none", "off", "no", "false")
+
+
+def default_report(warehouse: str) -> Path:
+    """report.html beside a DuckDB warehouse file, else data/report.html."""
+    try:
+        parsed = make_url(warehouse)
+    except ArgumentError:
+        return DATA_DIR / "report.html"
+    if parsed.get_backend_name() == "duckdb" and parsed.database and not parsed.database.startswith(":memory:"):
+        return Path(parsed.database).expanduser().parent / "report.html"
+    return DATA_DIR / "report.html"
+
+
+def report_path(value: str | Path) -> Path | None:
+    """Where a run writes its report: the path given, or None for `none`/`off`."""
+    return None if str(value).strip().lower() in NO_REPORT else Path(value)
 
 
 def with_secret_block(settings: Settings) -> Settings:

@@ -73,17 +73,25 @@ def check_url(url: str) -> URL:
 
 
 class Warehouse:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, read_only: bool = False) -> None:
+        """`read_only`: only read (status, the report): a DuckDB file is opened read-only and must exist."""
         self.url = url
         parsed = check_url(url)
+        connect_args: dict[str, object] = {}
         if parsed.get_backend_name() == "duckdb" and parsed.database and not parsed.database.startswith(":memory:"):
-            folder = Path(parsed.database).expanduser().parent
+            path = Path(parsed.database).expanduser()
+            if read_only:
+                if not path.is_file():
+                    raise WarehouseError(f"no DuckDB warehouse at {path} yet: `fauxforce run` creates it")
+                connect_args["read_only"] = True
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
-                raise WarehouseError(f"cannot create {folder} for the DuckDB warehouse: {e.strerror or e}") from None
+                raise WarehouseError(
+                    f"cannot create {path.parent} for the DuckDB warehouse: {e.strerror or e}"
+                ) from None
         try:
-            self.engine: Engine = sa.create_engine(url)
+            self.engine: Engine = sa.create_engine(url, connect_args=connect_args)
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as e:
             raise WarehouseError(f"unusable warehouse URL {parsed!r}: {e}") from None
         self.dialect = self.engine.dialect.name

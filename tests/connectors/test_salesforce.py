@@ -29,6 +29,7 @@ from fauxforce.generators.org import Options, generate_org
 from fauxforce.gold.build import build_gold
 from fauxforce.mock.org import MockOrg
 from fauxforce.mock.server import Faults, MockSalesforce
+from fauxforce.report.data import collect
 from fauxforce.silver.build import Keys, build_table, build_xref
 from tests.conftest import load_silver, salesforce_auth_modes
 
@@ -134,6 +135,10 @@ def test_csv_and_salesforce_give_identical_silver_and_gold(
     assert gold_files.tables == gold_live.tables
     for name in gold_files.tables:
         pd.testing.assert_frame_equal(table(from_files, "gold", name), table(live, "gold", name), obj=name)
+    # the org's API usage reached the ledger with the last batch, for the report's data health
+    usage = collect(live).api_usage
+    assert collect(from_files).api_usage is None
+    assert usage is not None and 0 < usage[0] <= mock.api_calls and usage[1] > usage[0]
     from_files.dispose()
     live.dispose()
 

@@ -49,6 +49,7 @@ def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> Non
     assert len(gold) == len(list((ROOT / "warehouse_sql" / "gold").glob("*.sql")))
     assert "fauxforce/warehouse_sql/silver/customer_xref.sql" in names
     assert any(n.startswith("fauxforce/warehouse_sql/tests/") for n in names)
+    assert "fauxforce/report/report.html.j2" in names  # the report's template is package data too
 
     venv = tmp_path / "venv"
     _run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp_path)
@@ -85,6 +86,7 @@ def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> Non
     _run(fauxforce, "generate", "--scale", "0.01", "--days", "60", "--out", "landing", "--quiet", cwd=work, env=env)
     out = _run(fauxforce, "run", "--landing", "landing", "--warehouse", "duckdb:///warehouse.duckdb", cwd=work, env=env)
     assert "checks passed" in out, out
+    assert "report report.html" in out and (work / "report.html").stat().st_size > 1_000_000  # beside the warehouse
     con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
     try:
         tables = {

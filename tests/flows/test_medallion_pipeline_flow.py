@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from fauxforce.cli import main
+from fauxforce.core import ledger
 from fauxforce.core.warehouse import Warehouse
 from fauxforce.generators.org import Options, generate_org
 
@@ -25,8 +26,14 @@ def test_run_lands_bronze_silver_and_gold_and_reports(
     assert f"bronze: {manifest.total_rows:,} new rows" in out
     assert "skipped 1 entries of" in out and "salesforce/Account.xlsx: not a .csv, .csv.gz or .parquet file" in out
     assert f"{manifest.total_rows:,} rows loaded (0 flagged), 0 quarantined, 0 duplicates" in out
-    assert "checks passed, as of 2026-06-30" in out and "bookings this quarter" in out
+    assert "checks passed, as of 2026-06-30" in out and "bookings FY2026 Q2 " in out
+    report = tmp_path / "report.html"  # beside the DuckDB file unless FAUXFORCE_REPORT says otherwise
+    assert f"report {report}" in out and report.stat().st_size > 1_000_000
     wh = Warehouse(url)
+    with wh.engine.connect() as conn:
+        runs = ledger.runs(conn)
+    assert [r["status"] for r in runs] == ["completed"]
+    assert runs[0]["bronze_rows"] == manifest.total_rows and runs[0]["gold_checks"] > 100
     assert wh.count("silver", "opportunity") == manifest.objects["salesforce/Opportunity"]["rows"]
     assert wh.count("silver", "customer_xref") > 0
     assert wh.count("gold", "fact_opportunity") == manifest.objects["salesforce/Opportunity"]["live_rows"]
@@ -40,9 +47,17 @@ def test_run_lands_bronze_silver_and_gold_and_reports(
     assert "silver-counts" in found and "bronze-counts" in found and "Account.xlsx" in found["bronze-skipped"]
     assert "# Silver data quality" in found["silver-data-quality"]
     assert "gold-headline" in found and "gold-tables" in found
+    # the parent run carries the whole run's summary and points to the report
+    assert f"{manifest.total_rows:,} rows landed" in found["pipeline-summary"]
+    assert f"file://{report}" in found["pipeline-summary"] and "Bookings this quarter" in found["pipeline-summary"]
 
-    assert main(["run", "--landing", str(tmp_path / "landing"), "--warehouse", url]) == 0
-    assert "bronze: 0 new rows" in capsys.readouterr().out
+    assert main(["run", "--landing", str(tmp_path / "landing"), "--warehouse", url, "--report", "none"]) == 0
+    out = capsys.readouterr().out
+    assert "bronze: 0 new rows" in out and "report" not in out
+    wh = Warehouse(url)
+    with wh.engine.connect() as conn:
+        assert [r["status"] for r in ledger.runs(conn)] == ["completed", "completed"]
+    wh.dispose()
 
 
 def test_run_reports_a_missing_landing_folder(
