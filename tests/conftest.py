@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import os
+import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 # Before anything imports Prefect: its own home, no telemetry, no server outside this process.
 _PREFECT_HOME = tempfile.mkdtemp(prefix="fauxforce-prefect-home-")
+atexit.register(shutil.rmtree, _PREFECT_HOME, ignore_errors=True)
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
@@ -24,6 +28,7 @@ from fauxforce.core import ledger  # noqa: E402
 from fauxforce.generators.org import Manifest, Options, generate_org  # noqa: E402
 
 AS_OF = dt.date(2026, 6, 30)
+_EXIT = pytest.StashKey[int]()
 
 
 class Org:
@@ -160,3 +165,27 @@ def salesforce_auth_modes(mock) -> dict[str, dict[str, str]]:  # type: ignore[no
         },
         "session id": {"SALESFORCE_SESSION_ID": mock.session_id, "SALESFORCE_INSTANCE_URL": mock.instance_url},
     }
+
+
+# ---- the suite ends on pytest's result line --------------------------------------------------------------
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[_EXIT] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave the process once pytest is done, after the exit handlers, before interpreter teardown.
+
+    DuckDB's bindings (nanobind) print dozens of "leaked instance" lines at interpreter teardown for
+    objects the engine caches for the life of the process; they are not leaks of ours and drown the result
+    line. Exit handlers (Prefect's temporary servers among them) still run first; the exit status is
+    pytest's own, 5 for no tests included."""
+    status = config.stash.get(_EXIT, None)
+    if status is None:
+        return
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
