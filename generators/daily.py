@@ -87,11 +87,10 @@ def _advance(
     landing: Path, seed: int, scale: float, start: dt.date, first_day: dt.date, format: Format, day: dt.date | None
 ) -> DailyResult:
     state = read_state(landing)
+    if state is None and any(p for p in landing.iterdir() if not p.name.startswith(".")):
+        state = _adopt(landing, seed, scale, start, format)  # a full export `fauxforce generate` wrote, or an error
+        _write_state(landing, state)
     if state is None:
-        if any(p for p in landing.iterdir() if not p.name.startswith(".")):
-            raise GenerateError(
-                f"{landing} already holds files but no {STATE_FILE}; give the daily export its own folder"
-            )
         target = day or first_day
         manifest = _write(
             landing, Options(out=landing, seed=seed, scale=scale, start=start, as_of=target, format=format)
@@ -124,6 +123,28 @@ def _advance(
     _write_state(landing, state)
     days = [last + dt.timedelta(days=n) for n in range(1, (target - last).days + 1)]
     return DailyResult(days, manifest.total_rows, state)
+
+
+def _adopt(landing: Path, seed: int, scale: float, start: dt.date, format: Format) -> DailyState:
+    """Continue from a full export `fauxforce generate` wrote into `landing` (`make demo`, say) when it is the
+    same org; the days after its as-of date follow as changes. Anything else is refused in one line."""
+    try:
+        manifest = json.loads((landing / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if not isinstance(manifest, dict) or manifest.get("generator") != "fauxforce":
+        raise GenerateError(
+            f"{landing} holds files that are not a fauxforce export (no manifest.json of ours); give the daily "
+            "export its own folder"
+        )
+    theirs = (manifest.get("seed"), manifest.get("scale"), manifest.get("start"), manifest.get("format"))
+    if manifest.get("export") != "full" or manifest.get("dirty") or theirs != (seed, scale, start.isoformat(), format):
+        raise GenerateError(
+            f"{landing} holds a fauxforce export of another org (seed {theirs[0]}, scale {theirs[1]}, start "
+            f"{theirs[2]}, {theirs[3]}, {manifest.get('export')} export); run the daily export with those, or give "
+            "it its own folder"
+        )
+    return DailyState(seed, scale, start.isoformat(), format, str(manifest["as_of"]))
 
 
 def _write(landing: Path, options: Options) -> Manifest:

@@ -11,7 +11,7 @@ import pytest
 
 from fauxforce.core.runlock import folder_lock
 from fauxforce.generators.daily import LOCK_FILE, STATE_FILE, advance, read_state
-from fauxforce.generators.org import GenerateError
+from fauxforce.generators.org import GenerateError, Options, generate_org
 
 START, FIRST = dt.date(2026, 1, 1), dt.date(2026, 3, 1)
 
@@ -41,8 +41,25 @@ def test_a_folder_of_another_org_or_of_other_files_is_refused(tmp_path: Path) ->
         advance(landing, seed=7, scale=0.01, start=START, first_day=FIRST)
     other = tmp_path / "other"
     (other / "salesforce").mkdir(parents=True)
-    with pytest.raises(GenerateError, match=f"no {STATE_FILE}"):
+    with pytest.raises(GenerateError, match="not a fauxforce export"):
         advance(other, scale=0.01, start=START, first_day=FIRST)
+    assert not (other / STATE_FILE).exists()
+
+
+def test_a_full_export_of_the_same_org_is_continued_day_by_day(tmp_path: Path) -> None:
+    """`make demo` wrote data/landing with `fauxforce generate`; the scheduled daily export goes on from there."""
+    landing = tmp_path / "landing"
+    generate_org(Options(out=landing, seed=42, scale=0.01, start=START, as_of=FIRST))
+    before = (landing / "salesforce" / "Account.csv").read_bytes()
+    result = advance(landing, scale=0.01, start=START, first_day=FIRST)
+    assert result.days == [dt.date(2026, 3, 2)] and (landing / "2026-03-02" / "salesforce").is_dir()
+    assert (landing / "salesforce" / "Account.csv").read_bytes() == before  # the full export is left as it was
+    assert read_state(landing).last_day == "2026-03-02"  # type: ignore[union-attr]
+    other = tmp_path / "other"
+    generate_org(Options(out=other, seed=42, scale=0.02, start=START, as_of=FIRST))
+    with pytest.raises(GenerateError, match=r"another org \(seed 42, scale 0\.02"):
+        advance(other, scale=0.01, start=START, first_day=FIRST)
+    assert not (other / STATE_FILE).exists()
 
 
 def test_two_writers_at_once_write_one_day_each(tmp_path: Path) -> None:
