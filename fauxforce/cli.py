@@ -152,6 +152,23 @@ def _parser() -> argparse.ArgumentParser:
     stat.add_argument("--warehouse", help="SQLAlchemy URL (default: FAUXFORCE_WAREHOUSE_URL, else embedded DuckDB)")
     stat.add_argument("--runs", type=int, default=5, help="how many of the last runs to list")
 
+    doc = sub.add_parser(
+        "doctor",
+        help="check that a run has what it needs: settings, warehouse, landing folder, Salesforce, Prefect",
+        description="Check, in about a second and without writing anything, what `fauxforce run` needs: the "
+        "settings, the warehouse URL and whether it is reachable (and not held open by another program), the run "
+        "lock, the landing folder, a Salesforce login (no data read), the ERP database and the Prefect API. Exits "
+        "1 if a run would fail. Example: fauxforce doctor --source salesforce",
+    )
+    doc.add_argument("--landing", type=Path, help="landing folder (default: FAUXFORCE_LANDING_DIR, else data/landing)")
+    doc.add_argument("--warehouse", help="SQLAlchemy URL (default: FAUXFORCE_WAREHOUSE_URL, else embedded DuckDB)")
+    doc.add_argument(
+        "--source", choices=["csv", "salesforce"], help="CRM source (default: FAUXFORCE_CRM_SOURCE, else csv)"
+    )
+    doc.add_argument(
+        "--erp-source", choices=["csv", "erp-sql"], help="ERP source (default: FAUXFORCE_ERP_SOURCE, else csv)"
+    )
+
     mock = sub.add_parser(
         "mock-salesforce",
         help="serve a generated org as a Salesforce org on 127.0.0.1 over HTTPS",
@@ -308,32 +325,36 @@ def _no_traceback(record: logging.LogRecord) -> bool:
 
 
 def _preflight(run: RunSettings) -> str | None:
-    """What would stop the run before it starts (the warehouse URL, the landing folder, reaching the
-    warehouse), as one line; None when nothing does."""
-    import sqlalchemy as sa
-
-    from fauxforce.core.policy import Policy, PolicyError
-    from fauxforce.core.warehouse import Warehouse, WarehouseError, db_reason
+    """The first of doctor's checks that would stop the run, as one line; None when nothing does."""
+    from fauxforce.core.settings import get_settings
+    from fauxforce.core.warehouse import Warehouse, WarehouseError
+    from fauxforce.doctor import checks
 
     try:
-        Policy.parse(run.validation)
-    except PolicyError as e:
-        return str(e)
-    try:
-        wh = Warehouse(run.warehouse)
+        Warehouse(run.warehouse).dispose()  # the folder a DuckDB file needs, made as the run would (not the file)
     except WarehouseError as e:
         return str(e)
-    try:
-        if "csv" in (run.source, run.erp_source) and not run.landing.is_dir():
-            return f"landing folder {run.landing} does not exist; generate one with `fauxforce generate`"
-        if wh.dialect == "postgresql":  # a server can be down; a DuckDB file is opened under the run lock only
-            with wh.engine.connect() as conn:
-                conn.exec_driver_sql("SELECT 1")
-    except sa.exc.DBAPIError as e:
-        return f"cannot reach the warehouse {wh}: {db_reason(e)}"
-    finally:
-        wh.dispose()
+    for check in checks(run, get_settings()):
+        if check.status == "fail":
+            return check.detail
     return None
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from fauxforce.core.settings import get_settings
+    from fauxforce.doctor import checks
+
+    started = time.perf_counter()
+    settings = get_settings()  # an unusable setting ends in main's one line
+    run = resolve(landing=args.landing, warehouse=args.warehouse, source=args.source, erp_source=args.erp_source)
+    print(f"{'ok':<5} {'settings':<12} environment and .env read")
+    failed = 0
+    for check in checks(run, settings):
+        print(check.line(), flush=True)
+        failed += check.status == "fail"
+    took = time.perf_counter() - started
+    print(f"{failed} problem{'s' * (failed != 1)} found in {took:.1f}s" if failed else f"ready to run ({took:.1f}s)")
+    return 1 if failed else 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -348,9 +369,6 @@ def _run(args: argparse.Namespace) -> int:
         report=args.report,
     )
     landing, source, erp_source = run.landing, run.source, run.erp_source
-    if problem := _preflight(run):  # before Prefect starts: a wrong URL or folder costs no server start
-        print(f"fauxforce run: error: {problem}", file=sys.stderr)
-        return 1
     # Prefect's settings for this run only, each unless the user set it: its console shows warnings and
     # errors (its API still gets every line; --verbose shows them all), and a temporary server's usage
     # heartbeat, which cannot reach its service offline and fails noisily on a busy database, stays off.
@@ -358,7 +376,12 @@ def _run(args: argparse.Namespace) -> int:
     if not args.verbose:
         prefect_env["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "WARNING"
     prefect_env = {k: v for k, v in prefect_env.items() if k not in os.environ}
-    with _environment(**prefect_env):  # read when Prefect is first imported, just below
+    with _environment(**prefect_env):  # read when Prefect is first imported (by the pre-flight, or just below)
+        problem = _preflight(run)  # before Prefect starts a server: a wrong URL or folder costs no start
+    if problem:
+        print(f"fauxforce run: error: {problem}", file=sys.stderr)
+        return 1
+    with _environment(**prefect_env):
         from sqlalchemy.exc import DBAPIError
 
         from fauxforce.connectors.erp_sql import ErpSourceError  # these import Prefect, which reads .env itself
@@ -466,6 +489,8 @@ def _run(args: argparse.Namespace) -> int:
             f"  {h['stock_positions_at_risk']:,} stock positions at risk of stock-out, "
             f"{h['customers_exposed_to_stockout']:,} customers exposed"
         )
+    if summary.reader_copy:
+        print(f"reader copy {summary.reader_copy} (open it any time; each run replaces it whole)")
     if summary.report:
         print(f"report {summary.report}")
     elif summary.report_error:
@@ -543,6 +568,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": _run,
         "report": _report,
         "status": _status,
+        "doctor": _doctor,
         "mock-salesforce": _mock_salesforce,
     }
     try:

@@ -40,6 +40,7 @@ class PipelineSummary:
     headline: dict[str, Any] = field(default_factory=dict)
     gold_unresolved: dict[str, int] = field(default_factory=dict)  # loose links, from gold.reconciliation
     report: str | None = None  # the HTML report this run wrote
+    reader_copy: str | None = None  # the DuckDB copy for readers this run refreshed
     report_error: str | None = None  # why it could not (the data itself is committed all the same)
 
 
@@ -137,6 +138,10 @@ def medallion_pipeline(
                 gold_checks=gold.checks,
             )
             ledger.finish_run(wh, run_id, "completed", dt.datetime.now(dt.UTC), counts)
+            if run.reader_copy is not None:  # still under the run lock: nothing writes while it is copied
+                size = wh.copy_for_readers(run.reader_copy)
+                summary.reader_copy = str(run.reader_copy)
+                logger.info("reader copy: %s (%.1f MB)", run.reader_copy, size / 1e6)
             if run.report is not None:
                 written = _write_report(wh, run.report, logger)
                 if isinstance(written, ReportResult):

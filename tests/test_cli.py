@@ -149,7 +149,7 @@ def test_progress_is_drawn_on_a_terminal() -> None:
         ({"FAUXFORCE_FISCAL_YEAR_START_MONTH": "13"}, [], "FAUXFORCE_FISCAL_YEAR_START_MONTH: Input should be less"),
         ({}, ["--warehouse", "mysql://u@h/db"], "dialect 'mysql' has no bulk-load path"),
         ({}, ["--warehouse", "not-a-url"], "not-a-url is not a database URL"),
-        ({}, ["--warehouse", "data/file.duckdb"], "write duckdb:///data/file.duckdb"),
+        ({}, ["--warehouse", "data/file.sqlite"], "data/file.sqlite is not a database URL"),
         ({}, ["--warehouse", "postgres://u:Pw-9x@127.0.0.1/db"], "write postgresql+psycopg://"),
         ({}, ["--warehouse", "duckdb:////proc/none/x.duckdb"], "cannot create /proc/none for the DuckDB warehouse"),
         ({}, ["--warehouse", "postgresql+psycopg://u:Pw-9x@127.0.0.1:1/db"], "cannot reach the warehouse"),
@@ -175,8 +175,13 @@ def test_run_prints_its_summary_and_a_failure_in_one_line(tmp_path: Path) -> Non
     """No Prefect chatter by default (`--verbose` brings it back), and a failure inside a flow ends in one
     line of ours with no traceback on the console."""
     assert run("generate", "--out", "landing", "--quiet", *SMALL, cwd=tmp_path).returncode == 0
-    ok = run("run", "--landing", "landing", "--warehouse", "duckdb:///wh.duckdb", cwd=tmp_path)
+    ok = run("run", "--landing", "landing", "--warehouse", "wh.duckdb", cwd=tmp_path)  # a plain path is that file
     assert ok.returncode == 0, ok.stderr
+    assert (
+        (tmp_path / "wh.duckdb").is_file()
+        and "report report.html" in ok.stdout
+        and (tmp_path / "report.html").is_file()
+    )
     assert "checks passed" in ok.stdout and len(ok.stdout.splitlines()) <= 8
     assert " INFO " not in ok.stderr and "Traceback" not in ok.stderr
     unreachable = "postgresql+psycopg://postgres@127.0.0.1:1/erp"  # nothing listens on port 1

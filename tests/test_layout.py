@@ -40,7 +40,7 @@ def layer_of(module: str) -> str | None:
         return None
     if len(parts) == 1:
         return "core"  # the package's __init__: its version only
-    if parts[1] == "cli":
+    if parts[1] in ("cli", "doctor"):  # the command and its checks of a whole run's set-up
         return "cli"
     if parts[1] not in SUBPACKAGES:
         raise AssertionError(f"{module}: no layer is declared for fauxforce.{parts[1]}; add it to LAYERS")

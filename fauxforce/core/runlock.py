@@ -110,6 +110,13 @@ class RunLock:
         return None
 
     # ---- acquire and release ----------------------------------------------------------------------------
+    def holder(self) -> str | None:
+        """Who holds the lock now (None: nobody). Never waits and never keeps the lock."""
+        try:
+            return self._try(f"{holder_note()} (checking)")
+        finally:
+            self.release()
+
     def acquire(self) -> None:
         note = holder_note()
         started = time.monotonic()

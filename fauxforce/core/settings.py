@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # The HTML report each pipeline run writes after gold (`none` for no report); unset: report.html beside
     # a DuckDB warehouse file, else data/report.html.
     report: str | None = Field(None, validation_alias="FAUXFORCE_REPORT")
+    # A DuckDB warehouse only: a copy of the file each run refreshes for readers, who may keep it open while
+    # runs go on (README, "Reading the warehouse safely"). Unset: no copy.
+    reader_copy: Path | None = Field(None, validation_alias="FAUXFORCE_READER_COPY")
 
     # Live Salesforce (any one of simple-salesforce's auth modes).
     salesforce_username: str | None = Field(None, validation_alias="SALESFORCE_USERNAME")
@@ -128,6 +131,7 @@ class RunSettings:
     fiscal_year_start_month: int
     validation: str | None = None  # silver's validation rules over the defaults; None: the defaults
     report: Path | None = None  # where the run writes its HTML report; None: no report
+    reader_copy: Path | None = None  # a DuckDB warehouse's copy for readers, refreshed after each run
 
     @property
     def warehouse_masked(self) -> str:
@@ -154,7 +158,7 @@ def resolve(
     one another) gets its password back from FAUXFORCE_WAREHOUSE_URL.
     """
     s = settings or get_settings()
-    url = unmasked(warehouse or s.warehouse_url, [s.warehouse_url])
+    url = unmasked(as_url(warehouse or s.warehouse_url), [as_url(s.warehouse_url)])
     return RunSettings(
         landing=Path(landing) if landing is not None else s.landing_dir,
         warehouse=url,
@@ -165,10 +169,19 @@ def resolve(
         fiscal_year_start_month=fiscal_year_start_month or s.fiscal_year_start_month,
         validation=validation or s.validation,
         report=report_path(report if report is not None else s.report if s.report is not None else default_report(url)),
+        reader_copy=s.reader_copy,
     )
 
 
 NO_REPORT = ("", "none", "off", "no", "false")
+DUCKDB_SUFFIXES = (".duckdb", ".ddb", ".db")
+
+
+def as_url(warehouse: str) -> str:
+    """A warehouse URL; a plain path to a DuckDB file (`data/warehouse.duckdb`) means that file."""
+    if "://" not in warehouse and warehouse.endswith(DUCKDB_SUFFIXES):
+        return f"duckdb:///{warehouse}"
+    return warehouse
 
 
 def default_report(warehouse: str) -> Path:

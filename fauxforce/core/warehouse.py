@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
+import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -208,6 +210,30 @@ class Warehouse:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def copy_for_readers(self, target: Path) -> int:
+        """Refresh a copy of a DuckDB warehouse file for readers (an analyst's notebook, a BI tool): checkpoint,
+        close, copy beside `target`, rename over it. A reader's open connection keeps the copy it opened
+        (the rename never touches it); the next connection sees this one. Call it holding the run lock, so
+        nothing writes during the copy. Returns the bytes copied."""
+        database = self.engine.url.database or ""
+        if self.dialect != "duckdb" or database in ("", ":memory:"):
+            raise WarehouseError("a reader copy is for a DuckDB warehouse file; PostgreSQL serves readers itself")
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("CHECKPOINT")
+        self.engine.dispose()  # the file is whole on disk once no connection holds it
+        source = Path(database).expanduser()
+        if target.resolve() == source.resolve():
+            raise WarehouseError(f"the reader copy {target} cannot be the warehouse itself")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return target.stat().st_size
 
 
 def query_arrow(wh: Warehouse, conn: Connection, sql: str, params: Sequence[object] = ()) -> pa.Table:
