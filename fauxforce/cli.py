@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fauxforce import __version__
+from fauxforce.core import maintenance
+from fauxforce.core.maintenance import MaintenanceError
 from fauxforce.core.progress import Progress
 from fauxforce.core.settings import RunSettings, SettingsError, resolve
 
@@ -314,11 +316,18 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
+PREFECT_FAILURE_REPORTS = (
+    "Encountered exception during execution",
+    "Task run failed with exception",
+    "Finished in state Failed",
+)
+
+
 def _no_traceback(record: logging.LogRecord) -> bool:
-    """Keep warnings on the console but not a failure's traceback, nor Prefect's own report of the exception
-    that ends a flow run: `fauxforce run` ends with one error line of its own (`--verbose` shows them all;
-    Prefect's API keeps them either way)."""
-    if record.getMessage().startswith("Encountered exception during execution"):
+    """Keep warnings on the console but not a failure's traceback, nor Prefect's own reports of the exception
+    that ends a run (the task's, then the flow's): `fauxforce run` ends with one error line of its own
+    (`--verbose` shows them all; Prefect's API keeps them either way)."""
+    if record.getMessage().startswith(PREFECT_FAILURE_REPORTS):
         return False
     record.exc_info, record.exc_text = None, None
     return True
@@ -376,6 +385,10 @@ def _run(args: argparse.Namespace) -> int:
     if not args.verbose:
         prefect_env["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "WARNING"
     prefect_env = {k: v for k, v in prefect_env.items() if k not in os.environ}
+    windows = maintenance.parse(run.maintenance)  # the Prefect variable's windows are the flow's to read
+    if in_window := maintenance.active(windows, maintenance.systems_of(source, erp_source), dt.datetime.now(dt.UTC)):
+        print(f"fauxforce run: cancelled: {maintenance.not_run(*in_window)}", file=sys.stderr)
+        return 3
     with _environment(**prefect_env):  # read when Prefect is first imported (by the pre-flight, or just below)
         problem = _preflight(run)  # before Prefect starts a server: a wrong URL or folder costs no start
     if problem:
@@ -403,10 +416,10 @@ def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC)
     try:
-        from fauxforce.flows.medallion_pipeline import medallion_pipeline
+        from fauxforce.flows.medallion_pipeline import PipelineSummary, medallion_pipeline
 
         with _environment(FAUXFORCE_WAREHOUSE_URL=run.warehouse, **prefect_env):
-            summary = medallion_pipeline(
+            state = medallion_pipeline(
                 landing=str(landing),
                 warehouse=warehouse,
                 source=source,
@@ -417,7 +430,14 @@ def _run(args: argparse.Namespace) -> int:
                 delimiter=run.delimiter,
                 validation=run.validation,
                 report=str(run.report) if run.report else "none",
+                return_state=True,
             )
+            if state.is_cancelled():  # a maintenance window: nothing was touched
+                print(f"fauxforce run: cancelled: {state.message}", file=sys.stderr)
+                return 3
+            summary = state.result()  # a failed run raises its exception here
+            if not isinstance(summary, PipelineSummary):
+                raise TypeError(f"medallion-pipeline returned {type(summary).__name__}, not its summary")
     except (SourceFileError, SalesforceSourceError, ErpSourceError, WarehouseError, GoldCheckError, ValueError) as e:
         print(f"fauxforce run: error: {e}", file=sys.stderr)
         return 1
@@ -522,7 +542,7 @@ def _report(args: argparse.Namespace) -> int:
         return 1
     started = time.perf_counter()
     try:
-        result = write_report(wh, out)
+        result = write_report(wh, out, maintenance=resolve().maintenance)
     except (ReportError, WarehouseError) as e:
         print(f"fauxforce report: error: {e}", file=sys.stderr)
         return 1
@@ -551,7 +571,7 @@ def _status(args: argparse.Namespace) -> int:
     if wh is None:
         return 1
     try:
-        lines = status(wh, runs=args.runs).lines()
+        lines = status(wh, runs=args.runs, windows=resolve().maintenance).lines()
     except DBAPIError as e:
         print(f"fauxforce status: error: cannot read the warehouse {wh}: {db_reason(e)}", file=sys.stderr)
         return 1
@@ -573,7 +593,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return commands[args.command](args)
-    except SettingsError as e:  # an unusable environment variable or .env: one line, before any work
+    except (SettingsError, MaintenanceError) as e:  # an unusable environment variable or .env: one line
         print(f"fauxforce {args.command}: error: {e}", file=sys.stderr)
         return 2
 

@@ -9,6 +9,7 @@ only), and the run lock is looked at, never kept.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from fauxforce.core import maintenance
 from fauxforce.core.policy import Policy, PolicyError
 from fauxforce.core.runlock import RunLock
 from fauxforce.core.settings import RunSettings, Settings
@@ -42,6 +44,7 @@ def checks(run: RunSettings, settings: Settings, prefect: bool = True) -> Iterat
         yield Check("validation", "ok", run.validation or "the default policy")
     except PolicyError as e:
         yield Check("validation", "fail", str(e))
+    yield _maintenance(run)
     yield from _warehouse(run)
     if run.reader_copy is not None:
         if make_url(run.warehouse).get_backend_name() != "duckdb":
@@ -57,6 +60,26 @@ def checks(run: RunSettings, settings: Settings, prefect: bool = True) -> Iterat
     yield _erp(run, settings)
     if prefect:
         yield _prefect_api()
+
+
+def _maintenance(run: RunSettings) -> Check:
+    """FAUXFORCE_MAINTENANCE (the Prefect variable is read by flow runs only: it needs the API)."""
+    try:
+        windows = maintenance.parse(run.maintenance)
+    except maintenance.MaintenanceError as e:
+        return Check("maintenance", "fail", str(e))
+    now = dt.datetime.now(dt.UTC)
+    if hit := maintenance.active(windows, maintenance.systems_of(run.source, run.erp_source), now):
+        window, ends = hit
+        return Check(
+            "maintenance",
+            "warn",
+            f"inside the {window.describe()} until {ends:%Y-%m-%d %H:%M} UTC: a run now ends Cancelled",
+        )
+    if nxt := maintenance.upcoming(windows, now):
+        window, begin, finish = nxt
+        return Check("maintenance", "ok", f"next: {window.system} {maintenance.span(begin, finish)}")
+    return Check("maintenance", "ok", "no window declared" if not windows else "no window ahead")
 
 
 def _warehouse(run: RunSettings) -> Iterator[Check]:

@@ -12,8 +12,10 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
+from prefect.states import Cancelled, State
+from prefect.variables import Variable
 
-from fauxforce.core import ledger
+from fauxforce.core import ledger, maintenance
 from fauxforce.core.runlock import RunLock
 from fauxforce.core.settings import resolve
 from fauxforce.core.warehouse import Warehouse
@@ -66,7 +68,7 @@ def medallion_pipeline(
     erp_source: str | None = None,
     validation: str | None = None,
     report: str | None = None,
-) -> PipelineSummary:
+) -> PipelineSummary | State:
     """Land new source batches in bronze, apply them to silver, rebuild and check gold, write the report.
 
     Unset arguments come from the settings (FAUXFORCE_LANDING_DIR, FAUXFORCE_WAREHOUSE_URL,
@@ -74,7 +76,9 @@ def medallion_pipeline(
     the resolved values. Runs on one warehouse never overlap: each holds the warehouse's run lock (a
     PostgreSQL advisory lock, or a file lock beside a DuckDB file) for its whole length, and a run that
     starts while another holds it waits, saying for whom. The lock dies with the process that holds it.
-    Each run is recorded in `meta.runs` with how it ended.
+    Each run is recorded in `meta.runs` with how it ended. A run that starts inside a maintenance window of
+    a system it uses (FAUXFORCE_MAINTENANCE, or the Prefect variable `fauxforce_maintenance`) ends Cancelled
+    with the window named, touching nothing.
     """
     run = resolve(
         landing=landing,
@@ -89,6 +93,14 @@ def medallion_pipeline(
     warehouse_ref = run.warehouse_masked  # subflows get the URL without its password, and resolve it again
     run_id = str(flow_run.get_id() or uuid.uuid4())
     logger = get_run_logger()
+    declared = _declared_windows(run.maintenance, logger)
+    windows = maintenance.parse(declared)
+    in_window = maintenance.active(windows, maintenance.systems_of(run.source, run.erp_source), _now())
+    if in_window:  # before the warehouse or a source is touched: they may be down on purpose
+        window, ends = in_window
+        message = maintenance.not_run(window, ends)
+        logger.info(message)
+        return Cancelled(message=message)
     with RunLock(run.warehouse, on_wait=logger.warning) as lock:
         wh = Warehouse(run.warehouse)
         try:
@@ -143,7 +155,7 @@ def medallion_pipeline(
                 summary.reader_copy = str(run.reader_copy)
                 logger.info("reader copy: %s (%.1f MB)", run.reader_copy, size / 1e6)
             if run.report is not None:
-                written = _write_report(wh, run.report, logger)
+                written = _write_report(wh, run.report, logger, declared)
                 if isinstance(written, ReportResult):
                     summary.report = str(written.path)
                 else:
@@ -156,15 +168,29 @@ def medallion_pipeline(
     return summary
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _declared_windows(setting: str | None, logger: Any) -> str:
+    """FAUXFORCE_MAINTENANCE and the Prefect variable `fauxforce_maintenance`, joined."""
+    try:
+        variable = Variable.get(maintenance.VARIABLE, default=None)
+    except Exception as e:  # the API may be unreachable; the setting still applies
+        logger.warning("cannot read the Prefect variable %s: %s", maintenance.VARIABLE, e)
+        variable = None
+    return ";".join(str(part) for part in (setting, variable) if part)
+
+
 def _one_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     return f"{type(e).__name__}: {text[0]}" if text else type(e).__name__
 
 
-def _write_report(wh: Warehouse, path: Path, logger: Any) -> ReportResult | str:
+def _write_report(wh: Warehouse, path: Path, logger: Any, windows: str) -> ReportResult | str:
     """Write the run's report; a report that cannot be written is a warning, not a failed run."""
     try:
-        result = write_report(wh, path)
+        result = write_report(wh, path, maintenance=windows)
     except OSError as e:
         reason = f"cannot write the report {path}: {e.strerror or e}"
         logger.warning(reason)

@@ -45,7 +45,17 @@ def test_a_ready_project_passes_and_nothing_is_written(project: Path) -> None:
     result = run("doctor", "--landing", "landing", "--warehouse", "new/wh.duckdb", cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
     found = lines(result)
-    assert list(found) == ["settings", "validation", "warehouse", "run-lock", "landing", "salesforce", "erp", "prefect"]
+    assert list(found) == [
+        "settings",
+        "validation",
+        "maintenance",
+        "warehouse",
+        "run-lock",
+        "landing",
+        "salesforce",
+        "erp",
+        "prefect",
+    ]
     assert found["warehouse"] == (
         "ok",
         "duckdb:///new/wh.duckdb: DuckDB, not there yet; the first run creates new/wh.duckdb",

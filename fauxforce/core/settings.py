@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # A DuckDB warehouse only: a copy of the file each run refreshes for readers, who may keep it open while
     # runs go on (README, "Reading the warehouse safely"). Unset: no copy.
     reader_copy: Path | None = Field(None, validation_alias="FAUXFORCE_READER_COPY")
+    # Maintenance windows of the warehouse, the CRM or the ERP (fauxforce.core.maintenance), e.g.
+    # "warehouse=sun 02:00-04:00;crm=2026-12-06T22:00/2026-12-07T02:00"; a run in one ends Cancelled.
+    maintenance: str | None = Field(None, validation_alias="FAUXFORCE_MAINTENANCE")
 
     # Live Salesforce (any one of simple-salesforce's auth modes).
     salesforce_username: str | None = Field(None, validation_alias="SALESFORCE_USERNAME")
@@ -132,6 +135,7 @@ class RunSettings:
     validation: str | None = None  # silver's validation rules over the defaults; None: the defaults
     report: Path | None = None  # where the run writes its HTML report; None: no report
     reader_copy: Path | None = None  # a DuckDB warehouse's copy for readers, refreshed after each run
+    maintenance: str | None = None  # maintenance windows (FAUXFORCE_MAINTENANCE)
 
     @property
     def warehouse_masked(self) -> str:
@@ -170,6 +174,7 @@ def resolve(
         validation=validation or s.validation,
         report=report_path(report if report is not None else s.report if s.report is not None else default_report(url)),
         reader_copy=s.reader_copy,
+        maintenance=s.maintenance,
     )
 
 

@@ -161,6 +161,7 @@ class ReportData:
     runs: list[dict[str, Any]] = field(default_factory=list)
     api_usage: tuple[int, int] | None = None  # Salesforce API requests used / allowed, from the last live extract
     warehouse: str = ""
+    next_window: str | None = None  # the next maintenance window, as a phrase
 
     @property
     def headline(self) -> dict[str, Any]:

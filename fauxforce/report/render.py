@@ -24,6 +24,7 @@ from fauxforce import __version__
 from fauxforce.core.files import write_text_atomic
 from fauxforce.core.warehouse import Warehouse
 from fauxforce.report.data import CUSTOMER_COLUMNS, DEFINITIONS, ReportData, collect
+from fauxforce.report.status import next_window
 
 PALETTE = ["#1f5fa8", "#e07b39", "#3a9a5b", "#b8434a", "#7a5aa6", "#8c6d46", "#d16fb0", "#6b6b6b"]
 SECTIONS = ("sales", "customers", "supply", "finance", "health")
@@ -405,9 +406,11 @@ RUN_COLUMNS = [
 ]
 
 
-def write_report(wh: Warehouse, path: Path) -> ReportResult:
-    """Read the warehouse and write the report to `path`, replacing any earlier one in one step."""
+def write_report(wh: Warehouse, path: Path, maintenance: str | None = None) -> ReportResult:
+    """Read the warehouse and write the report to `path`, replacing any earlier one in one step.
+    `maintenance`: the declared maintenance windows, of which the next is shown."""
     d = collect(wh)
+    d.next_window = next_window(maintenance)
     page, drawn = render(d)
     size = write_text_atomic(path, page)
     return ReportResult(path=path, bytes=size, charts=drawn, as_of=d.as_of)

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fauxforce.core import ledger
+from fauxforce.core import ledger, maintenance
 from fauxforce.core.warehouse import Warehouse
 
 LAYERS = ("bronze", "silver", "quarantine", "gold")
@@ -28,6 +28,7 @@ class Status:
     flags: dict[str, int] = field(default_factory=dict)
     quarantined_files: int = 0
     watermarks: list[tuple[str, str, str]] = field(default_factory=list)  # (source layer, object, value)
+    next_window: str | None = None  # the next maintenance window, as a line
 
     def lines(self) -> list[str]:
         out = [f"warehouse {self.warehouse}"]
@@ -44,6 +45,8 @@ class Status:
             out.append(f"  files quarantined {self.quarantined_files:,} (meta.quarantined_files)")
         for layer, obj, value in self.watermarks:
             out.append(f"  {layer} {obj} read up to {value}")
+        if self.next_window:
+            out.append(f"  maintenance {self.next_window}")
         out.append("runs (newest first)" if self.runs else "runs: none recorded")
         for r in self.runs:
             took = ""
@@ -63,9 +66,10 @@ class Status:
         return out
 
 
-def status(wh: Warehouse, runs: int = 5) -> Status:
-    """Read what the warehouse holds; an empty or new warehouse gives an empty status, not an error."""
-    s = Status(warehouse=str(wh))
+def status(wh: Warehouse, runs: int = 5, windows: str | None = None) -> Status:
+    """Read what the warehouse holds; an empty or new warehouse gives an empty status, not an error.
+    `windows`: the declared maintenance windows, of which the next is shown."""
+    s = Status(warehouse=str(wh), next_window=next_window(windows))
     with wh.engine.connect() as conn:
         schemas = {str(r[0]) for r in conn.execute(sa.text("SELECT schema_name FROM information_schema.schemata"))}
         for schema in LAYERS:
@@ -107,3 +111,12 @@ def _count(wh: Warehouse, conn: Connection, schema: str) -> tuple[int, int]:
         return 0, 0
     union = " UNION ALL ".join(f"SELECT count(*) AS n FROM {wh.q(schema, t)}" for t in tables)
     return len(tables), int(conn.execute(sa.text(f"SELECT coalesce(sum(n), 0) FROM ({union}) AS c")).scalar_one())
+
+
+def next_window(windows: str | None, now: dt.datetime | None = None) -> str | None:
+    """The next (or current) maintenance window as a phrase, or None when none is declared or ahead."""
+    found = maintenance.upcoming(maintenance.parse(windows), now or dt.datetime.now(dt.UTC))
+    if found is None:
+        return None
+    window, begin, finish = found
+    return f"next: {window.system} {maintenance.span(begin, finish)} ({window.text})"
