@@ -52,21 +52,41 @@ def _parser() -> argparse.ArgumentParser:
         "generate",
         help="write a generated Salesforce org and its ERP as export files",
         description="Write a generated Salesforce org and the ERP behind it as CSV or Parquet exports.",
+        epilog="example: fauxforce generate --scale 0.1 --out data/landing --overwrite",
     )
     gen.add_argument("--out", type=Path, help="output folder (default: FAUXFORCE_LANDING_DIR, else data/landing)")
-    gen.add_argument("--seed", type=int, default=42, help="random seed; the same arguments give the same files")
     gen.add_argument(
-        "--scale", type=float, default=1.0, help="1 ≈ 20,000 Accounts, 60,000 Contacts, 100,000 Opportunities"
+        "--seed", type=int, default=42, help="random seed; the same arguments give the same files (default: 42)"
     )
-    gen.add_argument("--format", default="csv", help="csv (Salesforce Bulk API conventions) or parquet")
-    gen.add_argument("--as-of", type=_date, default=dt.date(2026, 6, 30), help="the simulated today (YYYY-MM-DD)")
-    gen.add_argument("--days", type=int, default=365, help="length of the simulated history before --as-of")
+    gen.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="1 ≈ 20,000 Accounts, 60,000 Contacts, 100,000 Opportunities (default: 1)",
+    )
+    gen.add_argument(
+        "--format",
+        default="csv",
+        choices=["csv", "parquet"],
+        help="csv (Salesforce Bulk API conventions) or parquet (default: csv)",
+    )
+    gen.add_argument(
+        "--as-of", type=_date, default=dt.date(2026, 6, 30), help="the simulated today (default: 2026-06-30)"
+    )
+    gen.add_argument(
+        "--days", type=int, default=365, help="length of the simulated history before --as-of (default: 365)"
+    )
     gen.add_argument(
         "--start",
         type=_date,
         help="first day of the history (default: --as-of minus --days); keep it fixed to move --as-of on",
     )
-    gen.add_argument("--export", default="full", help="full (a snapshot) or changes (one folder per day)")
+    gen.add_argument(
+        "--export",
+        default="full",
+        choices=["full", "changes"],
+        help="full (a snapshot) or changes (one folder per day) (default: full)",
+    )
     gen.add_argument("--since", type=_date, help="with --export changes: only the days after this one")
     gen.add_argument(
         "--dirty",
@@ -74,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
         default=0.0,
         metavar="RATE",
         help="make the CSV files messy like real exports: a defect in this share of records (e.g. 0.05), "
-        "listed in OUT/defects.csv",
+        "listed in OUT/defects.csv (default: 0, clean)",
     )
     gen.add_argument(
         "--erp-url",
@@ -90,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
         help="run the medallion pipeline (bronze, silver, gold) as a Prefect flow",
         description="Land new exports in bronze, apply them to silver and rebuild gold, as the Prefect flow "
         "medallion-pipeline.",
+        epilog="example: fauxforce run --landing data/landing --warehouse data/warehouse.duckdb",
     )
     run.add_argument("--landing", type=Path, help="landing folder (default: FAUXFORCE_LANDING_DIR, else data/landing)")
     run.add_argument("--warehouse", help="SQLAlchemy URL (default: FAUXFORCE_WAREHOUSE_URL, else embedded DuckDB)")
@@ -177,11 +198,16 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve a generated org over HTTPS on 127.0.0.1 with a CA of its own, for the salesforce "
         "connector and any simple-salesforce client; prints the instance URL, the CA file and credentials "
         "that work. Stop it with Ctrl-C.",
+        epilog="example: fauxforce mock-salesforce --scale 0.05 --port 8443",
     )
-    mock.add_argument("--seed", type=int, default=42, help="random seed of the generated org")
-    mock.add_argument("--scale", type=float, default=0.1, help="size of the org (1 ≈ 20,000 Accounts)")
-    mock.add_argument("--as-of", type=_date, default=dt.date(2026, 6, 30), help="the org's simulated today")
-    mock.add_argument("--days", type=int, default=365, help="length of the simulated history before --as-of")
+    mock.add_argument("--seed", type=int, default=42, help="random seed of the generated org (default: 42)")
+    mock.add_argument("--scale", type=float, default=0.1, help="size of the org, 1 ≈ 20,000 Accounts (default: 0.1)")
+    mock.add_argument(
+        "--as-of", type=_date, default=dt.date(2026, 6, 30), help="the org's simulated today (default: 2026-06-30)"
+    )
+    mock.add_argument(
+        "--days", type=int, default=365, help="length of the simulated history before --as-of (default: 365)"
+    )
     mock.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
     mock.add_argument(
         "--landing",
@@ -190,7 +216,10 @@ def _parser() -> argparse.ArgumentParser:
         "custom ones included; fields the catalogue does not declare are described by name and value)",
     )
     mock.add_argument(
-        "--cert-dir", type=Path, default=Path("data/mock-salesforce"), help="where the CA, TLS and JWT keys are kept"
+        "--cert-dir",
+        type=Path,
+        default=Path("data/mock-salesforce"),
+        help="where the CA, TLS and JWT keys are kept (default: data/mock-salesforce)",
     )
     return parser
 
@@ -381,7 +410,7 @@ def _run(args: argparse.Namespace) -> int:
     # Prefect's settings for this run only, each unless the user set it: its console shows warnings and
     # errors (its API still gets every line; --verbose shows them all), and a temporary server's usage
     # heartbeat, which cannot reach its service offline and fails noisily on a busy database, stays off.
-    prefect_env = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    prefect_env = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}  # no telemetry, no notice
     if not args.verbose:
         prefect_env["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "WARNING"
     prefect_env = {k: v for k, v in prefect_env.items() if k not in os.environ}

@@ -10,6 +10,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from fauxforce.core import ledger
+from fauxforce.core.progress import Progress
 from fauxforce.core.settings import resolve
 from fauxforce.core.warehouse import Warehouse
 from fauxforce.gold.build import GoldCheckError, GoldResult, worst_suppliers
@@ -72,7 +73,7 @@ def build_gold(
     try:
         ledger.prepare(wh)
         try:
-            result = build(wh, as_of, run.fiscal_year_start_month)
+            result = build(wh, as_of, run.fiscal_year_start_month, progress=Progress("gold  ", 1))
         except GoldCheckError as e:
             create_markdown_artifact(
                 key="gold-check-failures",

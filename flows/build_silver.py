@@ -9,9 +9,10 @@ from prefect.cache_policies import NONE
 from fauxforce.core import ledger
 from fauxforce.core.catalogue import ObjectRef, Table
 from fauxforce.core.policy import Policy
+from fauxforce.core.progress import Progress
 from fauxforce.core.settings import resolve
 from fauxforce.core.warehouse import Warehouse
-from fauxforce.silver.build import Keys, SilverResult, build_all, build_table, full_refresh, refresh_xref
+from fauxforce.silver.build import Keys, SilverResult, build_all, build_table, full_refresh, plan, refresh_xref
 
 
 @task(name="build-table", cache_policy=NONE, task_run_name="build-table-{ref.system}-{ref.name}")
@@ -79,9 +80,15 @@ def build_silver(
         ledger.prepare(wh)
         if refresh:
             full_refresh(wh)
-        results, resolved = build_all(
-            wh, policy, lambda table, ref, keys: build_table_task(wh, table, ref, keys, policy)
-        )
+        progress = Progress("silver", len(plan(wh)))
+
+        def each(table: Table | None, ref: ObjectRef, keys: Keys) -> list[SilverResult]:
+            out = build_table_task(wh, table, ref, keys, policy)
+            progress.advance(1, str(ref))
+            return out
+
+        results, resolved = build_all(wh, policy, each)
+        progress.finish()
         xref = refresh_xref(wh, results)
     finally:
         wh.dispose()

@@ -12,6 +12,7 @@ from prefect.cache_policies import NONE
 from fauxforce.bronze.land import Landed, land_object
 from fauxforce.connectors import Connector, ObjectRef, get_connector
 from fauxforce.core import ledger
+from fauxforce.core.progress import Progress
 from fauxforce.core.settings import resolve
 from fauxforce.core.warehouse import Warehouse
 
@@ -70,24 +71,27 @@ def load_bronze(
     logger = get_run_logger()
     try:
         ledger.prepare(wh)
+        work: list[tuple[Connector, ObjectRef]] = []
         for connector, system in plan(run.source, run.erp_source, landing, csv_options):
             for path, reason in connector.skipped():
                 logger.warning("skipped %s: %s", path, reason)
                 skipped.append({"path": path, "reason": reason})
-            for ref in connector.objects():
-                if system and ref.system != system:
+            work += [(connector, ref) for ref in connector.objects() if not system or ref.system == system]
+        progress = Progress("bronze", len(work))
+        for connector, ref in work:
+            results = land_object_task(wh, connector, ref)
+            progress.advance(1, str(ref))
+            landed[str(ref)] = sum(r.rows for r in results)
+            batches += len(results)
+            for r in results:
+                if r.quarantined:
+                    logger.warning("%s quarantined as a file: %s", r.file, r.quarantined)
+                    quarantined.append({"file": r.file, "object": str(r.ref), "reason": r.quarantined})
                     continue
-                results = land_object_task(wh, connector, ref)
-                landed[str(ref)] = sum(r.rows for r in results)
-                batches += len(results)
-                for r in results:
-                    if r.quarantined:
-                        logger.warning("%s quarantined as a file: %s", r.file, r.quarantined)
-                        quarantined.append({"file": r.file, "object": str(r.ref), "reason": r.quarantined})
-                        continue
-                    if notes := r.notes():
-                        logger.info("%s: %s", r.file, "; ".join(notes))
-                    files.append({"file": r.file, "rows": r.rows, "notes": "; ".join(notes)})
+                if notes := r.notes():
+                    logger.info("%s: %s", r.file, "; ".join(notes))
+                files.append({"file": r.file, "rows": r.rows, "notes": "; ".join(notes)})
+        progress.finish()
     finally:
         wh.dispose()
     if skipped:

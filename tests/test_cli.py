@@ -60,8 +60,8 @@ def test_parquet_export(tmp_path: Path) -> None:
     [
         (["--scale", "-1"], "--scale must be between 0.01 and 100"),
         (["--scale", "0"], "--scale must be between"),
-        (["--format", "xml"], "--format must be one of csv, parquet"),
-        (["--export", "weekly"], "--export must be one of full, changes"),
+        (["--format", "xml"], "argument --format: invalid choice: 'xml' (choose from 'csv', 'parquet')"),
+        (["--export", "weekly"], "argument --export: invalid choice: 'weekly' (choose from 'full', 'changes')"),
         (["--days", "0"], "--days must be at least 1"),
         (["--as-of", "2026-02-30"], "not a date"),
         (["--since", "2026-01-01"], "--since only applies to --export changes"),
@@ -201,3 +201,31 @@ def test_run_prints_its_summary_and_a_failure_in_one_line(tmp_path: Path) -> Non
     assert failed.stderr.splitlines()[-1].startswith("fauxforce run: error: cannot reach the ERP database")
     verbose = run("run", "--verbose", "--landing", "landing", "--warehouse", "duckdb:///wh.duckdb", cwd=tmp_path)
     assert verbose.returncode == 0 and " INFO " in verbose.stderr
+
+
+def test_a_terminal_gets_one_progress_bar_per_layer(tmp_path: Path) -> None:
+    """On a terminal (a pseudo-terminal here) each layer draws a bar; piped output has none (above)."""
+    import pty
+
+    assert run("generate", "--out", "landing", "--quiet", *SMALL, cwd=tmp_path).returncode == 0
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    args = [sys.executable, "-m", "fauxforce.cli", "run", "--landing", "landing", "--warehouse", "wh.duckdb"]
+    proc = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=follower, text=True)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out, _ = proc.communicate(timeout=300)
+    os.close(leader)
+    assert proc.returncode == 0 and "checks passed" in out
+    drawn = seen.decode("utf-8", "replace")
+    for layer, last in (("bronze", "26/26"), ("silver", "26/26"), ("gold  ", "checks")):
+        assert f"\r{layer} [" in drawn and last in drawn, layer
+    assert "#" * 30 in drawn  # bars reach the end

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from fauxforce.core import resources
 from fauxforce.core.catalogue import BY_NAME, BY_REF, TABLES, ObjectRef
+from fauxforce.core.progress import NullProgress, Progress
 from fauxforce.core.warehouse import Warehouse, WarehouseError
 from fauxforce.gold.models import CONTEXT_TABLE, Model, load_models, strip_comments
 
@@ -259,11 +260,15 @@ def build_gold(
     as_of: dt.date | None = None,
     fiscal_year_start_month: int = 1,
     models: Sequence[Model] | None = None,
+    progress: Progress | None = None,
 ) -> GoldResult:
-    """Rebuild every gold table and check it; on any failed check nothing changes and GoldCheckError is raised."""
+    """Rebuild every gold table and check it; on any failed check nothing changes and GoldCheckError is raised.
+    `progress`: advanced per table and once for the checks (a bar on a terminal)."""
     if not 1 <= fiscal_year_start_month <= 12:
         raise ValueError(f"fiscal_year_start_month must be 1 to 12, not {fiscal_year_start_month}")
     models = list(models) if models is not None else load_models()
+    progress = progress or NullProgress()
+    progress.total = len(models) + 1
     tables: dict[str, int] = {}
     seconds: dict[str, float] = {}
     with wh.engine.begin() as conn:
@@ -286,8 +291,11 @@ def build_gold(
             wh.analyze(conn, "gold", model.name)
             tables[model.name] = int(conn.exec_driver_sql(f"SELECT count(*) FROM {target}").scalar_one())
             seconds[model.name] = time.perf_counter() - started
+            progress.advance(1, model.name)
         checks = [c for m in models for c in contract_checks(wh, m)] + suite_checks()
         failures = run_checks(conn, checks)
+        progress.advance(1, f"{len(checks)} checks")
+        progress.finish()
         if failures:
             raise GoldCheckError(failures)
         result = conn.exec_driver_sql("SELECT * FROM gold.headline_kpis")
