@@ -1,5 +1,5 @@
-"""Pipeline speed: seconds per layer (bronze, silver, gold) and rows/s, full and incremental, on DuckDB and
-PostgreSQL. After the full load it checks that silver holds every generated row, so a fast run that
+"""Pipeline speed: seconds per layer (bronze, silver, gold, then the report) and rows/s, full and incremental, on
+DuckDB and PostgreSQL. After the full load it checks that silver holds every generated row, so a fast run that
 lost data cannot pass for a result.
 
 The layers run as plain functions (what the flows' tasks call), so Prefect's own start-up is
@@ -29,6 +29,7 @@ from fauxforce.core.catalogue import TABLES
 from fauxforce.core.warehouse import Warehouse
 from fauxforce.generators.org import Options, generate_org
 from fauxforce.gold.build import build_gold
+from fauxforce.report import write_report
 from fauxforce.silver.build import build_all, refresh_xref
 
 AS_OF = dt.date(2026, 6, 30)
@@ -89,7 +90,7 @@ def main() -> None:
     print(f"Prefect start-up (temporary API server, one flow run): {prefect_startup():.1f}s")
     print(
         f"{'warehouse':>10} {'scale':>5} {'run':>12} {'rows':>10} {'bronze s':>9} {'silver s':>9} {'rows/s':>9} "
-        f"{'gold s':>7} {'gold rows':>10}"
+        f"{'gold s':>7} {'gold rows':>10} {'report s':>9} {'report MB':>9}"
     )
     for scale in args.scales:
         with tempfile.TemporaryDirectory() as tmp_dir:
@@ -108,9 +109,10 @@ def main() -> None:
                     if label == "full" and silver_rows(wh) != manifest.total_rows:
                         raise SystemExit(f"silver holds {silver_rows(wh):,} rows, not {manifest.total_rows:,}")
                     gold_rows, g = timed(gold, wh)
+                    report, r = timed(write_report, wh, tmp / "report.html")
                     print(
                         f"{kind:>10} {scale:>5g} {label:>12} {rows:>10,} {b:>9.2f} {s:>9.2f} {rows / (b + s):>9,.0f} "
-                        f"{g:>7.2f} {gold_rows:>10,}"
+                        f"{g:>7.2f} {gold_rows:>10,} {r:>9.2f} {report.bytes / 1e6:>9.1f}"
                     )
                 wh.dispose()
                 if kind == "duckdb":

@@ -53,8 +53,8 @@ def report(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Re
 
 
 @pytest.fixture(scope="module")
-def page(report: ReportResult) -> Iterator[Any]:
-    """The report open in headless Chromium; every request other than the file itself is refused and kept."""
+def chromium() -> Iterator[Any]:
+    """The system's Chromium, headless, through Playwright."""
     if not CHROMIUM:
         if os.environ.get("FAUXFORCE_REQUIRE_BROWSER"):
             pytest.fail("FAUXFORCE_REQUIRE_BROWSER is set but no chromium is on the PATH (apt-get install chromium)")
@@ -63,25 +63,32 @@ def page(report: ReportResult) -> Iterator[Any]:
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        tab = context.new_page()
-        tab.outside = []  # requests that tried to leave the file
-        tab.errors = []  # console errors and uncaught exceptions
-
-        def route(r: Any) -> None:
-            if r.request.url == report.path.as_uri():
-                r.continue_()
-            else:
-                tab.outside.append(r.request.url)
-                r.abort()
-
-        context.route("**/*", route)
-        tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
-        tab.on("pageerror", lambda e: tab.errors.append(str(e)))
-        tab.goto(report.path.as_uri(), wait_until="load")
-        tab.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
-        yield tab
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(report: ReportResult, chromium: Any) -> Iterator[Any]:
+    """The report open in headless Chromium; every request other than the file itself is refused and kept."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    tab.outside = []  # requests that tried to leave the file
+    tab.errors = []  # console errors and uncaught exceptions
+
+    def route(r: Any) -> None:
+        if r.request.url == report.path.as_uri():
+            r.continue_()
+        else:
+            tab.outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: tab.errors.append(str(e)))
+    tab.goto(report.path.as_uri(), wait_until="load")
+    tab.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
+    yield tab
+    context.close()
 
 
 def gold(wh: Warehouse, sql: str) -> pd.DataFrame:
@@ -242,3 +249,33 @@ def test_the_report_reads_a_postgresql_warehouse(org: Org, tmp_path: Path, repor
         wh.dispose()
     assert result.charts == report.charts and result.as_of == report.as_of
     assert "postgresql" in result.path.read_text(encoding="utf-8")
+
+
+HOSTILE = "<img src=x onerror=\"document.title='owned'\"></script><script>document.title='owned'</script>"
+
+
+def test_names_from_the_data_are_text_never_markup(org: Org, tmp_path: Path, chromium: Any) -> None:
+    """A customer, industry or product named like markup shows as those characters and runs nothing."""
+    wh = Warehouse(f"duckdb:///{tmp_path / 'hostile.duckdb'}")
+    load_silver(wh, org.root)
+    build_gold(wh)
+    with wh.engine.begin() as conn:
+        for table, column in (
+            ("customer_360", "customer_name"),
+            ("revenue_by_industry", "industry"),
+            ("owner_performance", "owner_name"),
+            ("fact_return", "reason"),
+        ):
+            conn.exec_driver_sql(f"UPDATE gold.{table} SET {column} = ?", (HOSTILE,))
+    result = write_report(wh, tmp_path / "hostile.html")
+    wh.dispose()
+    context = chromium.new_context()
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.goto(result.path.as_uri(), wait_until="load")
+    tab.fill("#customer-search", "<img")
+    assert tab.title().startswith("fauxforce report") and errors == []
+    assert tab.evaluate("document.querySelectorAll('img[src=x]').length") == 0
+    assert HOSTILE in tab.text_content("#table-owners") and HOSTILE in tab.text_content("#table-customer-360")
+    context.close()
