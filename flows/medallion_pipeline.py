@@ -20,7 +20,7 @@ from fauxforce.core.runlock import RunLock
 from fauxforce.core.settings import resolve
 from fauxforce.core.warehouse import Warehouse
 from fauxforce.flows.build_gold import build_gold, headline_report
-from fauxforce.flows.build_silver import build_silver
+from fauxforce.flows.build_silver import FIX_HINT, build_silver
 from fauxforce.flows.load_bronze import load_bronze
 from fauxforce.report import ReportResult, write_report
 from fauxforce.silver.build import SilverResult
@@ -215,6 +215,11 @@ def summary_markdown(s: PipelineSummary, gold_markdown: str) -> str:
         lines += ["", "Flags by check: " + ", ".join(f"{k} {v:,}" for k, v in sorted(s.flags.items()))]
     if s.bronze_only:
         lines += ["", "Kept in bronze only (no shape for silver): " + ", ".join(s.bronze_only)]
+    if s.quarantine_examples:
+        lines += ["", "## Quarantined, e.g.", ""]
+        for obj, examples in s.quarantine_examples.items():
+            lines += [f"- `{obj}`: {example}" for example in examples]
+        lines += ["", FIX_HINT]
     if s.report:
         lines += ["", f"Report: [{s.report}](file://{_absolute(s.report)})"]
     elif s.report_error:

@@ -138,3 +138,24 @@ def test_run_reads_a_live_org_by_credentials_alone(
     assert set(sources) == {"salesforce", "csv"} and calls > 20
     assert wh.count("silver", "opportunity") == manifest.objects["salesforce/Opportunity"]["rows"]
     wh.dispose()
+
+
+def test_the_parent_runs_summary_names_what_was_quarantined_and_where_the_report_is() -> None:
+    from fauxforce.flows.medallion_pipeline import PipelineSummary, summary_markdown
+
+    summary = PipelineSummary(
+        bronze_rows={"salesforce/Contact": 10},
+        silver_loaded=8,
+        silver_quarantined=2,
+        silver_duplicates=0,
+        batches=1,
+        silver_flagged=1,
+        flags={"parse_phone": 1},
+        quarantine_examples={"salesforce/Contact": ["salesforce/Contact.csv line 5: 8 fields where the header has 7"]},
+        report="data/report.html",
+    )
+    text = summary_markdown(summary, gold_markdown="# Gold headline")
+    assert "| bronze | 10 rows landed from 1 objects |" in text
+    assert "8 rows loaded (1 flagged), 2 quarantined" in text and "parse_phone 1" in text
+    assert "- `salesforce/Contact`: salesforce/Contact.csv line 5: 8 fields" in text
+    assert f"(file://{Path('data/report.html').resolve()})" in text and text.endswith("# Gold headline")
