@@ -91,8 +91,12 @@ def _warehouse(run: RunSettings) -> Iterator[Check]:
             return
         found = _new_duckdb(run.warehouse)  # a first run creates it: say where, and that its folder is usable
         yield found
-        if found.status == "ok":
-            yield _run_lock(run.warehouse)
+        if found.status != "ok":
+            return
+        if Path(make_url(run.warehouse).database or "").expanduser().parent.is_dir():
+            yield from _run_lock(None, run.warehouse)  # a first run may be creating it right now
+        else:
+            yield Check("run-lock", "ok", "free (no run has used this warehouse)")
         return
     try:
         if wh.dialect == "postgresql":
@@ -100,27 +104,32 @@ def _warehouse(run: RunSettings) -> Iterator[Check]:
             yield found
             if found.status == "fail":
                 return
-        lock = _run_lock(run.warehouse)
-        yield lock
-        if wh.dialect == "duckdb" and lock.status == "ok":
-            yield _duckdb(wh, run.warehouse)  # only while no run has it: a run holds the file open
+        yield from _run_lock(wh, run.warehouse)
     finally:
         wh.dispose()
 
 
-def _run_lock(url: str) -> Check:
+def _run_lock(wh: Warehouse | None, url: str) -> Iterator[Check]:
+    """Who holds the run lock; while nobody does, it is held for the DuckDB probe, so that the probe's brief
+    open of the file cannot race a run starting at that moment (a run opens the file under the lock only)."""
     lock = RunLock(url)
-    if lock.dialect == "duckdb" and not lock.lock_file().exists():
-        return Check("run-lock", "ok", "free (no run has used this warehouse)")
     try:
-        holder = lock.holder()
+        holder = lock.try_acquire()
     except WarehouseError as e:
-        return Check("run-lock", "fail", str(e))
+        yield Check("run-lock", "fail", str(e))
+        return
     except OSError as e:
-        return Check("run-lock", "fail", f"cannot use the run lock's file: {e.strerror or e}")
+        yield Check("run-lock", "fail", f"cannot use the run lock's file: {e.strerror or e}")
+        return
     if holder:
-        return Check("run-lock", "warn", f"a run holds the warehouse: {holder}; a new run waits for it")
-    return Check("run-lock", "ok", "free")
+        yield Check("run-lock", "warn", f"a run holds the warehouse: {holder}; a new run waits for it")
+        return
+    try:
+        yield Check("run-lock", "ok", "free")
+        if wh is not None and wh.dialect == "duckdb":
+            yield _duckdb(wh, url)
+    finally:
+        lock.release()
 
 
 def _new_duckdb(url: str) -> Check:

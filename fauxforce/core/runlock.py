@@ -110,12 +110,13 @@ class RunLock:
         return None
 
     # ---- acquire and release ----------------------------------------------------------------------------
-    def holder(self) -> str | None:
-        """Who holds the lock now (None: nobody). Never waits and never keeps the lock."""
-        try:
-            return self._try(f"{holder_note()} (checking)")
-        finally:
+    def try_acquire(self) -> str | None:
+        """Take the lock if it is free now and return None (release it when done); else return who holds it.
+        Never waits."""
+        holder = self._try(f"{holder_note()} (checking)")
+        if holder is not None:
             self.release()
+        return holder
 
     def acquire(self) -> None:
         note = holder_note()
