@@ -39,17 +39,19 @@ def test_run_lands_bronze_silver_and_gold_and_reports(
     assert wh.count("gold", "fact_opportunity") == manifest.objects["salesforce/Opportunity"]["live_rows"]
     wh.dispose()
 
-    async def artifacts() -> dict[str, str]:
+    async def artifacts() -> list[tuple[str, str, str]]:
         async with get_client() as client:
-            return {a.key: str(a.data) for a in await client.read_artifacts() if a.key}
+            return [(a.key, str(a.flow_run_id), str(a.data)) for a in await client.read_artifacts() if a.key]
 
-    found = asyncio.run(artifacts())
+    every = asyncio.run(artifacts())
+    found = {key: data for key, _, data in every}
     assert "silver-counts" in found and "bronze-counts" in found and "Account.xlsx" in found["bronze-skipped"]
     assert "# Silver data quality" in found["silver-data-quality"]
     assert "gold-headline" in found and "gold-tables" in found
-    # the parent run carries the whole run's summary and points to the report
-    assert f"{manifest.total_rows:,} rows landed" in found["pipeline-summary"]
-    assert f"file://{report}" in found["pipeline-summary"] and "Bookings this quarter" in found["pipeline-summary"]
+    # the parent run itself (meta.runs keeps its flow-run id) carries the run's summary and points to the report
+    (summary,) = [data for key, run_id, data in every if key == "pipeline-summary" and run_id == runs[0]["run_id"]]
+    assert f"{manifest.total_rows:,} rows landed" in summary
+    assert f"file://{report}" in summary and "Bookings this quarter" in summary
 
     assert main(["run", "--landing", str(tmp_path / "landing"), "--warehouse", url, "--report", "none"]) == 0
     out = capsys.readouterr().out
