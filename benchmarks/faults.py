@@ -51,6 +51,7 @@ def start_run(landing: Path, url: str, home: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [str(FAUXFORCE), "run", "--landing", str(landing), "--warehouse", url],
         env=env,
+        cwd=landing.parent,  # the report of a PostgreSQL run goes to data/report.html under it
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from collections import Counter
@@ -14,11 +15,12 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 from prefect.states import Cancelled, State
 from prefect.variables import Variable
+from sqlalchemy.exc import SQLAlchemyError
 
 from fauxforce.core import ledger, maintenance
 from fauxforce.core.runlock import RunLock
 from fauxforce.core.settings import resolve
-from fauxforce.core.warehouse import Warehouse
+from fauxforce.core.warehouse import Warehouse, WarehouseError
 from fauxforce.flows.build_gold import build_gold, headline_report
 from fauxforce.flows.build_silver import FIX_HINT, build_silver
 from fauxforce.flows.load_bronze import load_bronze
@@ -123,7 +125,9 @@ def medallion_pipeline(
                 )
             except BaseException as e:
                 status = "cancelled" if isinstance(e, KeyboardInterrupt) else "failed"
-                ledger.finish_run(wh, run_id, status, dt.datetime.now(dt.UTC), message=_one_line(e))
+                # a warehouse that failed may not take this either: the run's own error is the one to raise
+                with contextlib.suppress(SQLAlchemyError, WarehouseError, OSError):
+                    ledger.finish_run(wh, run_id, status, dt.datetime.now(dt.UTC), message=_one_line(e))
                 raise
             summary = PipelineSummary(
                 bronze_rows=bronze,

@@ -37,6 +37,7 @@ def _start(landing: Path, url: str, home: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [str(FAUXFORCE), "run", "--verbose", "--landing", str(landing), "--warehouse", url],  # flows' log lines
         env=_env(home),
+        cwd=landing.parent,  # the report of a PostgreSQL run goes to data/report.html under it
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

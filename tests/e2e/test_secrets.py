@@ -71,6 +71,7 @@ def test_no_secret_is_printed_logged_or_stored(postgres_url: str, tmp_path: Path
             result = subprocess.run(
                 [str(FAUXFORCE), "run", "--landing", str(options.out), "--warehouse", url],
                 env=base | settings,
+                cwd=tmp_path,  # the run's report goes to data/report.html here
                 capture_output=True,
                 text=True,
                 timeout=300,
@@ -82,6 +83,9 @@ def test_no_secret_is_printed_logged_or_stored(postgres_url: str, tmp_path: Path
     assert "***@" in printed[0]  # the URL is shown, masked
     stored = [(p, p.read_bytes()) for p in home.rglob("*") if p.is_file()]
     assert any(p.name.startswith("prefect.db") for p, _ in stored)
+    report = tmp_path / "data" / "report.html"
+    assert b"***@" in report.read_bytes()  # the report names the warehouse, masked
+    stored.append((report, report.read_bytes()))
     warehouse = _warehouse_text(postgres_url)
     assert "salesforce" in warehouse  # the runs landed
     for secret in [*secrets, *key_lines]:
