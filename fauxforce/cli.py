@@ -173,7 +173,7 @@ def _parser() -> argparse.ArgumentParser:
         "Example: fauxforce status --runs 10",
     )
     stat.add_argument("--warehouse", help="SQLAlchemy URL (default: FAUXFORCE_WAREHOUSE_URL, else embedded DuckDB)")
-    stat.add_argument("--runs", type=int, default=5, help="how many of the last runs to list")
+    stat.add_argument("--runs", type=int, default=5, help="how many of the last runs to list (default: 5)")
 
     doc = sub.add_parser(
         "doctor",
