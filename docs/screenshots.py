@@ -1,13 +1,15 @@
 """Make the report screenshots in docs/img/ from a freshly generated org: `python docs/screenshots.py`.
 
 Generates the demo org (scale 0.1, seed 42), runs bronze, silver and gold into a temporary DuckDB
-warehouse, writes the report and photographs each section in the system's headless Chromium (Debian's
+warehouse (recorded in meta.runs as a run is), writes the report with a weekly warehouse maintenance
+window declared, and photographs each section in the system's headless Chromium (Debian's
 `chromium`), with every request other than the file itself refused. Nothing is drawn by hand.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import shutil
 import sys
 import tempfile
@@ -41,16 +43,25 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         landing = Path(tmp) / "landing"
-        generate_org(Options(out=landing, scale=args.scale, seed=42))
+        manifest = generate_org(Options(out=landing, scale=args.scale, seed=42))
         wh = Warehouse(f"duckdb:///{Path(tmp) / 'wh.duckdb'}")
         ledger.prepare(wh)
         connector = get_connector("csv", landing=landing)
         for ref in connector.objects():
             bronze.land_object(wh, connector, ref, "csv")
-        build_all(wh, Policy.parse(None))
+        started = dt.datetime.now(dt.UTC)
+        ledger.start_run(wh, "screenshots", "csv", "csv", started)
+        results, _ = build_all(wh, Policy.parse(None))
         build_xref(wh)
-        build_gold(wh)
-        report = write_report(wh, Path(tmp) / "report.html")
+        gold = build_gold(wh)
+        counts = ledger.RunCounts(
+            bronze_rows=manifest.total_rows,
+            silver_loaded=sum(r.loaded for r in results),
+            gold_as_of=gold.as_of,
+            gold_checks=gold.checks,
+        )
+        ledger.finish_run(wh, "screenshots", "completed", dt.datetime.now(dt.UTC), counts)
+        report = write_report(wh, Path(tmp) / "report.html", maintenance="warehouse=sun 02:00-04:00")
         wh.dispose()
         OUT.mkdir(exist_ok=True)
         with sync_playwright() as p:
