@@ -133,7 +133,7 @@ def charts(d: ReportData) -> dict[str, str]:
         fig.add_scatter(
             x=q["fiscal_period"], y=q["won_count"] / closed, name="Win rate", yaxis="y2", mode="lines+markers"
         )
-        fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "rangemode": "tozero"})
+        fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "range": [0, 1.05]})
         out["chart-bookings"] = _html(fig, "chart-bookings", f"Bookings ({cur}) and win rate by fiscal quarter")
     p = f["pipeline"]
     if len(p):
