@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -227,7 +228,5 @@ def _read(conn: Connection, sql: str) -> pd.DataFrame:
 
 
 def _is_number(values: pd.Series) -> bool:
-    from decimal import Decimal
-
     present = values.dropna()
     return bool(len(present)) and all(isinstance(v, Decimal | int | float) for v in present)
