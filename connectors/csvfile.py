@@ -143,9 +143,21 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
+def first_record(text: str) -> str:
+    """The header record: the text up to the first line break outside quotes (a quoted header may hold one)."""
+    quoted = False
+    for i, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted  # a doubled quote toggles twice
+        elif char in "\r\n" and not quoted:
+            return text[:i]
+    return text
+
+
 def sniff_delimiter(first_line: str) -> str:
-    """The candidate delimiter that occurs most often outside quotes in the header line (comma on a tie)."""
-    outside = re.sub(r'"(?:[^"]|"")*"', "", first_line)
+    """The candidate delimiter that occurs most often outside quotes in the header record (comma on a tie);
+    a quote left open at the end of the sample counts as quoting the rest."""
+    outside = re.sub(r'"(?:[^"]|"")*(?:"|$)', "", first_line)
     counts = {d: outside.count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
     return best if counts[best] else ","
@@ -195,7 +207,7 @@ def read_csv(path: Path, encoding: str | None = None, delimiter: str | None = No
     if not re.search(r"\S", text):
         return _empty([]), fmt
     head = text[: 1 << 16]
-    fmt.delimiter = delimiter or sniff_delimiter(head.split("\n", 1)[0].split("\r", 1)[0])
+    fmt.delimiter = delimiter or sniff_delimiter(first_record(head))
     header_reader = csv.reader(io.StringIO(head, newline=""), delimiter=fmt.delimiter, strict=False)
     header_cells = next(header_reader, [])
     header_lines = header_reader.line_num

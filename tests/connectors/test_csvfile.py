@@ -93,6 +93,16 @@ def test_delimiters_are_detected(tmp_path: Path) -> None:
         assert rows[0]["Name"] == "a,b" and fmt.delimiter == delimiter  # type: ignore[attr-defined]
 
 
+def test_a_delimiter_inside_a_quoted_header_with_a_line_break_is_not_the_delimiter(tmp_path: Path) -> None:
+    """A header cell `;<line break>` (quoted): the header record spans two lines, and its `;` is text."""
+    rows, fmt = _read(tmp_path, b'";\n",""\n0,"\n"\n')
+    assert fmt.delimiter == ","  # type: ignore[attr-defined]
+    assert rows[0][";"] == "0" and rows[0]["column_2"] == "\n"  # the header trimmed, and the change recorded
+    assert fmt.header == {";\n": ";", "": "column_2"}  # type: ignore[attr-defined]
+    rows, fmt = _read(tmp_path, b'"a,\nb";c;d\n1;2;3\n')  # and the other way round
+    assert fmt.delimiter == ";" and rows[0]["c"] == "2"  # type: ignore[attr-defined]
+
+
 def test_utf16_and_nul_characters(tmp_path: Path) -> None:
     rows, fmt = _read(tmp_path, "Id\tName\r\n1\tZoë\r\n".encode("utf-16"))
     assert rows[0]["Name"] == "Zoë" and fmt.encoding == "utf-16" and fmt.delimiter == "\t"  # type: ignore[attr-defined]
