@@ -44,6 +44,30 @@ def _delimiter(text: str) -> str:
     return value
 
 
+def _warehouse_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--warehouse", help="SQLAlchemy URL (default: FAUXFORCE_WAREHOUSE_URL, else embedded DuckDB)")
+
+
+def _run_target(parser: argparse.ArgumentParser) -> None:
+    """What a run reads and writes: the same options for `run` and `doctor`."""
+    parser.add_argument(
+        "--landing", type=Path, help="landing folder (default: FAUXFORCE_LANDING_DIR, else data/landing)"
+    )
+    _warehouse_arg(parser)
+    parser.add_argument(
+        "--source",
+        choices=["csv", "salesforce"],
+        help="CRM source: csv (the landing folder) or salesforce (a live org, from the SALESFORCE_* settings; "
+        "ERP files still come from the landing folder) (default: FAUXFORCE_CRM_SOURCE, else csv)",
+    )
+    parser.add_argument(
+        "--erp-source",
+        choices=["csv", "erp-sql"],
+        help="ERP source: csv (the landing folder's erp/ files) or erp-sql (the database at FAUXFORCE_ERP_URL) "
+        "(default: FAUXFORCE_ERP_SOURCE, else csv)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="fauxforce", description="A synthetic Salesforce org and ERP, and the pipeline behind it.")
     parser.add_argument("--version", action="version", version=f"fauxforce {__version__}")
@@ -112,22 +136,7 @@ def _parser() -> argparse.ArgumentParser:
         "medallion-pipeline.",
         epilog="example: fauxforce run --landing data/landing --warehouse data/warehouse.duckdb",
     )
-    run.add_argument("--landing", type=Path, help="landing folder (default: FAUXFORCE_LANDING_DIR, else data/landing)")
-    run.add_argument("--warehouse", help="SQLAlchemy URL (default: FAUXFORCE_WAREHOUSE_URL, else embedded DuckDB)")
-    run.add_argument(
-        "--source",
-        default=None,
-        choices=["csv", "salesforce"],
-        help="CRM source: csv (the landing folder) or salesforce (a live org, from the SALESFORCE_* settings; "
-        "ERP files still come from the landing folder) (default: FAUXFORCE_CRM_SOURCE, else csv)",
-    )
-    run.add_argument(
-        "--erp-source",
-        default=None,
-        choices=["csv", "erp-sql"],
-        help="ERP source: csv (the landing folder's erp/ files) or erp-sql (the database at FAUXFORCE_ERP_URL) "
-        "(default: FAUXFORCE_ERP_SOURCE, else csv)",
-    )
+    _run_target(run)
     run.add_argument("--full-refresh", action="store_true", help="rebuild silver from all of bronze")
     run.add_argument(
         "--verbose",
@@ -160,7 +169,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Write one self-contained HTML page of gold's figures and the pipeline's data health, readable "
         "offline. `fauxforce run` writes it after each run too. Example: fauxforce report --out report.html",
     )
-    rep.add_argument("--warehouse", help="SQLAlchemy URL (default: FAUXFORCE_WAREHOUSE_URL, else embedded DuckDB)")
+    _warehouse_arg(rep)
     rep.add_argument(
         "--out", type=Path, help="the HTML file to write (default: FAUXFORCE_REPORT, else data/report.html)"
     )
@@ -172,25 +181,18 @@ def _parser() -> argparse.ArgumentParser:
         "files, live sources' watermarks and the last runs. Reads only; never waits for a running pipeline. "
         "Example: fauxforce status --runs 10",
     )
-    stat.add_argument("--warehouse", help="SQLAlchemy URL (default: FAUXFORCE_WAREHOUSE_URL, else embedded DuckDB)")
+    _warehouse_arg(stat)
     stat.add_argument("--runs", type=int, default=5, help="how many of the last runs to list (default: 5)")
 
     doc = sub.add_parser(
         "doctor",
         help="check that a run has what it needs: settings, warehouse, landing folder, Salesforce, Prefect",
-        description="Check, in about a second and without writing anything, what `fauxforce run` needs: the "
+        description="Check, in about a second and without changing any data, what `fauxforce run` needs: the "
         "settings, the warehouse URL and whether it is reachable (and not held open by another program), the run "
         "lock, the landing folder, a Salesforce login (no data read), the ERP database and the Prefect API. Exits "
         "1 if a run would fail. Example: fauxforce doctor --source salesforce",
     )
-    doc.add_argument("--landing", type=Path, help="landing folder (default: FAUXFORCE_LANDING_DIR, else data/landing)")
-    doc.add_argument("--warehouse", help="SQLAlchemy URL (default: FAUXFORCE_WAREHOUSE_URL, else embedded DuckDB)")
-    doc.add_argument(
-        "--source", choices=["csv", "salesforce"], help="CRM source (default: FAUXFORCE_CRM_SOURCE, else csv)"
-    )
-    doc.add_argument(
-        "--erp-source", choices=["csv", "erp-sql"], help="ERP source (default: FAUXFORCE_ERP_SOURCE, else csv)"
-    )
+    _run_target(doc)
 
     mock = sub.add_parser(
         "mock-salesforce",

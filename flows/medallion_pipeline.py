@@ -97,7 +97,7 @@ def medallion_pipeline(
     logger = get_run_logger()
     declared = _declared_windows(run.maintenance, logger)
     windows = maintenance.parse(declared)
-    in_window = maintenance.active(windows, maintenance.systems_of(run.source, run.erp_source), _now())
+    in_window = maintenance.active(windows, maintenance.systems_of(run.source, run.erp_source), dt.datetime.now(dt.UTC))
     if in_window:  # before the warehouse or a source is touched: they may be down on purpose
         window, ends = in_window
         message = maintenance.not_run(window, ends)
@@ -170,10 +170,6 @@ def medallion_pipeline(
         key="pipeline-summary", markdown=summary_markdown(summary, gold_markdown=headline_report(gold, []))
     )
     return summary
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _declared_windows(setting: str | None, logger: Any) -> str:

@@ -141,6 +141,16 @@ class Warehouse:
         )
         return {r[0] for r in rows}
 
+    def tables(self, conn: Connection, schema: str) -> list[str]:
+        """The base tables of a schema, by name."""
+        rows = conn.execute(
+            sa.text(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = :s AND table_type = 'BASE TABLE'"
+            ),
+            {"s": schema},
+        )
+        return sorted(str(r[0]) for r in rows)
+
     def create_table(
         self, conn: Connection, schema: str | None, table: str, columns: Sequence[tuple[str, str]]
     ) -> None:

@@ -77,7 +77,7 @@ def status(wh: Warehouse, runs: int = 5, windows: str | None = None) -> Status:
                 s.layers[schema] = _count(wh, conn, schema)
         if "meta" not in schemas:
             return s
-        has = set(_tables(conn, "meta"))
+        has = set(wh.tables(conn, "meta"))
         if "runs" in has:
             s.runs = ledger.runs(conn, runs)
         if "flags" in has:
@@ -90,23 +90,13 @@ def status(wh: Warehouse, runs: int = 5, windows: str | None = None) -> Status:
                 sa.text("SELECT layer, object, value FROM meta.watermark WHERE layer <> 'silver' ORDER BY 1, 2")
             )
             s.watermarks = [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
-        if "run_context" in _tables(conn, "gold"):
+        if "run_context" in wh.tables(conn, "gold"):
             s.as_of = conn.execute(sa.text("SELECT as_of_date FROM gold.run_context")).scalar_one_or_none()
     return s
 
 
-def _tables(conn: Connection, schema: str) -> list[str]:
-    rows = conn.execute(
-        sa.text(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = :s AND table_type = 'BASE TABLE'"
-        ),
-        {"s": schema},
-    )
-    return sorted(str(r[0]) for r in rows)
-
-
 def _count(wh: Warehouse, conn: Connection, schema: str) -> tuple[int, int]:
-    tables = _tables(conn, schema)
+    tables = wh.tables(conn, schema)
     if not tables:
         return 0, 0
     union = " UNION ALL ".join(f"SELECT count(*) AS n FROM {wh.q(schema, t)}" for t in tables)

@@ -374,10 +374,7 @@ def full_refresh(wh: Warehouse) -> None:
     watermarks; bronze stays as it is."""
     with wh.engine.begin() as conn:
         for schema in ("silver", "quarantine"):
-            tables = conn.execute(
-                sa.text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"), {"s": schema}
-            ).all()
-            for (name,) in tables:
+            for name in wh.tables(conn, schema):
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q(schema, name)}")
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q(*FLAGS)}")
         ledger.forget_watermarks(conn, ledger.SILVER)

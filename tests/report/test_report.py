@@ -9,6 +9,7 @@ FAUXFORCE_REQUIRE_BROWSER is set (as CI sets it), where a missing browser fails 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -67,16 +68,16 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture(scope="module")
-def page(report: ReportResult, chromium: Any) -> Iterator[Any]:
-    """The report open in headless Chromium; every request other than the file itself is refused and kept."""
+@contextlib.contextmanager
+def opened(chromium: Any, path: Path) -> Iterator[Any]:
+    """`path` open in a fresh browser context, with every request but the file itself refused and recorded
+    (`tab.outside`), and console errors and uncaught exceptions kept (`tab.errors`)."""
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     tab = context.new_page()
-    tab.outside = []  # requests that tried to leave the file
-    tab.errors = []  # console errors and uncaught exceptions
+    tab.outside, tab.errors = [], []
 
     def route(r: Any) -> None:
-        if r.request.url == report.path.as_uri():
+        if r.request.url == path.as_uri():
             r.continue_()
         else:
             tab.outside.append(r.request.url)
@@ -85,10 +86,19 @@ def page(report: ReportResult, chromium: Any) -> Iterator[Any]:
     context.route("**/*", route)
     tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
     tab.on("pageerror", lambda e: tab.errors.append(str(e)))
-    tab.goto(report.path.as_uri(), wait_until="load")
-    tab.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
-    yield tab
-    context.close()
+    tab.goto(path.as_uri(), wait_until="load")
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def page(report: ReportResult, chromium: Any) -> Iterator[Any]:
+    """The report open in headless Chromium, its charts drawn."""
+    with opened(chromium, report.path) as tab:
+        tab.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
+        yield tab
 
 
 def gold(wh: Warehouse, sql: str) -> pd.DataFrame:
@@ -269,16 +279,11 @@ def test_names_from_the_data_are_text_never_markup(org: Org, tmp_path: Path, chr
             conn.exec_driver_sql(f"UPDATE gold.{table} SET {column} = ?", (HOSTILE,))
     result = write_report(wh, tmp_path / "hostile.html")
     wh.dispose()
-    context = chromium.new_context()
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda e: errors.append(str(e)))
-    tab.goto(result.path.as_uri(), wait_until="load")
-    tab.fill("#customer-search", "<img")
-    assert tab.title().startswith("fauxforce report") and errors == []
-    assert tab.evaluate("document.querySelectorAll('img[src=x]').length") == 0
-    assert HOSTILE in tab.text_content("#table-owners") and HOSTILE in tab.text_content("#table-customer-360")
-    context.close()
+    with opened(chromium, result.path) as tab:
+        tab.fill("#customer-search", "<img")
+        assert tab.title().startswith("fauxforce report") and tab.errors == [] and tab.outside == []
+        assert tab.evaluate("document.querySelectorAll('img[src=x]').length") == 0
+        assert HOSTILE in tab.text_content("#table-owners") and HOSTILE in tab.text_content("#table-customer-360")
 
 
 def test_a_real_orgs_export_gets_a_whole_report(tmp_path: Path, chromium: Any) -> None:
@@ -298,16 +303,11 @@ def test_a_real_orgs_export_gets_a_whole_report(tmp_path: Path, chromium: Any) -
         ]
     )
     wh.dispose()
-    context = chromium.new_context()
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda e: errors.append(str(e)))
-    tab.goto(result.path.as_uri(), wait_until="load")
-    assert errors == [] and result.charts >= 5
-    drawn = tab.evaluate("[...document.querySelectorAll('.js-plotly-plot')].map(el => el.id)")
-    assert {"chart-bookings", "chart-pipeline", "chart-industry"} <= set(drawn)
-    legend = tab.evaluate("document.getElementById('chart-pipeline')._fullData.map(t => t.name)")
-    assert set(legend) == {str(c) for c in categories}  # the org's own forecast categories
-    assert tab.text_content("#table-stock-empty") == "No stock position is at risk."  # no ERP: said, not broken
-    assert "Unknown owner 005" in tab.text_content("#table-owners")  # owners that were not exported
-    context.close()
+    with opened(chromium, result.path) as tab:
+        assert tab.errors == [] and tab.outside == [] and result.charts >= 5
+        drawn = tab.evaluate("[...document.querySelectorAll('.js-plotly-plot')].map(el => el.id)")
+        assert {"chart-bookings", "chart-pipeline", "chart-industry"} <= set(drawn)
+        legend = tab.evaluate("document.getElementById('chart-pipeline')._fullData.map(t => t.name)")
+        assert set(legend) == {str(c) for c in categories}  # the org's own forecast categories
+        assert tab.text_content("#table-stock-empty") == "No stock position is at risk."  # no ERP: said, not broken
+        assert "Unknown owner 005" in tab.text_content("#table-owners")  # owners that were not exported
