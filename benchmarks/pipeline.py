@@ -2,9 +2,11 @@
 DuckDB and PostgreSQL. After the full load it checks that silver holds every generated row, so a fast run that
 lost data cannot pass for a result.
 
-The layers run as plain functions (what the flows' tasks call), so Prefect's own start-up is
-measured separately, once. Usage:
-  python benchmarks/pipeline.py [--scales 0.1 1] [--warehouses duckdb postgresql]
+The layers run as plain functions (what the flows' tasks call). Beside them, in the same run:
+- the floor (`benchmarks/floor.py`: DuckDB alone with the same files) per layer, and the ratio;
+- the whole `fauxforce run` as a process (the full export, then the day after), Prefect included.
+Usage:
+  python benchmarks/pipeline.py [--scales 0.1 1] [--warehouses duckdb postgresql] [--no-floor] [--no-process]
 PostgreSQL: FAUXFORCE_BENCH_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test);
 a database fauxforce_bench is created and dropped.
 """
@@ -21,6 +23,7 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
+from floor import layers as floor_layers
 
 from fauxforce.bronze.land import land_object
 from fauxforce.connectors import get_connector
@@ -82,11 +85,40 @@ def prefect_startup() -> float:
     return time.perf_counter() - started
 
 
+def whole_runs(tmp: Path) -> list[float]:
+    """Seconds of `fauxforce run` as a process on a new DuckDB file: the full export, then the day after."""
+    env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "DO_NOT_TRACK": "1"}
+    env.pop("PREFECT_API_URL", None)
+    out = []
+    for landing in ("full", "day"):
+        cmd = [str(Path(sys.executable).parent / "fauxforce"), "run", "--landing", str(tmp / landing)]
+        cmd += ["--warehouse", str(tmp / "whole.duckdb"), "--report", "none"]
+        started = time.perf_counter()
+        subprocess.run(cmd, env=env, check=True, capture_output=True, cwd=tmp)
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def compare(layers: dict[str, float], floor: dict[str, float], whole: list[float]) -> None:
+    """The pipeline's layers beside the floor's, and the whole process beside the floor's layers."""
+    print(f"{'layer':>22} {'fauxforce s':>11} {'floor s':>8} {'ratio':>6}")
+    for layer in ("bronze", "silver", "gold"):
+        print(f"{layer:>22} {layers[layer]:>11.2f} {floor[layer]:>8.2f} {layers[layer] / floor[layer]:>6.2f}")
+    total, floor_total = sum(layers[k] for k in floor), sum(floor.values())
+    print(f"{'layers':>22} {total:>11.2f} {floor_total:>8.2f} {total / floor_total:>6.2f}")
+    if whole:
+        print(f"{'fauxforce run (full)':>22} {whole[0]:>11.2f} {floor_total:>8.2f} {whole[0] / floor_total:>6.2f}")
+        print(f"{'fauxforce run (day)':>22} {whole[1]:>11.2f} {'':>8} {whole[1] / whole[0]:>6.0%} of the full run")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", type=float, nargs="+", default=[0.1, 1.0])
     parser.add_argument("--warehouses", nargs="+", default=["duckdb", "postgresql"])
+    parser.add_argument("--no-floor", action="store_true", help="leave out the DuckDB floor")
+    parser.add_argument("--no-process", action="store_true", help="leave out the whole `fauxforce run` processes")
     args = parser.parse_args()
+    comparisons = []
     print(f"Prefect start-up (temporary API server, one flow run): {prefect_startup():.1f}s")
     print(
         f"{'warehouse':>10} {'scale':>5} {'run':>12} {'rows':>10} {'bronze s':>9} {'silver s':>9} {'rows/s':>9} "
@@ -103,6 +135,7 @@ def main() -> None:
                 url = warehouse_url(kind, tmp)
                 wh = Warehouse(url)
                 ledger.prepare(wh)
+                measured: dict[str, dict[str, float]] = {}
                 for label, landing in (("full", tmp / "full"), ("incremental", tmp / "day")):
                     rows, b = timed(bronze, wh, landing)
                     _, s = timed(silver, wh)
@@ -110,13 +143,23 @@ def main() -> None:
                         raise SystemExit(f"silver holds {silver_rows(wh):,} rows, not {manifest.total_rows:,}")
                     gold_rows, g = timed(gold, wh)
                     report, r = timed(write_report, wh, tmp / "report.html")
+                    measured[label] = {"bronze": b, "silver": s, "gold": g}
                     print(
                         f"{kind:>10} {scale:>5g} {label:>12} {rows:>10,} {b:>9.2f} {s:>9.2f} {rows / (b + s):>9,.0f} "
                         f"{g:>7.2f} {gold_rows:>10,} {r:>9.2f} {report.bytes / 1e6:>9.1f}"
                     )
                 wh.dispose()
+                day = sum(measured["incremental"].values()) / sum(measured["full"].values())
+                print(f"{'':>10} {'':>5} {'day / full':>12} {day:>10.0%} of the full run's layers")
                 if kind == "duckdb":
+                    if not args.no_floor:
+                        floor = floor_layers(tmp / "full", tmp / "bench.duckdb")
+                        whole = [] if args.no_process else whole_runs(tmp)
+                        comparisons.append((scale, measured["full"], floor, whole))
                     (tmp / "bench.duckdb").unlink()
+    for scale, layers, floor, whole in comparisons:
+        print(f"\nDuckDB, scale {scale:g}: the pipeline beside the floor (benchmarks/floor.py), full load")
+        compare(layers, floor, whole)
 
 
 if __name__ == "__main__":

@@ -194,6 +194,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     _run_target(doc)
 
+    srv = sub.add_parser(
+        "server",
+        help="the local Prefect server `fauxforce run` starts and reuses: its address, or stop it",
+        description="Without a configured Prefect API (PREFECT_API_URL), `fauxforce run` starts a Prefect server "
+        "on 127.0.0.1 once and reuses it, so no run pays a server start; it stops by itself after "
+        "FAUXFORCE_PREFECT_SERVER_IDLE minutes (default 30) without a run. Example: fauxforce server stop",
+    )
+    srv.add_argument("action", choices=["status", "stop"], help="status: its address and UI; stop: stop it now")
+
     mock = sub.add_parser(
         "mock-salesforce",
         help="serve a generated org as a Salesforce org on 127.0.0.1 over HTTPS",
@@ -447,9 +456,10 @@ def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC)
     try:
+        from fauxforce.core.local_server import LocalServerError
         from fauxforce.flows.medallion_pipeline import PipelineSummary, medallion_pipeline
 
-        with _environment(FAUXFORCE_WAREHOUSE_URL=run.warehouse, **prefect_env):
+        with _environment(FAUXFORCE_WAREHOUSE_URL=run.warehouse, **prefect_env), _prefect_api(run) as ui:
             state = medallion_pipeline(
                 landing=str(landing),
                 warehouse=warehouse,
@@ -469,7 +479,15 @@ def _run(args: argparse.Namespace) -> int:
             summary = state.result()  # a failed run raises its exception here
             if not isinstance(summary, PipelineSummary):
                 raise TypeError(f"medallion-pipeline returned {type(summary).__name__}, not its summary")
-    except (SourceFileError, SalesforceSourceError, ErpSourceError, WarehouseError, GoldCheckError, ValueError) as e:
+    except (
+        SourceFileError,
+        SalesforceSourceError,
+        ErpSourceError,
+        WarehouseError,
+        GoldCheckError,
+        LocalServerError,
+        ValueError,
+    ) as e:
         print(f"fauxforce run: error: {e}", file=sys.stderr)
         return 1
     except DBAPIError as e:  # the warehouse failed mid-run: a lost connection, a dropped database, a full disk
@@ -547,6 +565,8 @@ def _run(args: argparse.Namespace) -> int:
     elif summary.report_error:
         print(f"report not written: {summary.report_error}")
     print(f"warehouse {warehouse} in {seconds:.1f}s")
+    if ui:
+        print(f"prefect {ui}/runs (a local server, kept for {run.prefect_server_idle:g} min after the last run)")
     return 0
 
 
@@ -612,6 +632,49 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prefect_home() -> Path:
+    """The Prefect home this process's Prefect settings name (environment, profile or prefect.toml)."""
+    from prefect.settings import get_current_settings
+
+    return Path(get_current_settings().home).expanduser().resolve()
+
+
+def _server(args: argparse.Namespace) -> int:
+    from fauxforce.core import local_server
+
+    home = _prefect_home()
+    if args.action == "stop":
+        stopped = local_server.stop(home)
+        print(f"stopped the local Prefect server at {stopped.ui}" if stopped else "no local Prefect server is running")
+        return 0
+    server = local_server.status(home)
+    if server is None:
+        print(f"no local Prefect server is running (Prefect home {home}); `fauxforce run` starts one")
+    else:
+        idle = f"{server.idle / 60:g} min"
+        print(f"local Prefect server at {server.ui} (API {server.url}), stops after {idle} without a run")
+    return 0
+
+
+@contextlib.contextmanager
+def _prefect_api(run: RunSettings) -> Iterator[str | None]:
+    """The Prefect API this run's flows report to: the configured one, else the local server (started if it is
+    not up, and held for the block); None where Prefect starts its own temporary server."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from fauxforce.core import local_server
+
+    configured = PREFECT_API_URL.value()
+    if configured or run.prefect_server == "temporary":
+        yield None
+        return
+    with (
+        local_server.in_use(_prefect_home(), idle=run.prefect_server_idle * 60) as server,
+        temporary_settings(updates={PREFECT_API_URL: server.url}),
+    ):
+        yield server.ui
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {
@@ -620,6 +683,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "report": _report,
         "status": _status,
         "doctor": _doctor,
+        "server": _server,
         "mock-salesforce": _mock_salesforce,
     }
     try:

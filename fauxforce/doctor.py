@@ -60,7 +60,7 @@ def checks(run: RunSettings, settings: Settings, prefect: bool = True) -> Iterat
     yield _salesforce(run, settings)
     yield _erp(run, settings)
     if prefect:
-        yield _prefect_api()
+        yield _prefect_api(run)
 
 
 def _backend(url: str) -> str | None:
@@ -231,12 +231,20 @@ def _erp(run: RunSettings, settings: Settings) -> Check:
     return Check("erp", "ok", f"{make_url(settings.erp_url).render_as_string(hide_password=True)}: reachable")
 
 
-def _prefect_api() -> Check:
+def _prefect_api(run: RunSettings) -> Check:
     from prefect.settings import get_current_settings
 
-    url = get_current_settings().api.url
+    from fauxforce.core import local_server
+
+    settings = get_current_settings()
+    url = settings.api.url
+    if not url and run.prefect_server == "temporary":
+        return Check("prefect", "ok", "no API configured: each run starts a temporary server (seconds per run)")
     if not url:
-        return Check("prefect", "ok", "no API configured: each run starts a temporary local one (a few seconds)")
+        server = local_server.status(Path(settings.home).expanduser().resolve())
+        if server is not None:
+            return Check("prefect", "ok", f"no API configured: runs use the local server at {server.ui}")
+        return Check("prefect", "ok", "no API configured: the next run starts a local server and keeps it for the next")
     import httpx
 
     try:

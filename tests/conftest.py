@@ -172,6 +172,23 @@ def salesforce_auth_modes(mock) -> dict[str, dict[str, str]]:  # type: ignore[no
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     session.config.stash[_EXIT] = int(exitstatus)
+    stop_local_servers()
+
+
+def stop_local_servers() -> list[int]:
+    """Stop the local Prefect servers `fauxforce run` started under the temporary folders tests use (each test's
+    Prefect home among them); a server outside them (a developer's own) is left alone."""
+    import signal
+
+    from fauxforce.core.local_server import supervisors
+
+    stopped = []
+    for pid, home in supervisors():
+        if home.is_relative_to(tempfile.gettempdir()):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+                stopped.append(pid)
+    return stopped
 
 
 @pytest.hookimpl(trylast=True)

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     # Maintenance windows of the warehouse, the CRM or the ERP (fauxforce.core.maintenance), e.g.
     # "warehouse=sun 02:00-04:00;crm=2026-12-06T22:00/2026-12-07T02:00"; a run in one ends Cancelled.
     maintenance: str | None = Field(None, validation_alias="FAUXFORCE_MAINTENANCE")
+    # Where `fauxforce run` runs its flows when no Prefect API is configured (PREFECT_API_URL): `local`, a
+    # Prefect server it starts once on 127.0.0.1 and reuses until it has been idle this many minutes
+    # (fauxforce.core.local_server), or `temporary`, Prefect's own server started and stopped by every run.
+    prefect_server: Literal["local", "temporary"] = Field("local", validation_alias="FAUXFORCE_PREFECT_SERVER")
+    prefect_server_idle: float = Field(30.0, gt=0, validation_alias="FAUXFORCE_PREFECT_SERVER_IDLE")
 
     # Live Salesforce (any one of simple-salesforce's auth modes).
     salesforce_username: str | None = Field(None, validation_alias="SALESFORCE_USERNAME")
@@ -136,6 +141,8 @@ class RunSettings:
     report: Path | None = None  # where the run writes its HTML report; None: no report
     reader_copy: Path | None = None  # a DuckDB warehouse's copy for readers, refreshed after each run
     maintenance: str | None = None  # maintenance windows (FAUXFORCE_MAINTENANCE)
+    prefect_server: str = "local"  # without a Prefect API: local (reused) or temporary (per run)
+    prefect_server_idle: float = 30.0  # minutes the local Prefect server stays up without a run
 
     @property
     def warehouse_masked(self) -> str:
@@ -175,6 +182,8 @@ def resolve(
         report=report_path(report if report is not None else s.report if s.report is not None else default_report(url)),
         reader_copy=s.reader_copy,
         maintenance=s.maintenance,
+        prefect_server=s.prefect_server,
+        prefect_server_idle=s.prefect_server_idle,
     )
 
 

@@ -205,7 +205,7 @@ def reporting_currency(wh: Warehouse, conn: Connection) -> str | None:
     return str(common) if common else None
 
 
-def _write_rates(wh: Warehouse, conn: Connection, currency: str | None) -> None:
+def write_rates(wh: Warehouse, conn: Connection, currency: str | None) -> None:
     """`gold.currency_rate`: each currency's rate to the reporting currency and the days it holds for, from
     the org's DatedConversionRate and CurrencyType where silver has them; the reporting currency is 1."""
     target = wh.q("gold", CURRENCY_RATE)
@@ -277,7 +277,7 @@ def build_gold(
         as_of = as_of or default_as_of(wh, conn)
         currency = reporting_currency(wh, conn)
         _write_context(wh, conn, as_of, fiscal_year_start_month, currency)
-        _write_rates(wh, conn, currency)
+        write_rates(wh, conn, currency)
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q('gold', RECONCILIATION)}")
         conn.exec_driver_sql(f"CREATE TABLE {wh.q('gold', RECONCILIATION)} AS {reconciliation_sql(wh)}")
         for model in models:
