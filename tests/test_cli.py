@@ -153,6 +153,7 @@ def test_progress_is_drawn_on_a_terminal() -> None:
         ({}, ["--warehouse", "postgres://u:Pw-9x@127.0.0.1/db"], "write postgresql+psycopg://"),
         ({}, ["--warehouse", "duckdb:////proc/none/x.duckdb"], "cannot create /proc/none for the DuckDB warehouse"),
         ({}, ["--warehouse", "postgresql+psycopg://u:Pw-9x@127.0.0.1:1/db"], "cannot reach the warehouse"),
+        ({}, ["--warehouse", "data/Silver.duckdb"], "a DuckDB warehouse cannot be called Silver.duckdb"),
         ({}, ["--landing", "nowhere"], "landing folder nowhere does not exist"),
         ({"dotenv": "FAUXFORCE_CRM_SOURCE=\xff\n"}, [], ".env is not UTF-8 text"),
     ],

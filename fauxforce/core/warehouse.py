@@ -55,6 +55,7 @@ def safe_identifier(name: str) -> str:
 
 DIALECTS = ("duckdb", "postgresql")
 EXAMPLES = "duckdb:///data/warehouse.duckdb or postgresql+psycopg://user@host:5432/db"
+SCHEMAS = ("bronze", "silver", "gold", "meta", "quarantine")  # the warehouse's schemas, one per layer and the ledger
 
 
 def check_url(url: str) -> URL:
@@ -82,6 +83,12 @@ class Warehouse:
         connect_args: dict[str, object] = {}
         if parsed.get_backend_name() == "duckdb" and parsed.database and not parsed.database.startswith(":memory:"):
             path = Path(parsed.database).expanduser()
+            if path.stem.lower() in SCHEMAS:  # DuckDB names the file's catalog after it: `bronze.x` is then ambiguous
+                raise WarehouseError(
+                    f"a DuckDB warehouse cannot be called {path.name}: DuckDB names its catalog {path.stem!r} after "
+                    f"the file, the same as the warehouse's {path.stem.lower()} schema; use another name, e.g. "
+                    f"{path.with_name('warehouse.duckdb')}"
+                )
             if read_only:
                 if not path.is_file():
                     raise WarehouseError(f"no DuckDB warehouse at {path} yet: `fauxforce run` creates it")
