@@ -165,8 +165,11 @@ def _upsert(wh: Warehouse, conn: Connection, t: Table, data: pa.Table) -> int:
     """Replace older versions of the incoming keys; return incoming rows older than what silver has."""
     if data.num_rows == 0:
         return 0
-    stage = "_fauxforce_stage"
     target = wh.q("silver", t.name)
+    if conn.exec_driver_sql(f"SELECT 1 FROM {target} LIMIT 1").first() is None:  # a first load: nothing to replace
+        wh.insert_arrow(conn, "silver", t.name, data)
+        return 0
+    stage = "_fauxforce_stage"
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q(stage)}")
     wh.create_table(conn, None, stage, [*t.output_columns(), *LINEAGE_COLUMNS])
     wh.insert_arrow(conn, None, stage, data)

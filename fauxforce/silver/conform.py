@@ -242,19 +242,20 @@ def conform(
     bad_rows = sorted(i for i, a in actions.items() if a == "quarantine")
     quarantined = _quarantine(table, raw, failures, bad_rows)
     reasons = Counter(failures[i][0].check for i in bad_rows)
-    good = frame.drop(index=bad_rows)
+    good = frame.drop(index=bad_rows) if bad_rows else frame
     for col in ("_batch_id", "_row_number"):
         good[col] = raw.loc[good.index, col].astype("int64")
     # Keep the latest version of each key: newest modstamp (a record without one: by file order), then the
-    # later row of the batch.
+    # later row of the batch. A batch whose keys are all distinct (a full export) keeps its row order as it is.
     before = len(good)
-    good = good.sort_values([table.modstamp_column, "_row_number"], na_position="first")
-    good = good.drop_duplicates(key_cols, keep="last")
+    if good.duplicated(key_cols).any():
+        good = good.sort_values([table.modstamp_column, "_row_number"], na_position="first")
+        good = good.drop_duplicates(key_cols, keep="last").sort_values("_row_number")
     flagged = [i for i in good.index if actions.get(int(i)) == "flag"]
     flags = _flags(table, raw, good, failures, flagged)
     failed = _quarantine(table, raw, failures, stopped)["reason"].head(5).tolist() if stopped else []
     return Conformed(
-        good.sort_values("_row_number").reset_index(drop=True),
+        good.reset_index(drop=True),
         quarantined,
         before - len(good),
         reasons,

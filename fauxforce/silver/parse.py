@@ -18,6 +18,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
 
 from fauxforce.core.salesforce import checksum
 from fauxforce.silver import countries
@@ -58,7 +59,9 @@ def parse_text(s: pd.Series) -> Parsed:
 
 def parse_id(s: pd.Series) -> Parsed:
     """15- or 18-character Salesforce Ids, stored as 18; the all-zero Id means no lookup. A value that is not
-    an Id (hashed, cut short) is kept as it came, trimmed, and reported."""
+    an Id (hashed, cut short) is kept as it came, trimmed, and reported.
+
+    The checksums are computed on the Arrow string buffer itself (one row of bytes per Id), not per value."""
     text = _text(s)
     text = text.mask(_flag(text.str[:15] == ALL_ZERO_ID))
     present = _flag(text.notna())
@@ -67,16 +70,29 @@ def parse_id(s: pd.Series) -> Parsed:
     bad = present & ~readable
     if readable.any():
         ids = text[readable]
-        body = ids.str[:15].to_numpy(dtype="S15")
-        computed = checksum(np.frombuffer(body.tobytes(), dtype=np.uint8).reshape(-1, 15))
-        computed = np.ascontiguousarray(computed).view("S3").ravel()
-        given = ids.str[15:].to_numpy(dtype="S3")
-        short = given == b""
-        wrong = ~short & (given != computed)
+        chars = pa.array(ids.array)
+        if isinstance(chars, pa.ChunkedArray):
+            chars = chars.combine_chunks()
+        chars = chars.cast(pa.large_string())  # ASCII only, as the pattern says
+        starts = np.frombuffer(chars.buffers()[1], dtype=np.int64)[chars.offset : chars.offset + len(chars) + 1]
+        data = np.frombuffer(chars.buffers()[2], dtype=np.uint8)
+        lengths = np.diff(starts)
+        if (lengths == 18).all():  # the usual export: the bytes are one row of 18 per Id, as they lie
+            matrix = data[starts[0] : starts[-1]].reshape(-1, 18)
+            body, given = matrix[:, :15], matrix[:, 15:]
+        else:
+            rows = starts[:-1, None]
+            body = data[rows + np.arange(15)]
+            given = data[np.minimum(rows + 15 + np.arange(3), len(data) - 1)]
+        computed = checksum(np.ascontiguousarray(body))
+        short = lengths == 15
+        wrong = ~short & (given != computed).any(axis=1)
         if short.any():
-            out[ids.index[short]] = np.char.add(body[short], computed[short]).astype(str)
+            full = np.concatenate([body[short], computed[short]], axis=1)
+            out[ids.index[short]] = np.frombuffer(full.tobytes(), dtype="S18").astype(str)
         if wrong.any():  # an 18-character Id whose case was changed: its checksum says the case
-            fixed = _recase(body[wrong], np.char.upper(given[wrong]))
+            suffix = np.char.upper(np.frombuffer(given[wrong].tobytes(), dtype="S3"))
+            fixed = _recase(np.frombuffer(body[wrong].tobytes(), dtype="S15"), suffix)
             out[ids.index[wrong]] = pd.Series(fixed, dtype="string").to_numpy()
             bad[ids.index[wrong]] = pd.isna(fixed)
     return out.where(~bad, text), bad  # a value that is not an Id is kept as it came, and reported

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fauxforce.core.catalogue import BY_NAME
+from fauxforce.core.salesforce import is_valid, to_18
 from fauxforce.silver import parse
 from fauxforce.silver.conform import conform
 
@@ -145,3 +146,43 @@ def test_phone_numbers_in_their_records_country() -> None:
     phone, bad = parse.parse_phone(values, regions)
     assert phone.tolist() == ["+14155550134", "+49301234567", "+442079460958", "+442079460958", "11", "+61293744000"]
     assert bad.tolist() == [False] * 4 + [True, False]
+
+
+ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+@st.composite
+def id_cell(draw: st.DrawFn) -> str | None:
+    """A cell of an Id column as exports write it: 18 or 15 characters, re-cased, padded, zero, or not an Id."""
+    body = draw(st.text(alphabet=ALNUM, min_size=15, max_size=15))
+    full = to_18(body)
+    kind = draw(st.sampled_from(["18", "18", "15", "recased", "bad suffix", "padded", "zero", "none", "text"]))
+    if kind == "15":
+        return body
+    if kind == "recased":
+        return full.swapcase() if draw(st.booleans()) else full.upper()
+    if kind == "bad suffix":
+        return body + draw(st.text(alphabet=ALNUM, min_size=3, max_size=3))
+    if kind == "padded":
+        return f"  {full} "
+    if kind == "zero":
+        return "000000000000000" + draw(st.sampled_from(["", "AAA"]))
+    if kind == "none":
+        return None
+    return draw(st.text(max_size=20))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(id_cell(), min_size=1, max_size=30))
+def test_ids_match_the_checksum_one_value_at_a_time(cells: list[str | None]) -> None:
+    """The whole-column Id parser (checksums on the Arrow buffer) agrees with the checksum of each value alone."""
+    values, bad = parse.parse_id(pd.Series(cells, dtype="object"))
+    for cell, value, unreadable in zip(cells, values.tolist(), bad.tolist(), strict=True):
+        text = (cell or "").strip()
+        if not text or text.lower() in parse.NULL_TOKENS or text[:15] == "000000000000000":
+            assert pd.isna(value) and not unreadable, cell
+        elif unreadable:
+            assert value == text and not (len(text) == 15 and text.isalnum() and text.isascii()), cell
+        else:
+            assert is_valid(value), cell
+            assert value[:15] == text if len(text) == 15 else value.lower() == text.lower(), cell
