@@ -175,16 +175,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     stop_local_servers()
 
 
-def stop_local_servers() -> list[int]:
+@pytest.fixture(autouse=True)
+def _no_local_server_outlives_its_test() -> Iterator[None]:
+    """A test that runs `fauxforce run` with a Prefect home of its own leaves no local server behind (the
+    session's shared home keeps its server until the end)."""
+    yield
+    stop_local_servers(keep=Path(_PREFECT_HOME))
+
+
+def stop_local_servers(keep: Path | None = None) -> list[int]:
     """Stop the local Prefect servers `fauxforce run` started under the temporary folders tests use (each test's
-    Prefect home among them); a server outside them (a developer's own) is left alone."""
+    Prefect home among them) but `keep`'s; a server outside them (a developer's own) is left alone."""
     import signal
 
     from fauxforce.core.local_server import supervisors
 
     stopped = []
     for pid, home in supervisors():
-        if home.is_relative_to(tempfile.gettempdir()):
+        if home.is_relative_to(tempfile.gettempdir()) and home != keep:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
                 stopped.append(pid)

@@ -8,12 +8,13 @@ are always quoted; values only ever travel as bind parameters or through the bul
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import re
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import duckdb_engine  # noqa: F401  # see below
@@ -220,6 +221,26 @@ class Warehouse:
             sql = f"COPY {target} ({cols}) FROM STDIN WITH (FORMAT csv)"
             with driver.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[union-attr]
                 copy.write(buffer.getbuffer())
+
+    @contextlib.contextmanager
+    def staged(self, conn: Connection, name: str, columns: Sequence[tuple[str, str]], data: pa.Table) -> Iterator[str]:
+        """`data` readable by SQL in `conn`'s transaction under the quoted name yielded, for the length of the
+        block: on DuckDB the Arrow table itself (registered, nothing written); on PostgreSQL a table of
+        `columns`, loaded through COPY and analysed, dropped afterwards."""
+        driver = conn.connection.driver_connection
+        if self.dialect == "duckdb":
+            driver.register(name, data)  # type: ignore[union-attr]
+            try:
+                yield self.q(name)
+            finally:
+                driver.unregister(name)  # type: ignore[union-attr]
+            return
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.q(name)}")
+        self.create_table(conn, None, name, columns)
+        self.insert_arrow(conn, None, name, data)
+        self.analyze(conn, name)
+        yield self.q(name)
+        conn.exec_driver_sql(f"DROP TABLE {self.q(name)}")
 
     def count(self, schema: str, table: str) -> int:
         with self.engine.connect() as conn:

@@ -166,29 +166,26 @@ def _upsert(wh: Warehouse, conn: Connection, t: Table, data: pa.Table) -> int:
     if data.num_rows == 0:
         return 0
     target = wh.q("silver", t.name)
-    if conn.exec_driver_sql(f"SELECT 1 FROM {target} LIMIT 1").first() is None:  # a first load: nothing to replace
+    if not conn.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {target})").scalar_one():  # a first load
         wh.insert_arrow(conn, "silver", t.name, data)
         return 0
-    stage = "_fauxforce_stage"
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q(stage)}")
-    wh.create_table(conn, None, stage, [*t.output_columns(), *LINEAGE_COLUMNS])
-    wh.insert_arrow(conn, None, stage, data)
-    wh.analyze(conn, stage)
     match = " AND ".join(f"s.{wh.q(k)} = t.{wh.q(k)}" for k in t.key_columns)
     mod = wh.q(t.modstamp_column)
     # A version without a modification time is newer than what silver has: batches apply in file order.
     later = f"(s.{mod} >= t.{mod} OR s.{mod} IS NULL OR t.{mod} IS NULL)"
-    newer = f"SELECT 1 FROM {wh.q(stage)} AS s WHERE {match} AND {later}"
-    conn.exec_driver_sql(f"DELETE FROM {target} AS t WHERE EXISTS ({newer})")
-    stale = conn.exec_driver_sql(
-        f"SELECT count(*) FROM {wh.q(stage)} AS s WHERE EXISTS (SELECT 1 FROM {target} AS t WHERE {match})"
-    ).scalar_one()
-    present = f"SELECT 1 FROM {target} AS t WHERE {match}"
-    cols = ", ".join(wh.q(name) for name, _ in [*t.output_columns(), *LINEAGE_COLUMNS])
-    conn.exec_driver_sql(
-        f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {wh.q(stage)} AS s WHERE NOT EXISTS ({present})"
-    )
-    conn.exec_driver_sql(f"DROP TABLE {wh.q(stage)}")
+    columns = [*t.output_columns(), *LINEAGE_COLUMNS]
+    with wh.staged(conn, "_fauxforce_stage", columns, data) as stage:
+        conn.exec_driver_sql(
+            f"DELETE FROM {target} AS t WHERE EXISTS (SELECT 1 FROM {stage} AS s WHERE {match} AND {later})"
+        )
+        stale = conn.exec_driver_sql(
+            f"SELECT count(*) FROM {stage} AS s WHERE EXISTS (SELECT 1 FROM {target} AS t WHERE {match})"
+        ).scalar_one()
+        cols = ", ".join(wh.q(name) for name, _ in columns)
+        present = f"SELECT 1 FROM {target} AS t WHERE {match}"
+        conn.exec_driver_sql(
+            f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage} AS s WHERE NOT EXISTS ({present})"
+        )
     return int(stale)
 
 
@@ -276,8 +273,8 @@ def _flags(wh: Warehouse, conn: Connection, t: Table, out: Conformed, batch_id: 
     target, flags = wh.q("silver", t.name), wh.q(*FLAGS)
     record_key = " || '|' || ".join(f"CAST(s.{wh.q(k)} AS TEXT)" for k in t.key_columns)
     flagged_before = conn.execute(
-        sa.text(f"SELECT 1 FROM {flags} WHERE table_name = :t LIMIT 1"), {"t": t.name}
-    ).first()
+        sa.text(f"SELECT EXISTS (SELECT 1 FROM {flags} WHERE table_name = :t)"), {"t": t.name}
+    ).scalar_one()
     if flagged_before:  # (a clean org has no flags: no need to look through the table for replaced records)
         conn.execute(
             sa.text(
@@ -288,27 +285,20 @@ def _flags(wh: Warehouse, conn: Connection, t: Table, out: Conformed, batch_id: 
         )
     if out.flags.empty:
         return 0
-    stage = "_fauxforce_flags"
     frame = out.flags.assign(table_name=t.name, object=str(t.ref), flagged_at=at)[[c for c, _ in FLAGS_DDL]]
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q(stage)}")
-    wh.create_table(conn, None, stage, FLAGS_DDL)
-    wh.insert_arrow(
-        conn,
-        None,
-        stage,
-        pa.Table.from_pandas(frame, preserve_index=False).cast(
-            pa.schema(
-                [(c, pa.int64() if sql == "BIGINT" else pa.string()) for c, sql in FLAGS_DDL[:-1]]
-                + [("flagged_at", pa.timestamp("us", tz="UTC"))]
-            )
-        ),
+    data = pa.Table.from_pandas(frame, preserve_index=False).cast(
+        pa.schema(
+            [(c, pa.int64() if sql == "BIGINT" else pa.string()) for c, sql in FLAGS_DDL[:-1]]
+            + [("flagged_at", pa.timestamp("us", tz="UTC"))]
+        )
     )
-    kept = f"EXISTS (SELECT 1 FROM {target} AS s WHERE s._batch_id = f._batch_id AND s._row_number = f._row_number)"
-    conn.exec_driver_sql(f"INSERT INTO {flags} SELECT * FROM {wh.q(stage)} AS f WHERE {kept}")
-    flagged = conn.exec_driver_sql(
-        f"SELECT count(DISTINCT _row_number) FROM {wh.q(stage)} AS f WHERE {kept}"
-    ).scalar_one()
-    conn.exec_driver_sql(f"DROP TABLE {wh.q(stage)}")
+    with wh.staged(conn, "_fauxforce_flags", FLAGS_DDL, data) as stage:
+        kept = f"EXISTS (SELECT 1 FROM {target} AS s WHERE s._batch_id = f._batch_id AND s._row_number = f._row_number)"
+        names = ", ".join(wh.q(c) for c, _ in FLAGS_DDL)
+        conn.exec_driver_sql(f"INSERT INTO {flags} ({names}) SELECT {names} FROM {stage} AS f WHERE {kept}")
+        flagged = conn.exec_driver_sql(
+            f"SELECT count(DISTINCT _row_number) FROM {stage} AS f WHERE {kept}"
+        ).scalar_one()
     return int(flagged)
 
 
