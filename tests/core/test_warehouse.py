@@ -1,0 +1,44 @@
+"""Dialect differences the warehouse keeps in one place: staging a batch, and memory for a gold build."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from fauxforce.core.warehouse import ANALYTICS_WORK_MEM, Warehouse, WarehouseError
+
+
+def test_a_staged_batch_is_readable_in_the_transaction_and_gone_after(warehouse_url: str) -> None:
+    wh = Warehouse(warehouse_url)
+    data = pa.table({"k": ["a", "b", "c"], "n": [1, 2, 3]})
+    try:
+        with wh.engine.begin() as conn:
+            with wh.staged(conn, "_stage", [("k", "TEXT"), ("n", "BIGINT")], data) as stage:
+                total = conn.exec_driver_sql(f"SELECT sum(n) FROM {stage} WHERE k <> 'b'").scalar_one()
+            assert total == 4
+            leftover = conn.exec_driver_sql(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = '_stage'"
+            ).scalar_one()
+            assert leftover == 0
+    finally:
+        wh.dispose()
+
+
+def test_a_gold_build_gets_memory_for_its_joins_on_postgresql_for_its_transaction_only(postgres_url: str) -> None:
+    wh = Warehouse(postgres_url)
+    try:
+        with wh.engine.begin() as conn:
+            before = conn.exec_driver_sql("SHOW work_mem").scalar_one()
+            wh.for_analytics(conn)
+            assert conn.exec_driver_sql("SHOW work_mem").scalar_one() == ANALYTICS_WORK_MEM
+        with wh.engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW work_mem").scalar_one() == before
+    finally:
+        wh.dispose()
+
+
+@pytest.mark.parametrize("name", ["bronze.duckdb", "Gold.duckdb", "meta.db"])
+def test_a_duckdb_file_named_after_a_schema_is_refused(tmp_path, name: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(WarehouseError, match=f"cannot be called {name}"):
+        Warehouse(f"duckdb:///{tmp_path / name}")
+    assert not (tmp_path / name).exists()
