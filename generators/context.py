@@ -13,7 +13,7 @@ from fauxforce.generators.pools import Pools
 # Reference volumes at scale 1 over the reference period (docs/generator.md, "What is generated").
 ACCOUNTS_AT_SCALE_1 = 20_000
 BLOCK_DAYS = 30  # records are generated in blocks of creation time, each seeded on its own
-MAX_BLOCK_ACCOUNTS = 4_000  # a block larger than this is split into chunks (bounded memory)
+MAX_BLOCK_ACCOUNTS = 2_000  # a block larger than this is split into chunks (bounded memory)
 
 
 @dataclass(frozen=True)

@@ -495,10 +495,10 @@ def _stock_movements(ctx: Context, ref: Reference, orders: _Orders, r: _Returned
     )
     sold_cell = cells[product[sold]] * n_wh + warehouse[line_order[sold]]
     back_cell = cells[product[back]] * n_wh + warehouse[line_order[back]]
-    stock = StockEvents(
-        cell=np.concatenate([sold_cell, sold_cell, back_cell]),
+    stock = StockEvents(  # kept until every block is made: cells and quantities in 32 bits
+        cell=np.concatenate([sold_cell, sold_cell, back_cell]).astype(np.int32),
         at=np.concatenate([orders.at[line_order[sold]], orders.ship_at[line_order[sold]], r.at[r.restock]]),
-        on_hand=np.concatenate([np.zeros(len(sold), dtype=np.int64), -qty[sold], r.qty[r.restock]]),
-        allocated=np.concatenate([qty[sold], -qty[sold], np.zeros(len(back), dtype=np.int64)]),
+        on_hand=np.concatenate([np.zeros(len(sold), dtype=np.int64), -qty[sold], r.qty[r.restock]]).astype(np.int32),
+        allocated=np.concatenate([qty[sold], -qty[sold], np.zeros(len(back), dtype=np.int64)]).astype(np.int32),
     )
     return movements, stock

@@ -46,20 +46,37 @@ def plan(ctx: Context, ref: Reference, events: StockEvents, last_day: int) -> li
     n_cells = len(product)
     first_day = spec.start_ts // DAY
     horizon = last_day - first_day + 2 + LOOKAHEAD_DAYS  # index 0 is the day before the period
-    day_of = events.at // DAY - first_day + 1
-    shipped = (events.on_hand < 0) & (day_of < horizon)
-    demand = np.zeros((n_cells, horizon + LOOKAHEAD_DAYS + 1), dtype=np.int64)
-    np.add.at(demand, (events.cell[shipped], day_of[shipped]), -events.on_hand[shipped])
-    opening = demand[:, 1 : LOOKAHEAD_DAYS + 2].sum(axis=1) + rop + reorder_qty
+    ring = LOOKAHEAD_DAYS + 1  # the days a planning day sees: itself and the look-ahead
+    days, cells, units = _shipments(events, first_day, horizon, horizon + LOOKAHEAD_DAYS + 1)
+    starts = np.searchsorted(days, np.arange(horizon + LOOKAHEAD_DAYS + 3))  # each day's first shipment
+
+    def shipped(day: int) -> tuple[np.ndarray, np.ndarray]:
+        return cells[starts[day] : starts[day + 1]], units[starts[day] : starts[day + 1]]
+
+    # Demand and arrivals of days t … t + LOOKAHEAD_DAYS, day d in column d % ring: the plan's memory stays
+    # (cells × look-ahead) whatever the length of the history. Units per cell and day fit 32 bits.
+    demand = np.zeros((n_cells, ring), dtype=np.int32)
     arrivals = np.zeros_like(demand)
+    opening = np.zeros(n_cells, dtype=np.int64)
+    for day in range(1, ring + 1):
+        np.add.at(demand[:, day % ring], *shipped(day))
+        np.add.at(opening, *shipped(day))
+    opening += rop + reorder_qty
     supplier = ref.supplier[product]
     promised = ref.promised_lead_days
     stock = opening.copy()
     lines: list[tuple[np.ndarray, ...]] = []
     for t in range(1, last_day - first_day + 2):
-        stock += arrivals[:, t] - demand[:, t]
-        ahead = slice(t + 1, t + LOOKAHEAD_DAYS + 1)
-        projected = stock + arrivals[:, ahead].sum(axis=1) - demand[:, ahead].sum(axis=1)
+        if t > 1:  # day t - 1 is over: its column now holds day t + LOOKAHEAD_DAYS
+            gone = (t - 1) % ring
+            demand[:, gone] = 0
+            arrivals[:, gone] = 0
+            np.add.at(demand[:, gone], *shipped(t + LOOKAHEAD_DAYS))
+        now = t % ring
+        stock += arrivals[:, now] - demand[:, now]
+        ahead_in = arrivals.sum(axis=1) - arrivals[:, now]
+        ahead_out = demand.sum(axis=1) - demand[:, now]
+        projected = stock + ahead_in - ahead_out
         short = np.flatnonzero(projected < rop)
         if len(short) == 0:
             continue
@@ -74,9 +91,20 @@ def plan(ctx: Context, ref: Reference, events: StockEvents, last_day: int) -> li
         ordered = np.ceil(need / fill).astype(np.int64)
         received = np.maximum(need, np.floor(ordered * fill).astype(np.int64))
         arrive = t + lead[supplier[short]]
-        arrivals[short, arrive] += received
+        arrivals[short, arrive % ring] += received
         lines.append((np.full(len(short), t), short, ordered, received, arrive))
     return _histories(ctx, ref, product, rop, reorder_qty, opening, lines, events)
+
+
+def _shipments(events: StockEvents, first_day: int, horizon: int, columns: int) -> tuple[np.ndarray, ...]:
+    """(day, cell, units) of every shipment before `horizon`, by day (index 0 is the day before the period; a
+    day before that counts from the end of a `columns`-day grid, as an index into one would)."""
+    day_of = events.at // DAY - first_day + 1
+    shipped = (events.on_hand < 0) & (day_of < horizon)
+    day = day_of[shipped]
+    day = np.where(day < 0, day + columns, day)
+    order = np.argsort(day, kind="stable")
+    return day[order], events.cell[shipped][order], -events.on_hand[shipped][order]
 
 
 def _histories(

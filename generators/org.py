@@ -285,8 +285,12 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
             if spec.block_start(block) < cut:
                 rows += sum(sink.emit(h) for h in histories)
             progress.advance(1, f"{rows:,} rows")
-        for h in inventory.plan(ctx, ref, erp.StockEvents.concat(stock), as_of_day):
-            rows += sink.emit(h)
+        events = erp.StockEvents.concat(stock)
+        stock.clear()  # each part is in `events` now; hold one copy while planning
+        planned = inventory.plan(ctx, ref, events, as_of_day)
+        del events
+        while planned:  # each table is let go once written
+            rows += sink.emit(planned.pop(0))
         progress.advance(1, f"{rows:,} rows")
         manifest = Manifest(
             generator="fauxforce",

@@ -10,6 +10,7 @@ import pytest
 
 from fauxforce.core.salesforce import KEY_PREFIXES, is_valid
 from fauxforce.generators import geo, vocab
+from fauxforce.generators import org as generator
 from tests.conftest import AS_OF, Org, ts
 
 CUT = pd.Timestamp(AS_OF, tz="UTC") + pd.Timedelta(days=1)
@@ -102,6 +103,20 @@ PRIMARY_KEYS = {name: ["Id"] for name in SF_OBJECTS} | {
     "erp/payments": ["payment_id"],
     "erp/returns": ["return_number"],
 }
+
+
+@pytest.fixture(scope="module", params=["whole blocks", "blocks in chunks"])
+def org(request: pytest.FixtureRequest, org: Org, tmp_path_factory: pytest.TempPathFactory) -> Org:
+    """Every rule holds for the org of the suite (each 30-day block made whole) and for one whose blocks are
+    split into chunks of at most 20 accounts, each with its own random streams, as large scales are."""
+    if request.param == "whole blocks":
+        return org
+    out = tmp_path_factory.mktemp("chunked") / "landing"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(generator, "MAX_BLOCK_ACCOUNTS", 20)
+        manifest = generator.generate_org(generator.Options(out=out, seed=7, scale=0.05, as_of=AS_OF))
+    assert manifest.files != org.manifest.files  # other streams: the chunks were made
+    return Org(out, manifest)
 
 
 def test_every_object_is_written_and_not_empty(org: Org) -> None:
