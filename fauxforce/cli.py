@@ -660,7 +660,7 @@ def _server(args: argparse.Namespace) -> int:
 def _prefect_api(run: RunSettings) -> Iterator[str | None]:
     """The Prefect API this run's flows report to: the configured one, else the local server (started if it is
     not up, and held for the block); None where Prefect starts its own temporary server."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from fauxforce.core import local_server
 
@@ -668,9 +668,12 @@ def _prefect_api(run: RunSettings) -> Iterator[str | None]:
     if configured or run.prefect_server == "temporary":
         yield None
         return
+    # No flow run heartbeats: the local server runs no services, so nothing reads them, and each flow's end
+    # waits up to a second for its heartbeat thread (four flows a run).
+    no_heartbeats = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
     with (
         local_server.in_use(_prefect_home(), idle=run.prefect_server_idle * 60) as server,
-        temporary_settings(updates={PREFECT_API_URL: server.url}),
+        temporary_settings(updates={PREFECT_API_URL: server.url, **no_heartbeats}),
     ):
         yield server.ui
 
