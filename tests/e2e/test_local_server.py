@@ -115,15 +115,16 @@ def test_the_server_stops_when_idle_but_never_while_a_run_holds_it(tmp_path: Pat
 def test_flows_on_the_local_server_send_no_heartbeats() -> None:
     """Nothing reads heartbeats on the local server (it runs no services), and each flow's end waits for its
     heartbeat thread: the run's settings turn them off, and only for the run."""
-    from prefect.settings import get_current_settings
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
     from fauxforce.cli import _prefect_api
     from fauxforce.core.settings import resolve
 
-    before = get_current_settings().flows.heartbeat_frequency
-    assert before is not None  # Prefect's default sends them
-    with _prefect_api(resolve()) as ui:
-        inside = get_current_settings()
-        assert ui and inside.api.url == f"{ui}/api" and local_server.healthy(inside.api.url)
-        assert inside.flows.heartbeat_frequency is None
-    assert get_current_settings().flows.heartbeat_frequency == before and not get_current_settings().api.url
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):  # no API configured (the suite's harness sets one)
+        before = get_current_settings().flows.heartbeat_frequency
+        assert before is not None  # Prefect's default sends them
+        with _prefect_api(resolve()) as ui:
+            inside = get_current_settings()
+            assert ui and inside.api.url == f"{ui}/api" and local_server.healthy(inside.api.url)
+            assert inside.flows.heartbeat_frequency is None
+        assert get_current_settings().flows.heartbeat_frequency == before and not get_current_settings().api.url
