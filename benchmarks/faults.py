@@ -20,6 +20,7 @@ import contextlib
 import datetime as dt
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from fauxforce.core import local_server
 from fauxforce.core.catalogue import BY_REF, ObjectRef
 from fauxforce.core.warehouse import Warehouse
 from fauxforce.generators.daily import advance
@@ -135,7 +137,7 @@ def main() -> None:
             else:
                 counts["completed" if code == 0 else "failed"] += 1
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(run.pid, signal.SIGKILL)  # what a killed run left behind (its temporary Prefect API)
+                os.killpg(run.pid, signal.SIGKILL)  # anything a killed run left in its group
             print(f"cycle {cycle + 1}: day {day}, fault {fault} after {delay:.1f}s, exit {code}", flush=True)
             day += dt.timedelta(days=1)
         final = start_run(landing, url, tmp / "home-final")
@@ -151,6 +153,9 @@ def main() -> None:
             with admin.connect() as conn:
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
             admin.dispose()
+        for home in tmp.glob("home-*"):  # each run's Prefect home kept its local server up
+            local_server.stop(home)
+        shutil.rmtree(tmp, ignore_errors=True)
     seconds = time.perf_counter() - started
     print()
     print(
