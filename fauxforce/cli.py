@@ -632,17 +632,10 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prefect_home() -> Path:
-    """The Prefect home this process's Prefect settings name (environment, profile or prefect.toml)."""
-    from prefect.settings import get_current_settings
-
-    return Path(get_current_settings().home).expanduser().resolve()
-
-
 def _server(args: argparse.Namespace) -> int:
     from fauxforce.core import local_server
 
-    home = _prefect_home()
+    home = local_server.prefect_home()
     if args.action == "stop":
         stopped = local_server.stop(home)
         print(f"stopped the local Prefect server at {stopped.ui}" if stopped else "no local Prefect server is running")
@@ -672,7 +665,7 @@ def _prefect_api(run: RunSettings) -> Iterator[str | None]:
     # waits up to a second for its heartbeat thread (four flows a run).
     no_heartbeats = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
     with (
-        local_server.in_use(_prefect_home(), idle=run.prefect_server_idle * 60) as server,
+        local_server.in_use(local_server.prefect_home(), idle=run.prefect_server_idle * 60) as server,
         temporary_settings(updates={PREFECT_API_URL: server.url, **no_heartbeats}),
     ):
         yield server.ui

@@ -241,7 +241,7 @@ def _prefect_api(run: RunSettings) -> Check:
     if not url and run.prefect_server == "temporary":
         return Check("prefect", "ok", "no API configured: each run starts a temporary server (seconds per run)")
     if not url:
-        server = local_server.status(Path(settings.home).expanduser().resolve())
+        server = local_server.status(local_server.prefect_home())
         if server is not None:
             return Check("prefect", "ok", f"no API configured: runs use the local server at {server.ui}")
         return Check("prefect", "ok", "no API configured: the next run starts a local server and keeps it for the next")

@@ -55,6 +55,13 @@ class LocalServer:
         return self.url.removesuffix("/api")
 
 
+def prefect_home() -> Path:
+    """The Prefect home this process's Prefect settings name (environment, profile or prefect.toml)."""
+    from prefect.settings import get_current_settings
+
+    return Path(get_current_settings().home).expanduser().resolve()
+
+
 def healthy(url: str, timeout: float = 2.0) -> bool:
     """Whether a Prefect API answers its health check at `url`."""
     try:
