@@ -31,7 +31,6 @@ from fauxforce.core.catalogue import TABLES, Table
 from fauxforce.core.warehouse import Warehouse
 from fauxforce.generators.org import Options, generate_org
 from fauxforce.gold.build import (
-    CONTEXT_TABLE,
     RECONCILIATION,
     build_gold,
     reconciliation_sql,
@@ -120,16 +119,14 @@ def gold(database: Path) -> float:
         shutil.copy(database, copy)
         wh = Warehouse(f"duckdb:///{copy}")
         try:
-            with wh.engine.begin() as conn:  # the tables the models read beside silver: context and rates
+            with wh.engine.begin() as conn:  # the rates the models read beside silver (the run context is there)
                 wh.use_utc(conn)
-                as_of = conn.exec_driver_sql(f"SELECT as_of_date FROM gold.{CONTEXT_TABLE}").scalar_one()
                 write_rates(wh, conn, reporting_currency(wh, conn))
             started = time.perf_counter()
             with wh.engine.begin() as conn:
                 conn.exec_driver_sql(f"CREATE OR REPLACE TABLE gold.{RECONCILIATION} AS {reconciliation_sql(wh)}")
                 for model in load_models():
                     conn.exec_driver_sql(f"CREATE OR REPLACE TABLE gold.{q(model.name)} AS {model.sql}")
-            assert as_of is not None
             return time.perf_counter() - started
         finally:
             wh.dispose()

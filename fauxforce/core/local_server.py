@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from fauxforce.core.files import write_text_atomic
+
 STATE = "fauxforce-server.json"
 START_LOCK = "fauxforce-server.lock"  # one process at a time looks for the server and starts it
 IN_USE = "fauxforce-server.inuse"  # runs hold it shared; its mtime is the last time a run used the server
@@ -166,16 +168,14 @@ def _start(home: Path, idle: float, timeout: float) -> LocalServer:
             )
         time.sleep(0.2)
     server = LocalServer(url, process.pid, idle, started=True)
-    state = home / STATE
-    partial = state.with_suffix(".tmp")
-    partial.write_text(json.dumps({"url": url, "pid": process.pid, "idle": idle}))
-    partial.replace(state)
+    write_text_atomic(home / STATE, json.dumps({"url": url, "pid": process.pid, "idle": idle}))
     return server
 
 
 def stop(home: Path, timeout: float = 30.0) -> LocalServer | None:
-    """Stop this home's local server (after any run using it ends); return what was stopped, if anything."""
-    server = status(home)
+    """Stop this home's local server (after any run using it ends), answering or not; return what was stopped,
+    if anything."""
+    server = _recorded(home)
     if server is None:
         (home / STATE).unlink(missing_ok=True)
         return None
