@@ -37,6 +37,21 @@ def test_a_gold_build_gets_memory_for_its_joins_on_postgresql_for_its_transactio
         wh.dispose()
 
 
+def test_postgresql_sessions_compile_no_query_even_after_a_rollback(postgres_url: str) -> None:
+    wh = Warehouse(postgres_url)
+    try:
+        with wh.engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW jit").scalar_one() == "off"
+            conn.rollback()
+            assert conn.exec_driver_sql("SHOW jit").scalar_one() == "off"
+        wh.engine.dispose()  # a new session gets it too
+        with wh.engine.begin() as conn:
+            assert conn.exec_driver_sql("SHOW jit").scalar_one() == "off"
+            assert conn.exec_driver_sql("SELECT 1").scalar_one() == 1  # and the session is usable
+    finally:
+        wh.dispose()
+
+
 @pytest.mark.parametrize("name", ["bronze.duckdb", "Gold.duckdb", "meta.db"])
 def test_a_duckdb_file_named_after_a_schema_is_refused(tmp_path, name: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(WarehouseError, match=f"cannot be called {name}"):
