@@ -5,6 +5,8 @@ lost data cannot pass for a result.
 The layers run as plain functions (what the flows' tasks call). Beside them, in the same run:
 - the floor (`benchmarks/floor.py`: DuckDB alone with the same files) per layer, and the ratio;
 - the whole `fauxforce run` as a process (the full export, then the day after), Prefect included.
+Each warehouse loads the full export, then the day after, then the day after again (nothing new: what an
+hourly run between two exports costs).
 Usage:
   python benchmarks/pipeline.py [--scales 0.1 1] [--warehouses duckdb postgresql] [--no-floor] [--no-process]
 PostgreSQL: FAUXFORCE_BENCH_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test);
@@ -144,7 +146,8 @@ def main() -> None:
                 wh = Warehouse(url)
                 ledger.prepare(wh)
                 measured: dict[str, dict[str, float]] = {}
-                for label, landing in (("full", tmp / "full"), ("incremental", tmp / "day")):
+                runs = (("full", tmp / "full"), ("incremental", tmp / "day"), ("nothing new", tmp / "day"))
+                for label, landing in runs:
                     rows, b = timed(bronze, wh, landing)
                     _, s = timed(silver, wh)
                     if label == "full" and silver_rows(wh) != manifest.total_rows:
@@ -157,8 +160,10 @@ def main() -> None:
                         f"{g:>7.2f} {gold_rows:>10,} {r:>9.2f} {report.bytes / 1e6:>9.1f}"
                     )
                 wh.dispose()
-                day = sum(measured["incremental"].values()) / sum(measured["full"].values())
-                print(f"{'':>10} {'':>5} {'day / full':>12} {day:>10.0%} of the full run's layers")
+                full = sum(measured["full"].values())
+                for label in ("incremental", "nothing new"):
+                    share = sum(measured[label].values()) / full
+                    print(f"{'':>10} {'':>5} {label[:12]:>12} {share:>10.0%} of the full run's layers")
                 if kind == "duckdb":
                     if not args.no_floor:
                         floor = floor_layers(tmp / "full", tmp / "bench.duckdb")

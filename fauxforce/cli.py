@@ -137,7 +137,11 @@ def _parser() -> argparse.ArgumentParser:
         epilog="example: fauxforce run --landing data/landing --warehouse data/warehouse.duckdb",
     )
     _run_target(run)
-    run.add_argument("--full-refresh", action="store_true", help="rebuild silver from all of bronze")
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild silver from all of bronze, and write every gold table whole and check every row",
+    )
     run.add_argument(
         "--verbose",
         action="store_true",
@@ -541,7 +545,10 @@ def _run(args: argparse.Namespace) -> int:
     if summary.silver_quarantined:
         print(f"  {FIX_HINT}")
     h = summary.headline
-    print(f"gold: {len(summary.gold_tables)} tables, {summary.gold_checks} checks passed, as of {h.get('as_of_date')}")
+    print(
+        f"gold: {len(summary.gold_tables)} tables ({summary.gold_writes}), {summary.gold_checks} checks passed, "
+        f"as of {h.get('as_of_date')}"
+    )
     if summary.gold_unresolved:
         loose = list(summary.gold_unresolved.items())
         shown = ", ".join(f"{link} {n:,}" for link, n in loose[:3]) + (

@@ -1,4 +1,4 @@
-"""Flow `build-gold`: rebuild the star schema and marts from silver, check them, report the headline."""
+"""Flow `build-gold`: bring the star schema and marts up to date with silver, check them, report the headline."""
 
 from __future__ import annotations
 
@@ -58,22 +58,26 @@ def headline_report(result: GoldResult, suppliers: list[dict[str, Any]]) -> str:
                 f"| {s['supplier_name']} ({s['supplier_id']}) | {s['received_orders']:,} | {_rate(s['on_time_rate'])} "
                 f"| {_rate(s['fill_rate'])} | {s['p90_lead_time_days']} | {_rate(s['return_rate'])} |"
             )
-    lines += ["", f"{len(result.tables)} gold tables rebuilt; {result.checks} checks passed."]
+    lines += ["", f"{len(result.tables)} gold tables ({result.writes()}); {result.checks} checks passed."]
     return "\n".join(lines)
 
 
 @flow(name="build-gold")
 def build_gold(
-    warehouse: str | None = None, as_of: dt.date | None = None, fiscal_year_start_month: int | None = None
+    warehouse: str | None = None,
+    as_of: dt.date | None = None,
+    fiscal_year_start_month: int | None = None,
+    full: bool = False,
 ) -> GoldResult:
-    """Rebuild gold from silver and check it; a failed check fails the run and leaves the previous gold."""
+    """Rebuild the gold tables whose inputs changed since the last build and run their checks (every table and
+    every check with `full`). A failed check fails the run and leaves the previous gold."""
     run = resolve(warehouse=warehouse, fiscal_year_start_month=fiscal_year_start_month)
     wh = Warehouse(run.warehouse)
     logger = get_run_logger()
     try:
         ledger.prepare(wh)
         try:
-            result = build(wh, as_of, run.fiscal_year_start_month, progress=Progress("gold  ", 1))
+            result = build(wh, as_of, run.fiscal_year_start_month, progress=Progress("gold  ", 1), full=full)
         except GoldCheckError as e:
             create_markdown_artifact(
                 key="gold-check-failures",
@@ -86,14 +90,16 @@ def build_gold(
     create_table_artifact(
         key="gold-tables",
         table=[
-            {"table": f"gold.{k}", "rows": v, "seconds": round(result.seconds[k], 3)} for k, v in result.tables.items()
+            {"table": f"gold.{k}", "rows": v, "rebuilt": k in result.rebuilt, "seconds": round(result.seconds[k], 3)}
+            for k, v in result.tables.items()
         ],
-        description=f"Gold: tables rebuilt as of {result.as_of}",
+        description=f"Gold as of {result.as_of}: {result.writes()}",
     )
     create_markdown_artifact(key="gold-headline", markdown=headline_report(result, suppliers))
     logger.info(
-        "gold: %s tables as of %s, %s checks passed, %.1fs",
+        "gold: %s tables (%s) as of %s, %s checks passed, %.1fs",
         len(result.tables),
+        result.writes(),
         result.as_of,
         result.checks,
         sum(result.seconds.values()),

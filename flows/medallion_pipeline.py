@@ -41,6 +41,7 @@ class PipelineSummary:
     quarantine_examples: dict[str, list[str]] = field(default_factory=dict)  # object → first reasons
     gold_tables: dict[str, int] = field(default_factory=dict)
     gold_checks: int = 0
+    gold_writes: str = ""  # what the gold build wrote: tables written whole, patched, unchanged
     headline: dict[str, Any] = field(default_factory=dict)
     gold_unresolved: dict[str, int] = field(default_factory=dict)  # loose links, from gold.reconciliation
     report: str | None = None  # the HTML report this run wrote
@@ -121,7 +122,10 @@ def medallion_pipeline(
                 silver = build_silver(warehouse=warehouse_ref, refresh=full_refresh, validation=run.validation)
                 lock.ensure_held()
                 gold = build_gold(
-                    warehouse=warehouse_ref, as_of=as_of, fiscal_year_start_month=run.fiscal_year_start_month
+                    warehouse=warehouse_ref,
+                    as_of=as_of,
+                    fiscal_year_start_month=run.fiscal_year_start_month,
+                    full=full_refresh,
                 )
             except BaseException as e:
                 status = "cancelled" if isinstance(e, KeyboardInterrupt) else "failed"
@@ -141,6 +145,7 @@ def medallion_pipeline(
                 quarantine_examples=quarantine_examples(silver),
                 gold_tables=gold.tables,
                 gold_checks=gold.checks,
+                gold_writes=gold.writes(),
                 headline=gold.headline,
                 gold_unresolved=gold.unresolved,
             )
@@ -209,7 +214,7 @@ def summary_markdown(s: PipelineSummary, gold_markdown: str) -> str:
         f"| bronze | {sum(s.bronze_rows.values()):,} rows landed from {len(s.bronze_rows)} objects |",
         f"| silver | {s.batches} batches: {s.silver_loaded:,} rows loaded ({s.silver_flagged:,} flagged), "
         f"{s.silver_quarantined:,} quarantined, {s.silver_duplicates:,} duplicates |",
-        f"| gold | {len(s.gold_tables)} tables, {s.gold_checks} checks passed |",
+        f"| gold | {len(s.gold_tables)} tables ({s.gold_writes}), {s.gold_checks} checks passed |",
     ]
     if s.flags:
         lines += ["", "Flags by check: " + ", ".join(f"{k} {v:,}" for k, v in sorted(s.flags.items()))]

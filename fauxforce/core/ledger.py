@@ -105,6 +105,13 @@ DDL = (
         gold_checks BIGINT,
         message TEXT
     )""",
+    # what each gold table and check of the last gold build that passed followed from (its query, its contract,
+    # and the versions of what it read): a build leaves a table whose signature is the same as it is
+    """CREATE TABLE IF NOT EXISTS meta.gold_signatures (
+        name TEXT PRIMARY KEY,
+        signature TEXT NOT NULL,
+        built_at TIMESTAMP WITH TIME ZONE NOT NULL
+    )""",
 )
 
 

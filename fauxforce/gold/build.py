@@ -1,28 +1,35 @@
 """Build gold from silver in one transaction, check it, and keep it only if every check passes.
 
-Every gold table is rebuilt from silver on every run (`CREATE TABLE … AS` the model's query), in
-dependency order, then the assertions run: each model's contract (unique key, not null,
-references, accepted values) and the queries of warehouse_sql/tests. An assertion fails when its
-query returns rows. Any failure rolls the whole build back, so readers keep the last gold that
-passed, and `GoldCheckError` carries the failing rows.
+A gold table is rebuilt from silver (`CREATE TABLE … AS` the model's query), in dependency order,
+when anything it follows from changed since the last build that passed: its query or contract, the
+content of a silver table it reads (`Warehouse.versions`), a gold table it reads, or the as-of date,
+fiscal year and reporting currency. Every other table is left as it is: it would come out the same.
+Each table's signature (a hash of all that) is kept in `meta.gold_signatures`; `full=True`
+(`--full-refresh`, the nightly deployment) rebuilds and checks everything whatever the signatures say.
+
+Then the assertions run: each rebuilt model's contract (unique key, not null, references, accepted
+values; a reference also when only its target was rebuilt), and each query of warehouse_sql/tests
+whose inputs changed. An assertion fails when its query returns rows. Any failure rolls the whole
+build back, so readers keep the last gold that passed, and `GoldCheckError` carries the failing rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fauxforce.core import resources
+from fauxforce.core import ledger, resources
 from fauxforce.core.catalogue import BY_NAME, BY_REF, TABLES, ObjectRef
 from fauxforce.core.progress import NullProgress, Progress
 from fauxforce.core.warehouse import Warehouse, WarehouseError
-from fauxforce.gold.models import CONTEXT_TABLE, Model, load_models, strip_comments
+from fauxforce.gold.models import BUILT_FIRST, CONTEXT_TABLE, Model, load_models, strip_comments, tables_read
 
 SAMPLE_ROWS = 5
 # The latest change any of these tables records is "today" for the marts unless the run says otherwise.
@@ -41,6 +48,7 @@ class Check:
     name: str
     sql: str
     params: dict[str, Any] = field(default_factory=dict)
+    reads: frozenset[tuple[str, str]] = frozenset()  # for a suite check: the tables its query names
 
 
 @dataclass
@@ -79,27 +87,39 @@ class GoldResult:
     checks: int
     headline: dict[str, Any]
     unresolved: dict[str, int] = field(default_factory=dict)  # `table.column -> target` → records whose link is loose
+    rebuilt: list[str] = field(default_factory=list)  # the tables this build wrote; the others were left as they were
+
+    def writes(self) -> str:
+        """What the build wrote, in a few words: `all rebuilt`, or e.g. `12 rebuilt, 20 unchanged`."""
+        if len(self.rebuilt) == len(self.tables):
+            return "all rebuilt"
+        return f"{len(self.rebuilt)} rebuilt, {len(self.tables) - len(self.rebuilt)} unchanged"
 
 
-def contract_checks(wh: Warehouse, model: Model) -> list[Check]:
-    """The assertions a model's header states, as queries returning failing rows."""
+def contract_checks(wh: Warehouse, model: Model, rebuilt: Collection[str] | None = None) -> list[Check]:
+    """The assertions a model's header states, as queries returning failing rows. With `rebuilt` (the tables a
+    build wrote), only those that can have changed: all of them if the model was rebuilt, else its references
+    to a rebuilt table."""
+    own = rebuilt is None or model.name in rebuilt
     table = wh.q("gold", model.name)
     key = ", ".join(wh.q(c) for c in model.key)
+    required = [*model.key, *(c for c in model.not_null if c not in model.key)]
+    nulls = " OR ".join(f"{wh.q(c)} IS NULL" for c in required)
     checks = [
         Check(
             f"unique:{model.name}({', '.join(model.key)})",
             f"SELECT {key}, count(*) AS copies FROM {table} GROUP BY {key} HAVING count(*) > 1",
-        )
-    ]
-    required = [*model.key, *(c for c in model.not_null if c not in model.key)]
-    nulls = " OR ".join(f"{wh.q(c)} IS NULL" for c in required)
-    checks.append(
+        ),
         Check(
             f"not_null:{model.name}({', '.join(required)})",
             f"SELECT {', '.join(wh.q(c) for c in required)} FROM {table} WHERE {nulls}",
-        )
-    )
+        ),
+    ]
+    if not own:
+        checks = []
     for r in model.references:
+        if not own and r.table not in (rebuilt or ()):
+            continue
         column, target = wh.q(r.column), wh.q(r.target)
         checks.append(
             Check(
@@ -109,6 +129,8 @@ def contract_checks(wh: Warehouse, model: Model) -> list[Check]:
             )
         )
     for column, values in model.accepted.items():
+        if not own:
+            continue
         names = [f"v{i}" for i in range(len(values))]
         allowed = ", ".join(f":{n}" for n in names)
         checks.append(
@@ -124,10 +146,11 @@ def contract_checks(wh: Warehouse, model: Model) -> list[Check]:
 
 def suite_checks() -> list[Check]:
     """The assertion queries of warehouse_sql/tests, one per file."""
-    return [
-        Check(f"test:{p.name.removesuffix('.sql')}", strip_comments(p.read_text(encoding="utf-8")).strip().rstrip(";"))
-        for p in resources.sql_files("tests")
-    ]
+    checks = []
+    for p in resources.sql_files("tests"):
+        sql = strip_comments(p.read_text(encoding="utf-8")).strip().rstrip(";")
+        checks.append(Check(f"test:{p.name.removesuffix('.sql')}", sql, reads=tables_read(sql)))
+    return checks
 
 
 def run_checks(conn: Connection, checks: Sequence[Check]) -> list[Failure]:
@@ -174,6 +197,7 @@ def _write_context(
 
 
 CURRENCY_RATE = "currency_rate"
+RATE_SOURCES = (("silver", "dated_conversion_rate"), ("silver", "currency_type"))
 RATE_COLUMNS = [
     ("iso_code", "TEXT"),
     ("start_date", "DATE"),
@@ -255,59 +279,147 @@ def reconciliation_sql(wh: Warehouse) -> str:
     return " UNION ALL ".join(parts)
 
 
+def fingerprint(model: Model) -> str:
+    """What a gold table follows from in the model itself: its query and its contract."""
+    return _hash(repr((model.sql, model.key, model.not_null, model.references, sorted(model.accepted.items()))))
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Signatures:
+    """What each gold table and suite check of one build follows from, as a hash: the model's query and
+    contract, and the version (`Warehouse.versions`) of each table it reads, taken when it is built; for the
+    tables the build writes before any model, what they are made from (the as-of date, fiscal year, reporting
+    currency and the silver tables behind them). The same signature as the last build that passed means the
+    same content: the table is left as it is and its checks are not run again."""
+
+    def __init__(self, wh: Warehouse, conn: Connection, models: Sequence[Model], checks: Sequence[Check]) -> None:
+        self.wh, self.conn = wh, conn
+        self.of: dict[str, str] = {}  # gold table or check → signature
+        self._models = {m.name for m in models}
+        reads = {t for m in models for t in m.reads} | {t for c in checks for t in c.reads}
+        reads |= {*RATE_SOURCES, *tables_read(reconciliation_sql(wh))}
+        self.versions = wh.versions(conn, {t for t in reads if not self._made_here(*t)})
+
+    def _made_here(self, schema: str, table: str) -> bool:
+        return schema == "gold" and (table in self._models or table in BUILT_FIRST)
+
+    def set_context(self, as_of: dt.date, fiscal_year_start_month: int, currency: str | None) -> None:
+        context = f"{as_of}|{fiscal_year_start_month}|{currency}"
+        silver = sorted(t for t in self.versions if t[0] == "silver")
+        self.of[CONTEXT_TABLE] = _hash(context)
+        self.of[CURRENCY_RATE] = _hash(repr((context, [self.versions[t] for t in RATE_SOURCES])))
+        self.of[RECONCILIATION] = _hash(repr([(t, self.versions[t]) for t in silver]))
+
+    def _input(self, schema: str, table: str) -> str:
+        """The version of a table a model or check reads; a gold model's, once it is built for this build."""
+        if schema == "gold" and table in BUILT_FIRST:
+            return self.of[table]
+        if (schema, table) not in self.versions:
+            self.versions.update(self.wh.versions(self.conn, [(schema, table)]))
+        return self.versions[schema, table]
+
+    def model(self, model: Model) -> str:
+        reads = sorted(model.reads - {("gold", model.name)})
+        self.of[model.name] = _hash(repr((fingerprint(model), [(t, self._input(*t)) for t in reads])))
+        return self.of[model.name]
+
+    def check(self, check: Check) -> str:
+        self.of[check.name] = _hash(repr((check.sql, [(t, self._input(*t)) for t in sorted(check.reads)])))
+        return self.of[check.name]
+
+
+def _last_signatures(conn: Connection) -> dict[str, str]:
+    return {str(n): str(s) for n, s in conn.exec_driver_sql("SELECT name, signature FROM meta.gold_signatures")}
+
+
+def _keep_signatures(conn: Connection, signatures: Mapping[str, str], at: dt.datetime) -> None:
+    conn.execute(
+        sa.text("DELETE FROM meta.gold_signatures WHERE name IN :names").bindparams(
+            sa.bindparam("names", expanding=True)
+        ),
+        {"names": sorted(signatures)},
+    )
+    conn.execute(
+        sa.text("INSERT INTO meta.gold_signatures (name, signature, built_at) VALUES (:n, :s, :at)"),
+        [{"n": n, "s": s, "at": at} for n, s in sorted(signatures.items())],
+    )
+
+
 def build_gold(
     wh: Warehouse,
     as_of: dt.date | None = None,
     fiscal_year_start_month: int = 1,
     models: Sequence[Model] | None = None,
     progress: Progress | None = None,
+    full: bool = False,
 ) -> GoldResult:
-    """Rebuild every gold table and check it; on any failed check nothing changes and GoldCheckError is raised.
-    `progress`: advanced per table and once for the checks (a bar on a terminal)."""
+    """Rebuild the gold tables whose inputs changed (every table with `full`) and check them; on any failed
+    check nothing changes and GoldCheckError is raised. `progress`: advanced per table and once for the checks
+    (a bar on a terminal)."""
     if not 1 <= fiscal_year_start_month <= 12:
         raise ValueError(f"fiscal_year_start_month must be 1 to 12, not {fiscal_year_start_month}")
     models = list(models) if models is not None else load_models()
     progress = progress or NullProgress()
     progress.total = len(models) + 1
+    ledger.prepare(wh)
     tables: dict[str, int] = {}
     seconds: dict[str, float] = {}
+    rebuilt: list[str] = []
+    suite = suite_checks()
     with wh.engine.begin() as conn:
         wh.use_utc(conn)
         wh.for_analytics(conn)
         _require_silver(wh, conn)
+        last = {} if full else _last_signatures(conn)
+        signatures = Signatures(wh, conn, models, suite)
         as_of = as_of or default_as_of(wh, conn)
         currency = reporting_currency(wh, conn)
+        signatures.set_context(as_of, fiscal_year_start_month, currency)
         _write_context(wh, conn, as_of, fiscal_year_start_month, currency)
         write_rates(wh, conn, currency)
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q('gold', RECONCILIATION)}")
-        conn.exec_driver_sql(f"CREATE TABLE {wh.q('gold', RECONCILIATION)} AS {reconciliation_sql(wh)}")
+        present = set(wh.tables(conn, "gold"))
+        if signatures.of[RECONCILIATION] != last.get(RECONCILIATION) or RECONCILIATION not in present:
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {wh.q('gold', RECONCILIATION)}")
+            conn.exec_driver_sql(f"CREATE TABLE {wh.q('gold', RECONCILIATION)} AS {reconciliation_sql(wh)}")
         for model in models:
             started = time.perf_counter()
             target = wh.q("gold", model.name)
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {target}")
-            try:
-                conn.exec_driver_sql(f"CREATE TABLE {target} AS {model.sql}")
-            except sa.exc.DBAPIError as e:
-                raise WarehouseError(f"warehouse_sql/gold/{model.name}.sql failed: {e.orig}") from e
-            wh.analyze(conn, "gold", model.name)
+            if signatures.model(model) != last.get(model.name) or model.name not in present:
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {target}")
+                try:
+                    conn.exec_driver_sql(f"CREATE TABLE {target} AS {model.sql}")
+                except sa.exc.DBAPIError as e:
+                    raise WarehouseError(f"warehouse_sql/gold/{model.name}.sql failed: {e.orig}") from e
+                wh.analyze(conn, "gold", model.name)
+                rebuilt.append(model.name)
             tables[model.name] = int(conn.exec_driver_sql(f"SELECT count(*) FROM {target}").scalar_one())
             seconds[model.name] = time.perf_counter() - started
             progress.advance(1, model.name)
-        checks = [c for m in models for c in contract_checks(wh, m)] + suite_checks()
+        checks = [c for m in models for c in contract_checks(wh, m, rebuilt)]
+        present = set(wh.tables(conn, "gold"))  # a build of some models only checks what the gold it has allows
+        suite = [c for c in suite if {t for s, t in c.reads if s == "gold"} <= present]
+        checks += [c for c in suite if signatures.check(c) != last.get(c.name)]
         failures = run_checks(conn, checks)
         progress.advance(1, f"{len(checks)} checks")
         progress.finish()
         if failures:
             raise GoldCheckError(failures)
-        result = conn.exec_driver_sql("SELECT * FROM gold.headline_kpis")
-        row = result.one_or_none()
-        headline = dict(zip(result.keys(), row, strict=True)) if row is not None else {}
+        kept = [RECONCILIATION, *tables, *(c.name for c in suite)]
+        _keep_signatures(conn, {n: signatures.of[n] for n in kept}, dt.datetime.now(dt.UTC))
+        headline: dict[str, Any] = {}
+        if "headline_kpis" in present:
+            result = conn.exec_driver_sql("SELECT * FROM gold.headline_kpis")
+            row = result.one_or_none()
+            headline = dict(zip(result.keys(), row, strict=True)) if row is not None else {}
         loose = conn.exec_driver_sql(
             f"SELECT table_name, column_name, refers_to, unresolved FROM {wh.q('gold', RECONCILIATION)} "
             "WHERE unresolved > 0 ORDER BY unresolved DESC, table_name, column_name"
         ).all()
     unresolved = {f"{t}.{c} -> {r}": int(n) for t, c, r, n in loose}
-    return GoldResult(as_of, tables, seconds, len(checks), headline, unresolved)
+    return GoldResult(as_of, tables, seconds, len(checks), headline, unresolved, rebuilt)
 
 
 def worst_suppliers(wh: Warehouse, limit: int = 3) -> list[dict[str, Any]]:

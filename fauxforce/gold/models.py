@@ -47,6 +47,13 @@ class Model:
     references: tuple[Reference, ...]
     accepted: dict[str, tuple[str, ...]] = field(default_factory=dict)
     depends: frozenset[str] = frozenset()
+    reads: frozenset[tuple[str, str]] = frozenset()  # every (schema, table) its query names, e.g. ("silver", "case")
+
+
+def tables_read(sql: str) -> frozenset[tuple[str, str]]:
+    """The (schema, table) pairs a query names as `schema.table` or `schema."table"`, in any warehouse schema."""
+    found = re.findall(r'\b(bronze|silver|gold|quarantine|meta)\.(?:"(\w+)"|(\w+))', sql, flags=re.IGNORECASE)
+    return frozenset((schema.lower(), quoted or bare.lower()) for schema, quoted, bare in found)
 
 
 def strip_comments(sql: str) -> str:
@@ -88,9 +95,10 @@ def parse(path: Traversable) -> Model:
     if not key:
         raise ModelError(f"{path.name}: no @key line; every gold table states its grain's key")
     body = strip_comments(sql).strip()
-    reads = set(re.findall(r"\bgold\.(\w+)", body)) | {r.table for r in references}
-    depends = frozenset(reads - {name, *BUILT_FIRST})
-    return Model(name, body, tuple(key), tuple(not_null), tuple(references), accepted, depends)
+    reads = tables_read(body)
+    gold = {t for s, t in reads if s == "gold"} | {r.table for r in references}
+    depends = frozenset(gold - {name, *BUILT_FIRST})
+    return Model(name, body, tuple(key), tuple(not_null), tuple(references), accepted, depends, reads)
 
 
 def sql_files(directory: Traversable | None = None) -> list[Traversable]:
