@@ -389,10 +389,11 @@ def build_all(
     """Every object bronze holds, in `plan` order, then `resolve_flags`: what the build-silver flow does (it
     passes `each` to run every object as a Prefect task). Returns the results, an object silver has no key
     for as one `bronze_only` result, and how many unresolved flags resolved."""
-    keys = Keys(wh, extracted(wh))
-    run = each or (lambda table, ref, keys: build_table(wh, table, keys, policy=policy, ref=ref))
-    results = [r for table, ref in plan(wh) for r in run(table, ref, keys)]
-    return results, resolve_flags(wh)
+    with wh.catalogue_remembered():  # every table asks what silver, quarantine and bronze have: read that once
+        keys = Keys(wh, extracted(wh))
+        run = each or (lambda table, ref, keys: build_table(wh, table, keys, policy=policy, ref=ref))
+        results = [r for table, ref in plan(wh) for r in run(table, ref, keys)]
+        return results, resolve_flags(wh)
 
 
 def extracted(wh: Warehouse) -> set[str]:
