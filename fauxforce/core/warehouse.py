@@ -9,6 +9,7 @@ are always quoted; values only ever travel as bind parameters or through the bul
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import os
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import duckdb_engine  # noqa: F401  # see below
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -108,6 +110,8 @@ class Warehouse:
             raise WarehouseError(f"unusable warehouse URL {parsed!r}: {e}") from None
         self.dialect = self.engine.dialect.name
         self._quote = self.engine.dialect.identifier_preparer.quote
+        if self.dialect == "duckdb":
+            self._quote = _duckdb_quote(self.engine.dialect.identifier_preparer)
         self._remembering = False
         self._catalogue: dict[tuple[str, str], tuple[str, dict[str, str]]] | None = None
         if self.dialect == "postgresql":
@@ -376,6 +380,26 @@ class Warehouse:
             tmp.unlink(missing_ok=True)
             raise
         return target.stat().st_size
+
+
+@functools.cache
+def duckdb_keywords() -> frozenset[str]:
+    """The words DuckDB does not take as a bare name, as DuckDB itself lists them (every keyword but the
+    unreserved ones). The dialect's own list is PostgreSQL's, which lacks some: a column named `at`, `by`,
+    `asof`, `semi` or `glob` (a Salesforce field `At__c`) is a syntax error unless quoted."""
+    with duckdb.connect() as conn:
+        rows = conn.execute("SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category <> 'unreserved'")
+        return frozenset(str(r[0]) for r in rows.fetchall())
+
+
+def _duckdb_quote(preparer: Any) -> Any:
+    """The dialect's quoting, which also quotes DuckDB's own keywords."""
+    keywords = duckdb_keywords()
+
+    def quote(name: str) -> str:
+        return str(preparer.quote_identifier(name)) if name.lower() in keywords else str(preparer.quote(name))
+
+    return quote
 
 
 def _no_jit(dbapi_connection: Any, _record: Any) -> None:

@@ -253,3 +253,23 @@ def test_a_multi_currency_org_never_sums_two_currencies(tmp_path: Path) -> None:
         assert float(result.headline["open_pipeline"]) == 52250.0
     finally:
         wh.dispose()
+
+
+def test_fields_named_like_duckdb_keywords_reach_silver(warehouse_url: str, tmp_path: Path) -> None:
+    """`At__c` is silver's `at`, `By__c` its `by`: words PostgreSQL takes bare and DuckDB does not."""
+    audit = {"CreatedDate": TS.format(1), "SystemModstamp": TS.format(1)}
+    write(
+        tmp_path / "landing" / "salesforce" / "Visit__c.csv",
+        [
+            {"Id": sfid("a0V", 1), "Name": "V-1", "At__c": "2026-03-01", "By__c": "Ana", "Asof__c": "x", **audit},
+            {"Id": sfid("a0V", 2), "Name": "V-2", "At__c": "2026-03-02", "By__c": "Ben", "Asof__c": "", **audit},
+        ],
+    )
+    wh = Warehouse(warehouse_url)
+    results = load_silver(wh, tmp_path / "landing")
+    assert [(r.object, r.loaded, r.quarantined) for r in results] == [("salesforce/Visit__c", 2, 0)]
+    with wh.engine.connect() as conn:
+        rows = conn.exec_driver_sql(f"SELECT {wh.q('by')}, {wh.q('asof')} FROM silver.visit__c ORDER BY 1").all()
+        assert [tuple(r) for r in rows] == [("Ana", "x"), ("Ben", None)]
+        assert {"at", "by", "asof"} <= set(wh.columns(conn, "silver", "visit__c"))
+    wh.dispose()
