@@ -140,7 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--full-refresh",
         action="store_true",
-        help="rebuild silver from all of bronze, and write every gold table whole and check every row",
+        help="rebuild silver from all of bronze, and every gold table with every check",
     )
     run.add_argument(
         "--verbose",

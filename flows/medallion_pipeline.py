@@ -41,7 +41,7 @@ class PipelineSummary:
     quarantine_examples: dict[str, list[str]] = field(default_factory=dict)  # object → first reasons
     gold_tables: dict[str, int] = field(default_factory=dict)
     gold_checks: int = 0
-    gold_writes: str = ""  # what the gold build wrote: tables written whole, patched, unchanged
+    gold_writes: str = ""  # what the gold build wrote: how many tables it rebuilt and left unchanged
     headline: dict[str, Any] = field(default_factory=dict)
     gold_unresolved: dict[str, int] = field(default_factory=dict)  # loose links, from gold.reconciliation
     report: str | None = None  # the HTML report this run wrote
