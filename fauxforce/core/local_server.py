@@ -188,14 +188,18 @@ def stop(home: Path, timeout: float = 30.0) -> LocalServer | None:
 
 def supervisors() -> list[tuple[int, Path]]:
     """(pid, Prefect home) of every local server's supervisor on this machine (from /proc; empty elsewhere)."""
-    found = []
-    for entry in Path("/proc").glob("[0-9]*/cmdline"):
+    found: list[tuple[int, Path]] = []
+    try:
+        pids = [name for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return found
+    for pid in pids:  # each may end while it is read: glob's own stat of it then raised ProcessLookupError
         try:
-            args = entry.read_bytes().split(b"\0")
+            args = Path("/proc", pid, "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
         if len(args) > 3 and args[1:3] == [b"-m", __name__.encode()]:
-            found.append((int(entry.parent.name), Path(args[3].decode())))
+            found.append((int(pid), Path(args[3].decode())))
     return found
 
 
