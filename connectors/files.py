@@ -11,6 +11,8 @@ ends in `.csv`, `.csv.gz` or `.parquet`, in any case (`Account.CSV`), is the obj
 Everything else is skipped and reported with the reason (`skipped()`): other extensions, files in
 deeper folders, other folders, and links that lead outside the landing folder (never followed). The
 generator's own notes at the top (`manifest.json`, `defects.csv`, `.fauxforce-daily.json` and its `.lock`) are not data.
+A `describe/` folder at the top holds describe metadata (`describe/<Object>.json`, as a twin's export has):
+where a Salesforce object has one, its batches carry the field types and picklist values, as a live org's do.
 
 CSV files are read by `connectors.csvfile`: encoding and delimiter detected per file (or forced with
 `encoding=` / `delimiter=`), every record kept with its line number, ragged records flagged rather
@@ -30,12 +32,14 @@ import pyarrow.parquet as pq
 
 from fauxforce.connectors.base import Batch, Connector, ObjectRef, register
 from fauxforce.connectors.csvfile import ISSUE, LINE, RAW, CsvError, FileFormat, clean_header, read_csv
+from fauxforce.core import describe
 from fauxforce.core.hashing import file_sha256
 
 SYSTEMS = ("salesforce", "erp")
 SUFFIXES = (".csv.gz", ".csv", ".parquet")  # longest first: `Account.csv.gz` is Account
 DAY_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 GENERATOR_NOTES = ("manifest.json", "defects.csv", ".fauxforce-daily.json", ".fauxforce-daily.lock")
+METADATA = (describe.FOLDER,)  # folders at the top that describe the data rather than hold it
 
 
 def object_name(path: Path) -> str | None:
@@ -85,7 +89,9 @@ class FileConnector(Connector):
         for folder in folders:
             for entry in sorted(folder.iterdir()):
                 read_below = entry in folders or (entry.is_dir() and entry.name in SYSTEMS)
-                notes = folder == self.root and entry.name in GENERATOR_NOTES
+                notes = folder == self.root and (
+                    entry.name in GENERATOR_NOTES or (entry.name in METADATA and entry.is_dir())
+                )
                 if not self._inside(entry):
                     skipped.append((entry, "a link that leads outside the landing folder"))
                 elif read_below or notes:
@@ -125,6 +131,7 @@ class FileConnector(Connector):
     def extract(
         self, ref: ObjectRef, seen: Callable[[dict[str, str]], bool], since: str | None = None
     ) -> Iterator[Batch]:
+        types, picklists = self.described(ref)
         for _, path in self.files(ref):
             state = {"file": path.relative_to(self.root).as_posix(), "sha256": file_sha256(path)}
             if seen(state):
@@ -134,7 +141,18 @@ class FileConnector(Connector):
             except SourceFileError as e:  # this file is quarantined; the others still land
                 yield Batch(ref, pa.table({}), path.resolve().as_uri(), state, error=str(e))
                 continue
-            yield Batch(ref, data, path.resolve().as_uri(), state, info)
+            yield Batch(ref, data, path.resolve().as_uri(), state, info, fields=types, picklists=picklists)
+
+    def described(self, ref: ObjectRef) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """The field types and picklist values `describe/<Object>.json` gives for a Salesforce object (a twin's
+        export has them; so may any folder a user adds them to), else none: then silver types by convention."""
+        if ref.system != "salesforce":
+            return {}, {}
+        try:
+            found = describe.read_object(self.root / describe.FOLDER, ref.name)
+        except describe.DescribeError as e:
+            raise SourceFileError(f"{e}; fix or remove it") from None
+        return describe.field_types(found) if found else ({}, {})
 
 
 def read_as_text(

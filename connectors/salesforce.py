@@ -51,7 +51,7 @@ from simple_salesforce.exceptions import (
 
 from fauxforce.connectors.base import Batch, Connector, ObjectRef, as_text, register
 from fauxforce.connectors.http import session_for
-from fauxforce.core import catalogue
+from fauxforce.core import catalogue, describe
 from fauxforce.core.settings import Settings, get_settings, with_secret_block
 
 log = logging.getLogger("fauxforce.salesforce")
@@ -297,14 +297,8 @@ class SalesforceConnector(Connector):
         """Every queryable field of the object, compound parents (BillingAddress) left out."""
         if ref.name not in self._fields:
             d = self._call(f"describe {ref.name}", lambda sf: getattr(sf, ref.name).describe())
-            fields = [f for f in d["fields"] if f.get("type") not in ("address", "location")]
-            self._fields[ref.name] = [f["name"] for f in fields]
-            self._types[ref.name] = {f["name"]: f.get("type", "string") for f in fields}
-            self._picklists[ref.name] = {
-                f["name"]: [str(v["value"]) for v in f.get("picklistValues") or [] if v.get("active", True)]
-                for f in fields
-                if f.get("type") in ("picklist", "multipicklist") and f.get("picklistValues")
-            }
+            self._types[ref.name], self._picklists[ref.name] = describe.field_types(d)
+            self._fields[ref.name] = list(self._types[ref.name])
         return self._fields[ref.name]
 
     def has_cursor(self, ref: ObjectRef) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,30 +20,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from fauxforce.core import describe
 from fauxforce.core.catalogue import BY_REF, ObjectRef, Table
 from fauxforce.generators.org import Options, generate_org
-
-SF_TYPES = {  # silver's column type → describe type
-    "id": "id",
-    "key": "string",
-    "text": "string",
-    "email": "email",
-    "phone": "phone",
-    "country": "string",
-    "bool": "boolean",
-    "int": "int",
-    "float": "double",
-    "money": "currency",
-    "date": "date",
-    "ts": "datetime",
-}
-COMPOUND = {  # object → compound field → prefix of its components
-    "Account": {"BillingAddress": "Billing", "ShippingAddress": "Shipping"},
-    "Contact": {"MailingAddress": "Mailing"},
-    "Lead": {"Address": ""},
-    "User": {"Address": ""},
-}
-ADDRESS_PARTS = ("Street", "City", "State", "PostalCode", "Country", "Latitude", "Longitude")
 
 
 @dataclass
@@ -59,73 +37,6 @@ class SObject:
         return {f["name"]: f["type"] for f in self.fields if f["type"] not in ("address", "location")}
 
 
-def by_convention(name: str, values: list[str | None]) -> str:
-    """The describe type of a field the catalogue does not declare, as an org would describe it: by Salesforce's
-    naming conventions, else by what its values look like."""
-    present = [v for v in values if v]
-    if name == "Id":
-        return "id"
-    if name in ("CreatedDate", "LastModifiedDate", "SystemModstamp"):
-        return "datetime"
-    if re.match(r"(Is|Has)[A-Z]", name) or (present and all(v.lower() in ("true", "false") for v in present)):
-        return "boolean"
-    if name.endswith("Id") or (present and all(re.fullmatch(r"[0-9A-Za-z]{18}", v) for v in present)):
-        return "reference"
-    for kind, pattern in (("datetime", r"\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d{4})"), ("date", r"\d{4}-\d\d-\d\d")):
-        if present and all(re.fullmatch(pattern, v) for v in present):
-            return kind
-    if present and all(re.fullmatch(r"-?\d+(\.\d+)?", v) for v in present):
-        return "double"
-    return "string"
-
-
-def describe_fields(
-    table: Table | None, name_of: str, header: list[str], values: dict[str, list[str | None]] | None = None
-) -> list[dict[str, Any]]:
-    """Describe entries for the columns of an export, plus the object's compound address fields; a column the
-    catalogue does not declare is typed by convention (`by_convention`)."""
-    declared = {c.source: c for c in table.columns} if table else {}
-    compound = COMPOUND.get(name_of, {})
-    out = []
-    for name in header:
-        c = declared.get(name)
-        kind = SF_TYPES[c.type] if c else by_convention(name, (values or {}).get(name, []))
-        if c and c.type == "id" and name != "Id":
-            kind = "reference"
-        parent = next(
-            (cf for cf, prefix in compound.items() if name.startswith(prefix) and name[len(prefix) :] in ADDRESS_PARTS),
-            None,
-        )
-        out.append(
-            {
-                "name": name,
-                "label": name.removesuffix("__c").replace("_", " "),
-                "type": kind,
-                "custom": name.endswith("__c"),
-                "nillable": not (c and c.required),
-                "referenceTo": [c.parent] if c and c.parent and kind == "reference" else [],
-                "compoundFieldName": parent,
-                "length": 255 if kind in ("string", "email", "phone") else 0,
-            }
-        )
-    present = {f["compoundFieldName"] for f in out if f["compoundFieldName"]}
-    for cf in compound:
-        if cf in present:
-            out.append(
-                {
-                    "name": cf,
-                    "label": cf,
-                    "type": "address",
-                    "custom": False,
-                    "nillable": True,
-                    "referenceTo": [],
-                    "compoundFieldName": None,
-                    "length": 0,
-                }
-            )
-    return out
-
-
 def _value(text: str | None, kind: str) -> Any:
     if text is None or text == "":
         return None
@@ -133,14 +44,15 @@ def _value(text: str | None, kind: str) -> Any:
         return text.lower() in ("true", "1")
     if kind == "int":
         return int(float(text))
-    if kind in ("double", "currency"):
+    if kind in ("double", "currency", "percent"):
         return float(text)
     if kind == "datetime":
         return text.replace("Z", "+0000") if text.endswith("Z") else text
     return text
 
 
-def read_object(path: Path, name: str, table: Table | None) -> SObject:
+def read_object(path: Path, name: str, table: Table | None, described: dict[str, Any] | None = None) -> SObject:
+    """The records of one export file; typed, and described, by its describe where the folder has one."""
     header = pacsv.open_csv(path).schema.names
     data = pacsv.read_csv(
         path,
@@ -149,7 +61,12 @@ def read_object(path: Path, name: str, table: Table | None) -> SObject:
         ),
     )
     columns = {n: data.column(n).to_pylist() for n in header}
-    fields = describe_fields(table, name, header, columns)
+    if described is not None:
+        fields = list(described["fields"])
+        missing = [n for n in header if n not in {f["name"] for f in fields}]
+        fields += describe.describe_fields(table, name, missing, columns)  # columns its describe does not list
+    else:
+        fields = describe.describe_fields(table, name, header, columns)
     types = {f["name"]: f["type"] for f in fields}
     records = [{n: _value(columns[n][i], types[n]) for n in header} for i in range(data.num_rows)]
     return SObject(name, fields, records)
@@ -166,12 +83,14 @@ class MockOrg:
 
     @classmethod
     def from_landing(cls, landing: Path, options: Options | None = None) -> MockOrg:
-        """The org whose objects are the `salesforce/<Object>.csv` files of a landing folder: declared objects
-        typed by the catalogue, any other (custom objects, Task, …) by Salesforce's naming conventions."""
+        """The org whose objects are the `salesforce/<Object>.csv` files of a landing folder, described by its
+        `describe/<Object>.json` where it has one (a twin has); otherwise declared objects are typed by the
+        catalogue and any other (custom objects, Task, …) by Salesforce's naming conventions."""
         objects = {}
         for path in sorted((landing / "salesforce").glob("*.csv")):
             table = BY_REF.get(ObjectRef("salesforce", path.stem))
-            objects[path.stem] = read_object(path, path.stem, table)
+            described = describe.read_object(landing / describe.FOLDER, path.stem)
+            objects[path.stem] = read_object(path, path.stem, table, described)
         return cls(objects, options)
 
     @classmethod

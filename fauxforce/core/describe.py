@@ -1,0 +1,244 @@
+"""Salesforce describe metadata: read a folder of it, write one, and what a field's entry says.
+
+A describe folder holds what `GET /sobjects/<Object>/describe` returned, one JSON file per object
+(`Account.json`, `Account_describe.json`: the file name does not matter, the `name` inside does), and
+optionally what describe global returned (a file with `sobjects`, used for key prefixes) and the org's
+`OpportunityStage` records (a file named `OpportunityStage.json`: a query result or a list of records,
+each with `ApiName` or `MasterLabel`, `IsClosed`, `IsWon`, `ForecastCategoryName`, `DefaultProbability`).
+
+The generator shapes a twin by it (`fauxforce generate --describe`), writes it beside the export
+(`OUT/describe/<Object>.json`), the `csv` connector types a landing folder's columns by it as the
+`salesforce` connector types an org's, and the mock org answers describe with it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fauxforce.core.catalogue import Table
+
+FOLDER = "describe"  # beside `salesforce/` in an export or landing folder
+STAGES_FILE = "OpportunityStage.json"
+UNQUERYABLE = ("address", "location")  # compound fields: described, never queried through the Bulk API
+SF_TYPES = {  # silver's column type → describe type
+    "id": "id",
+    "key": "string",
+    "text": "string",
+    "email": "email",
+    "phone": "phone",
+    "country": "string",
+    "bool": "boolean",
+    "int": "int",
+    "float": "double",
+    "money": "currency",
+    "date": "date",
+    "ts": "datetime",
+}
+COMPOUND = {  # object → compound field → prefix of its components
+    "Account": {"BillingAddress": "Billing", "ShippingAddress": "Shipping"},
+    "Contact": {"MailingAddress": "Mailing"},
+    "Lead": {"Address": ""},
+    "User": {"Address": ""},
+}
+ADDRESS_PARTS = ("Street", "City", "State", "PostalCode", "Country", "Latitude", "Longitude")
+
+
+class DescribeError(ValueError):
+    """A describe folder or file that cannot be used: the message names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One value of Opportunity.StageName and what it means, as the org's OpportunityStage says."""
+
+    name: str
+    closed: bool
+    won: bool
+    forecast: str | None = None
+    probability: float | None = None
+
+
+@dataclass
+class Describes:
+    """The sObject describes of a folder by object name, key prefixes from describe global, and stages."""
+
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    prefixes: dict[str, str] = field(default_factory=dict)
+    stages: list[Stage] | None = None
+    files: list[Path] = field(default_factory=list)
+
+    def prefix(self, name: str) -> str | None:
+        d = self.objects.get(name, {})
+        return d.get("keyPrefix") or self.prefixes.get(name)
+
+
+def queryable(entry: Mapping[str, Any]) -> bool:
+    return entry.get("type") not in UNQUERYABLE and not entry.get("deprecatedAndHidden", False)
+
+
+def field_types(describe: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """A describe's queryable fields → describe type, and each picklist's active values."""
+    fields = [f for f in describe.get("fields") or [] if f.get("type") not in UNQUERYABLE]
+    types = {str(f["name"]): str(f.get("type") or "string") for f in fields}
+    picklists = {
+        str(f["name"]): active_values(f)
+        for f in fields
+        if f.get("type") in ("picklist", "multipicklist") and f.get("picklistValues")
+    }
+    return types, picklists
+
+
+def active_values(entry: Mapping[str, Any]) -> list[str]:
+    return [str(v["value"]) for v in entry.get("picklistValues") or [] if v.get("active", True)]
+
+
+def read_folder(folder: Path) -> Describes:
+    """Every describe in `folder` (not its subfolders); a file that is not one is an error naming it."""
+    if not folder.is_dir():
+        raise DescribeError(f"describe folder {folder} does not exist")
+    out = Describes()
+    for path in sorted(folder.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            raise DescribeError(f"{path}: not readable JSON ({type(e).__name__}: {e})") from None
+        if path.name == STAGES_FILE:
+            out.stages = _stages(path, data)
+        elif isinstance(data, dict) and isinstance(data.get("fields"), list) and data.get("name"):
+            _check_fields(path, data["fields"])
+            name = str(data["name"])
+            if name in out.objects:
+                raise DescribeError(f"{path}: a second describe of {name}")
+            out.objects[name] = data
+        elif isinstance(data, dict) and isinstance(data.get("sobjects"), list):
+            out.prefixes.update({str(o["name"]): str(o["keyPrefix"]) for o in data["sobjects"] if o.get("keyPrefix")})
+        else:
+            raise DescribeError(
+                f"{path}: not a describe (an sObject describe has `name` and `fields`, describe global `sobjects`)"
+            )
+        out.files.append(path)
+    if not out.objects:
+        raise DescribeError(f"{folder} holds no sObject describe (`<Object>.json` with `name` and `fields`)")
+    return out
+
+
+def _check_fields(path: Path, fields: list[Any]) -> None:
+    for i, f in enumerate(fields):
+        if not isinstance(f, dict) or not isinstance(f.get("name"), str) or not isinstance(f.get("type"), str):
+            raise DescribeError(f"{path}: field {i + 1} has no `name` and `type`")
+
+
+def _stages(path: Path, data: Any) -> list[Stage]:
+    records = data.get("records") if isinstance(data, dict) else data
+    if not isinstance(records, list) or not records:
+        raise DescribeError(f"{path}: expected OpportunityStage records (a query result or a list)")
+    stages = []
+    for r in sorted(records, key=lambda r: (r.get("SortOrder") is None, r.get("SortOrder") or 0)):
+        name = r.get("ApiName") or r.get("MasterLabel")
+        if not name or "IsClosed" not in r or "IsWon" not in r:
+            raise DescribeError(f"{path}: every stage needs ApiName (or MasterLabel), IsClosed and IsWon")
+        if r.get("IsActive") is False:
+            continue
+        p = r.get("DefaultProbability")
+        stages.append(Stage(str(name), bool(r["IsClosed"]), bool(r["IsWon"]), r.get("ForecastCategoryName"), p))
+    return stages
+
+
+def write_folder(folder: Path, describes: Iterable[Mapping[str, Any]]) -> list[Path]:
+    """One `<Object>.json` per describe, keys sorted, so the same metadata gives the same bytes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for d in describes:
+        path = folder / f"{d['name']}.json"
+        path.write_text(json.dumps(d, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def read_object(folder: Path, name: str) -> dict[str, Any] | None:
+    """The describe of `name` in a folder written by `write_folder` (None when it has none)."""
+    path = folder / f"{name}.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise DescribeError(f"{path}: not readable JSON ({type(e).__name__}: {e})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
+        raise DescribeError(f"{path}: not an sObject describe (no `fields`)")
+    return data
+
+
+# ---- describe entries for files the catalogue declares, or that no describe came with -----------------
+
+
+def by_convention(name: str, values: list[str | None]) -> str:
+    """The describe type of a field the catalogue does not declare, as an org would describe it: by Salesforce's
+    naming conventions, else by what its values look like."""
+    present = [v for v in values if v]
+    if name == "Id":
+        return "id"
+    if name in ("CreatedDate", "LastModifiedDate", "SystemModstamp"):
+        return "datetime"
+    if re.match(r"(Is|Has)[A-Z]", name) or (present and all(v.lower() in ("true", "false") for v in present)):
+        return "boolean"
+    if name.endswith("Id") or (present and all(re.fullmatch(r"[0-9A-Za-z]{18}", v) for v in present)):
+        return "reference"
+    for kind, pattern in (("datetime", r"\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d{4})"), ("date", r"\d{4}-\d\d-\d\d")):
+        if present and all(re.fullmatch(pattern, v) for v in present):
+            return kind
+    if present and all(re.fullmatch(r"-?\d+(\.\d+)?", v) for v in present):
+        return "double"
+    return "string"
+
+
+def describe_fields(
+    table: Table | None, name_of: str, header: list[str], values: dict[str, list[str | None]] | None = None
+) -> list[dict[str, Any]]:
+    """Describe entries for the columns of an export, plus the object's compound address fields; a column the
+    catalogue does not declare is typed by convention (`by_convention`)."""
+    declared = {c.source: c for c in table.columns} if table else {}
+    compound = COMPOUND.get(name_of, {})
+    out = []
+    for name in header:
+        c = declared.get(name)
+        kind = SF_TYPES[c.type] if c else by_convention(name, (values or {}).get(name, []))
+        if c and c.type == "id" and name != "Id":
+            kind = "reference"
+        parent = next(
+            (cf for cf, prefix in compound.items() if name.startswith(prefix) and name[len(prefix) :] in ADDRESS_PARTS),
+            None,
+        )
+        out.append(
+            {
+                "name": name,
+                "label": name.removesuffix("__c").replace("_", " "),
+                "type": kind,
+                "custom": name.endswith("__c"),
+                "nillable": not (c and c.required),
+                "referenceTo": [c.parent] if c and c.parent and kind == "reference" else [],
+                "compoundFieldName": parent,
+                "length": 255 if kind in ("string", "email", "phone") else 0,
+            }
+        )
+    present = {f["compoundFieldName"] for f in out if f["compoundFieldName"]}
+    for cf in compound:
+        if cf in present:
+            out.append(
+                {
+                    "name": cf,
+                    "label": cf,
+                    "type": "address",
+                    "custom": False,
+                    "nillable": True,
+                    "referenceTo": [],
+                    "compoundFieldName": None,
+                    "length": 0,
+                }
+            )
+    return out
