@@ -121,6 +121,13 @@ def _parser() -> argparse.ArgumentParser:
         "listed in OUT/defects.csv (default: 0, clean)",
     )
     gen.add_argument(
+        "--describe",
+        type=Path,
+        metavar="DIR",
+        help="make a twin of an org: its objects, fields and picklists as this folder of describe JSON says "
+        "(written to OUT/describe/; see docs/twin.md)",
+    )
+    gen.add_argument(
         "--erp-url",
         help="also write the ERP tables into this SQLAlchemy database (replacing them), for the erp-sql source",
     )
@@ -309,6 +316,7 @@ def _generate(args: argparse.Namespace) -> int:
         since=args.since,
         overwrite=args.overwrite,
         dirty=args.dirty,
+        describe=args.describe,
     )
     started = time.perf_counter()
     try:
@@ -332,6 +340,8 @@ def _generate(args: argparse.Namespace) -> int:
         print(f"wrote {total:,} rows to {out} in {seconds:.1f}s ({total / max(seconds, 1e-9):,.0f} rows/s)")
         if manifest.dirty:
             print(f"dirty: {manifest.defects:,} defects injected, listed in {out / 'defects.csv'}")
+        if manifest.describe:
+            print(f"twin of the org described in {manifest.describe['folder']}: its describe is in {out / 'describe'}")
     if args.erp_url:
         from fauxforce.generators.erp_db import ErpDatabaseError, write_erp
 

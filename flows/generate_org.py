@@ -4,6 +4,7 @@ advance a landing folder by one simulated day (`export="daily"`, the `daily-chan
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Literal
 
 from prefect import flow, get_run_logger
@@ -11,7 +12,7 @@ from prefect.artifacts import create_table_artifact
 
 from fauxforce.core.settings import resolve
 from fauxforce.generators.daily import advance
-from fauxforce.generators.org import DEFAULT_AS_OF, Options
+from fauxforce.generators.org import DEFAULT_AS_OF, GenerateError, Options
 from fauxforce.generators.org import generate_org as write_org
 from fauxforce.generators.writers import Format
 
@@ -29,6 +30,7 @@ def generate_org(
     since: dt.date | None = None,
     overwrite: bool = False,
     day: dt.date | None = None,
+    describe: str | None = None,
 ) -> dict[str, int]:
     """Generate the org and return rows per object (or per day and object for a changes export; days and
     rows written for a daily export).
@@ -37,10 +39,15 @@ def generate_org(
     writes the full export as of `as_of`, each later run the next day's changes (or `day`'s, and any
     skipped before it); a day already written writes nothing. The history starts at `start`
     (default `as_of` - `days`) and stays fixed, so every day extends the same org.
+
+    `describe`, a folder of the org's describe JSON, makes its twin (docs/twin.md); full and changes
+    exports only.
     """
     logger = get_run_logger()
     target = resolve(landing=out).landing
     if export == "daily":
+        if describe:
+            raise GenerateError("describe makes a twin in a full or changes export; the daily export does not take it")
         history_start = start or as_of - dt.timedelta(days=days)
         result = advance(target, seed, scale, history_start, as_of, format, day)
         if result.days:
@@ -64,6 +71,7 @@ def generate_org(
         export=export,
         since=since,
         overwrite=overwrite,
+        describe=Path(describe) if describe else None,
     )
     manifest = write_org(options)
     rows = {key: counts["rows"] for key, counts in manifest.objects.items()}

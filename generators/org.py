@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,13 +26,14 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 import fauxforce
+from fauxforce.core import catalogue, describe
 from fauxforce.core.files import umask
 from fauxforce.core.hashing import file_sha256
 from fauxforce.core.progress import NullProgress, Progress
-from fauxforce.generators import crm, dirty, erp, inventory, pools, reference, sales, support
+from fauxforce.generators import crm, dirty, erp, inventory, pools, reference, sales, support, twin
 from fauxforce.generators.columns import DAY
 from fauxforce.generators.context import ACCOUNTS_AT_SCALE_1, MAX_BLOCK_ACCOUNTS, Context, Sequences, Spec
-from fauxforce.generators.timeline import DAY_COLUMN, History
+from fauxforce.generators.timeline import DAY_COLUMN, History, System
 from fauxforce.generators.writers import FORMATS, Format, TableWriter, open_writer
 
 Export = Literal["full", "changes"]
@@ -58,6 +59,7 @@ class Options:
     since: dt.date | None = None  # changes export: only days after this one
     overwrite: bool = False
     dirty: float = 0.0  # rate of defects per record (see generators/dirty.py); 0 writes clean exports
+    describe: Path | None = None  # a folder of the org's describe metadata: write its twin (generators/twin.py)
 
     @property
     def period_start(self) -> dt.date:
@@ -82,6 +84,8 @@ class Options:
             raise GenerateError(f"--dirty must be a rate between 0 and 1, not {self.dirty}")
         if self.dirty and self.format != "csv":
             raise GenerateError("--dirty writes messy CSV files; it cannot be combined with --format parquet")
+        if self.dirty and self.describe is not None:
+            raise GenerateError("--dirty spoils the built-in org's columns; it cannot be combined with --describe yet")
 
 
 @dataclass
@@ -100,9 +104,13 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)
     dirty: float = 0.0
     defects: int = 0  # defects injected by dirty mode, listed in defects.csv
+    describe: dict[str, Any] | None = None  # a twin's: the describe files it was made from, and their SHA-256
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+        data = asdict(self)
+        if data["describe"] is None:  # the built-in org's manifest stays as it was
+            del data["describe"]
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @property
     def total_rows(self) -> int:
@@ -129,11 +137,13 @@ class _FullSink:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fauxforce-writer")
         self.pending: deque[Future[None]] = deque()
 
-    def emit(self, h: History) -> int:
-        table = h.snapshot(self.cut)
-        key = f"{h.system}/{h.name}"
+    def view(self, h: History) -> pa.Table:
+        return h.snapshot(self.cut)
+
+    def write(self, system: System, name: str, table: pa.Table) -> int:
+        key = f"{system}/{name}"
         if key not in self.writers:
-            self.writers[key] = open_writer(self.fmt, self.root / h.system / f"{h.name}.{self.fmt}", h.system)
+            self.writers[key] = open_writer(self.fmt, self.root / system / f"{name}.{self.fmt}", system)
             self.counts[key] = {"rows": 0, "live_rows": 0}
         self.pending.append(self.pool.submit(self.writers[key].write, table))
         while len(self.pending) > self.MAX_PENDING or (self.pending and self.pending[0].done()):
@@ -167,16 +177,18 @@ class _ChangesSink:
         self.systems: dict[str, str] = {}
         self.schemas: dict[str, pa.Schema] = {}
 
-    def emit(self, h: History) -> int:
-        table = h.daily(self.cut)
+    def view(self, h: History) -> pa.Table:
+        return h.daily(self.cut)
+
+    def write(self, system: System, name: str, table: pa.Table) -> int:
         days = pc.max_element_wise(table[DAY_COLUMN], pa.scalar(self.first_day, pa.int64()))
         table = table.set_column(table.schema.get_field_index(DAY_COLUMN), DAY_COLUMN, days)
         table = table.filter(pc.greater(table[DAY_COLUMN], pa.scalar(self.since_day, pa.int64())))
-        key = f"{h.system}/{h.name}"
+        key = f"{system}/{name}"
         if key not in self.writers:
             self.schemas[key] = table.schema
-            self.writers[key] = ipc.new_file(str(self.spill / f"{h.system}__{h.name}.arrow"), table.schema)
-            self.systems[key] = h.system
+            self.writers[key] = ipc.new_file(str(self.spill / f"{system}__{name}.arrow"), table.schema)
+            self.systems[key] = system
         self.writers[key].write_table(table.cast(self.schemas[key]))
         return table.num_rows
 
@@ -260,6 +272,7 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
     # Blocks up to the look-ahead past as-of: their orders shape purchase orders placed before it.
     plan_through = as_of_day + inventory.LOOKAHEAD_DAYS
     blocks = list(_blocks(spec, plan_through))
+    described = _read_describe(options.describe) if options.describe is not None else None
     progress = progress or NullProgress()
     progress.total = len(blocks) + 3
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -275,22 +288,26 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
             else _ChangesSink(tmp, options.format, cut, first_day, since_day)
         )
         ctx = Context(spec, pools.build(spec.seed), Sequences(spec.seed))
+        shaper = _twin(described, spec, ctx, cut) if described is not None else None
+        emit = _emitter(sink, shaper)
         ref = reference.build(ctx)
-        rows = sum(sink.emit(h) for h in ref.histories)
+        rows = sum(emit(h) for h in ref.histories)
+        if shaper is not None:
+            rows += sum(sink.write("salesforce", n, t) for n, t in shaper.standalone(options.export == "changes"))
         progress.advance(1, f"{rows:,} rows")
         stock: list[erp.StockEvents] = []
         for block, chunk, n in blocks:
             histories, events = _block_histories(ctx, ref, block, chunk, n)
             stock.append(events)
             if spec.block_start(block) < cut:
-                rows += sum(sink.emit(h) for h in histories)
+                rows += sum(emit(h) for h in histories)
             progress.advance(1, f"{rows:,} rows")
         events = erp.StockEvents.concat(stock)
         stock.clear()  # each part is in `events` now; hold one copy while planning
         planned = inventory.plan(ctx, ref, events, as_of_day)
         del events
         while planned:  # each table is let go once written
-            rows += sink.emit(planned.pop(0))
+            rows += emit(planned.pop(0))
         progress.advance(1, f"{rows:,} rows")
         manifest = Manifest(
             generator="fauxforce",
@@ -306,6 +323,12 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
             dirty=options.dirty,
             objects=dict(sorted(sink.close().items())),
         )
+        if shaper is not None and described is not None:
+            describe.write_folder(tmp / describe.FOLDER, shaper.describes())
+            manifest.describe = {
+                "folder": str(options.describe),
+                "files": {p.name: file_sha256(p) for p in described.files},
+            }
         if options.dirty:
             defects = dirty.make_dirty(tmp, spec.seed, options.dirty)
             manifest.defects = len(defects)
@@ -323,6 +346,36 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
     finally:
         progress.finish()
     return manifest
+
+
+def _read_describe(folder: Path) -> describe.Describes:
+    try:
+        return describe.read_folder(folder)
+    except describe.DescribeError as e:
+        raise GenerateError(f"--describe: {e}") from None
+
+
+def _twin(described: describe.Describes, spec: Spec, ctx: Context, cut: int) -> twin.Twin:
+    generated = {t.ref.name for t in catalogue.objects("salesforce")}
+    try:
+        return twin.Twin(described, spec.seed, spec.scale, spec.start_ts, ctx.pools.words, generated, cut)
+    except twin.TwinError as e:
+        raise GenerateError(f"--describe: {e}") from None
+
+
+def _emitter(sink: _FullSink | _ChangesSink, shaper: twin.Twin | None) -> Callable[[History], int]:
+    """Write a history's view; a twin's Salesforce objects go through the twin first."""
+
+    def emit(h: History) -> int:
+        table = sink.view(h)
+        if shaper is None or h.system != "salesforce":
+            return sink.write(h.system, h.name, table)
+        try:
+            return sum(sink.write("salesforce", name, t) for name, t in shaper.shape(h.name, table))
+        except twin.TwinError as e:
+            raise GenerateError(f"--describe: {e}") from None
+
+    return emit
 
 
 def _check_target(out: Path, overwrite: bool) -> None:
@@ -365,5 +418,7 @@ def _replace(tmp: Path, out: Path) -> None:
 
 
 def generate(out: str | Path, **kwargs: Any) -> Manifest:
-    """Python entry point: `generate("landing", seed=42, scale=0.1)`."""
+    """Python entry point: `generate("landing", seed=42, scale=0.1)`; `describe="folder"` makes a twin."""
+    if kwargs.get("describe") is not None:
+        kwargs["describe"] = Path(kwargs["describe"])
     return generate_org(Options(out=Path(out), **kwargs))

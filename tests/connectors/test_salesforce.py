@@ -30,7 +30,7 @@ from fauxforce.gold.build import build_gold
 from fauxforce.mock.org import MockOrg
 from fauxforce.mock.server import Faults, MockSalesforce
 from fauxforce.report.data import collect
-from fauxforce.silver.build import Keys, build_table, build_xref
+from fauxforce.silver.build import Keys, build_all, build_table, build_xref
 from tests.conftest import load_silver, salesforce_auth_modes
 
 AS_OF = dt.date(2026, 6, 30)
@@ -84,8 +84,9 @@ def connector(mock: MockSalesforce, mode: str = "password", **kwargs: object) ->
     return SalesforceConnector(settings=settings_for(mock, mode), **options)  # type: ignore[arg-type]
 
 
-def load_live(wh: Warehouse, sf: SalesforceConnector, landing: Path) -> None:
-    """Salesforce objects from the org, ERP tables from the landing folder, then silver."""
+def load_live(wh: Warehouse, sf: SalesforceConnector, landing: Path, every_object: bool = False) -> None:
+    """Salesforce objects from the org, ERP tables from the landing folder, then silver (of the declared
+    objects, or with `every_object` of every object landed, as the flow builds it)."""
     ledger.prepare(wh)
     for ref in sf.objects():
         bronze.land_object(wh, sf, ref, "salesforce")
@@ -93,9 +94,12 @@ def load_live(wh: Warehouse, sf: SalesforceConnector, landing: Path) -> None:
     for ref in files.objects():
         if ref.system == "erp":
             bronze.land_object(wh, files, ref, "csv")
-    keys = Keys(wh)
-    for t in TABLES:
-        build_table(wh, t, keys)
+    if every_object:
+        build_all(wh)
+    else:
+        keys = Keys(wh)
+        for t in TABLES:
+            build_table(wh, t, keys)
     build_xref(wh)
 
 

@@ -1,0 +1,104 @@
+"""A twin of a foreign org end to end: from its files, and served by the mock org through the real
+simple-salesforce client, it reaches silver typed by the org's describe, nothing quarantined, the same silver
+either way, and gold's won amounts are the files' won amounts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from fauxforce.connectors import get_connector
+from fauxforce.core.warehouse import Warehouse
+from fauxforce.generators.org import generate
+from fauxforce.gold.build import build_gold
+from fauxforce.mock.org import MockOrg
+from fauxforce.mock.server import MockSalesforce
+from tests.conftest import load_silver
+from tests.connectors.test_salesforce import load_live, table
+from tests.connectors.test_salesforce_foreign import live
+from tests.generators.describe_fixture import foreign_describe
+from tests.generators.twin_checks import read
+
+
+@pytest.fixture(scope="module")
+def twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("twin")
+    generate(root / "org", scale=0.01, describe=foreign_describe(root / "describe-in"))
+    return root / "org"
+
+
+@pytest.fixture(scope="module")
+def mock(twin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockSalesforce]:
+    with MockSalesforce(MockOrg.from_landing(twin), tmp_path_factory.getbasetemp() / "sf-certs") as server:
+        yield server
+
+
+def won_in_files(twin: Path) -> Decimal:
+    deals = read(twin / "salesforce" / "Opportunity.csv")[1]
+    return sum((Decimal(d["Amount"]) for d in deals if d["IsWon"] == "true" and d["Amount"]), Decimal(0))
+
+
+def quarantined_and_flagged(wh: Warehouse) -> tuple[int, int]:
+    with wh.engine.connect() as conn:
+        quarantined = conn.exec_driver_sql(
+            "SELECT coalesce(sum(rows_quarantined), 0) FROM meta.load_log WHERE layer = 'silver'"
+        ).scalar_one()
+        flagged = conn.exec_driver_sql("SELECT count(*) FROM meta.flags").scalar_one()
+    return int(quarantined), int(flagged)
+
+
+def test_a_twins_files_reach_silver_typed_by_its_describe_and_gold(warehouse_url: str, twin: Path) -> None:
+    wh = Warehouse(warehouse_url)
+    try:
+        results = load_silver(wh, twin)
+        assert {r.object for r in results} >= {"salesforce/Site_Visit__c", "salesforce/Region__c"}
+        assert quarantined_and_flagged(wh) == (0, 0)
+        with wh.engine.connect() as conn:
+            types = wh.column_types(conn, "silver", "site_visit__c")
+            stages = {r[0] for r in conn.exec_driver_sql("SELECT DISTINCT stage_name FROM silver.opportunity")}
+            described = conn.exec_driver_sql(
+                "SELECT count(*) FROM meta.source_fields WHERE object = 'salesforce/Site_Visit__c'"
+            ).scalar_one()
+        # The folder's describe/ types what no catalogue declares, as a live org's describe does: a date, a
+        # checkbox, a lookup, and a number of scale 0 whose values alone would make it an integer.
+        assert described == len(read(twin / "salesforce" / "Site_Visit__c.csv")[0])
+        assert "DATE" in types["visit_date"].upper() and "BOOL" in types["done"].upper()
+        assert "DOUBLE" in types["visits"].upper() and types["account"].upper() in ("TEXT", "VARCHAR")
+        assert "Gagnée" in stages and "Closed Won" not in stages
+        assert get_connector("csv", landing=twin).skipped() == []  # describe/ is metadata, not a stray folder
+        result = build_gold(wh)
+        assert result.headline["won_amount"] == won_in_files(twin)  # won by the org's own won stage
+    finally:
+        wh.dispose()
+
+
+def test_a_twin_served_by_the_mock_org_gives_the_same_silver_as_its_files(
+    twin: Path, mock: MockSalesforce, tmp_path: Path
+) -> None:
+    sf = live(mock)
+    assert {"Site_Visit__c", "Visit_Note__c", "Region__c"} <= {r.name for r in sf.objects()}
+    # The mock answers describe with the twin's own: the restricted picklist and its inactive value included.
+    tier = next(f for f in sf._call("describe", lambda c: c.Account.describe())["fields"] if f["name"] == "Tier__c")
+    assert tier["restrictedPicklist"] and "Platine" in {v["value"] for v in tier["picklistValues"]}
+    from_files = Warehouse(f"duckdb:///{tmp_path / 'files.duckdb'}")
+    served = Warehouse(f"duckdb:///{tmp_path / 'live.duckdb'}")
+    try:
+        load_silver(from_files, twin)
+        load_live(served, sf, twin, every_object=True)
+        assert quarantined_and_flagged(served) == (0, 0)
+        with from_files.engine.connect() as conn:
+            names = sorted(r[0] for r in conn.exec_driver_sql(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'silver'"
+            ))  # fmt: skip
+        assert "site_visit__c" in names and "visit_note__c" in names
+        for name in names:
+            a, b = table(from_files, "silver", name), table(served, "silver", name)
+            assert list(a.columns) == list(b.columns), name
+            assert a.equals(b), name
+        assert build_gold(served).headline["won_amount"] == won_in_files(twin)
+    finally:
+        from_files.dispose()
+        served.dispose()
