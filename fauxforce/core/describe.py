@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,37 +177,33 @@ def read_object(folder: Path, name: str) -> dict[str, Any] | None:
 # ---- describe entries for files the catalogue declares, or that no describe came with -----------------
 
 
-def by_convention(name: str, values: list[str | None]) -> str:
-    """The describe type of a field the catalogue does not declare, as an org would describe it: by Salesforce's
-    naming conventions, else by what its values look like."""
-    present = [v for v in values if v]
+def by_name(name: str, values: list[str | None]) -> str:
+    """The describe type of a field no catalogue declares, by Salesforce's naming alone (the mock org types by
+    values too, as silver infers them: `fauxforce.mock.org.by_values`)."""
     if name == "Id":
         return "id"
     if name in ("CreatedDate", "LastModifiedDate", "SystemModstamp"):
         return "datetime"
-    if re.match(r"(Is|Has)[A-Z]", name) or (present and all(v.lower() in ("true", "false") for v in present)):
+    if re.match(r"(Is|Has)[A-Z]", name):
         return "boolean"
-    if name.endswith("Id") or (present and all(re.fullmatch(r"[0-9A-Za-z]{18}", v) for v in present)):
-        return "reference"
-    for kind, pattern in (("datetime", r"\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d{4})"), ("date", r"\d{4}-\d\d-\d\d")):
-        if present and all(re.fullmatch(pattern, v) for v in present):
-            return kind
-    if present and all(re.fullmatch(r"-?\d+(\.\d+)?", v) for v in present):
-        return "double"
-    return "string"
+    return "reference" if name.endswith("Id") else "string"
 
 
 def describe_fields(
-    table: Table | None, name_of: str, header: list[str], values: dict[str, list[str | None]] | None = None
+    table: Table | None,
+    name_of: str,
+    header: list[str],
+    values: dict[str, list[str | None]] | None = None,
+    kind_of: Callable[[str, list[str | None]], str] = by_name,
 ) -> list[dict[str, Any]]:
     """Describe entries for the columns of an export, plus the object's compound address fields; a column the
-    catalogue does not declare is typed by convention (`by_convention`)."""
+    catalogue does not declare is typed by `kind_of(name, values)`."""
     declared = {c.source: c for c in table.columns} if table else {}
     compound = COMPOUND.get(name_of, {})
     out = []
     for name in header:
         c = declared.get(name)
-        kind = SF_TYPES[c.type] if c else by_convention(name, (values or {}).get(name, []))
+        kind = SF_TYPES[c.type] if c else kind_of(name, (values or {}).get(name, []))
         if c and c.type == "id" and name != "Id":
             kind = "reference"
         parent = next(

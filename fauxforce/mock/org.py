@@ -23,6 +23,7 @@ import pyarrow.csv as pacsv
 from fauxforce.core import describe
 from fauxforce.core.catalogue import BY_REF, ObjectRef, Table
 from fauxforce.generators.org import Options, generate_org
+from fauxforce.silver.infer import column_type
 
 
 @dataclass
@@ -35,6 +36,15 @@ class SObject:
     def types(self) -> dict[str, str]:
         """Queryable fields (compound fields are not) → describe type."""
         return {f["name"]: f["type"] for f in self.fields if f["type"] not in ("address", "location")}
+
+
+def by_values(name: str, values: list[str | None]) -> str:
+    """The describe type of a field no catalogue or describe declares: the type silver infers for it from the
+    same file (name and values), so an org served from a folder reaches the same silver as the folder."""
+    kind = column_type(name, values)
+    if kind == "id":
+        return "id" if name == "Id" else "reference"
+    return describe.SF_TYPES[kind]
 
 
 def _value(text: str | None, kind: str) -> Any:
@@ -64,9 +74,9 @@ def read_object(path: Path, name: str, table: Table | None, described: dict[str,
     if described is not None:
         fields = list(described["fields"])
         missing = [n for n in header if n not in {f["name"] for f in fields}]
-        fields += describe.describe_fields(table, name, missing, columns)  # columns its describe does not list
+        fields += describe.describe_fields(table, name, missing, columns, by_values)  # what it does not list
     else:
-        fields = describe.describe_fields(table, name, header, columns)
+        fields = describe.describe_fields(table, name, header, columns, by_values)
     types = {f["name"]: f["type"] for f in fields}
     records = [{n: _value(columns[n][i], types[n]) for n in header} for i in range(data.num_rows)]
     return SObject(name, fields, records)

@@ -96,6 +96,12 @@ def shape(
     return Table(declared.ref, declared.key, declared.modstamp, (*declared.columns, *extra))
 
 
+def column_type(source: str, values: list[str | None]) -> str:
+    """The type silver gives a field of an undeclared object from its name and values alone (no describe, no
+    silver table yet)."""
+    return _type(source, source, pd.Series(values, dtype="string"), {}, {})
+
+
 def _type(
     source: str,
     name: str,
@@ -106,10 +112,12 @@ def _type(
     sql = existing.get(name, "")
     if sql in SQL_TO_TYPE:
         return SQL_TO_TYPE[sql]
+    k = key(re.sub(r"__?c$", "", source))  # a custom field is named like a standard one: Branch_Zip__c → branchzip
     if source in described:
         kind = DESCRIBE_TYPES.get(described[source], "text")
+        if kind == "text" and _country(k) and described[source] in ("string", "picklist", "combobox"):
+            kind = "country"  # describe has no country type: a text field named so is one, as in a file
         return kind if not (sql == "TEXT" and kind not in TEXT_TYPES) else "text"
-    k = key(re.sub(r"__?c$", "", source))  # a custom field is named like a standard one: Branch_Zip__c → branchzip
     checkbox = re.match(r"(Is|Has)[A-Z0-9]|(is|has)_", source) is not None  # IsDeleted, is_deleted
     text = values.astype("string").str.strip().replace("", pd.NA).dropna() if values is not None else pd.Series([])
     if checkbox and text.str.lower().isin(list(BOOL_TOKENS)).all():
@@ -125,7 +133,7 @@ def _by_name(k: str) -> str:
         return "ts"
     if k.endswith("id") and k != "id":
         return "id"
-    return "text"
+    return "country" if _country(k) else "text"
 
 
 def _by_values(full: str, k: str, text: pd.Series) -> str:
@@ -137,7 +145,7 @@ def _by_values(full: str, k: str, text: pd.Series) -> str:
         return "email"
     if k.endswith(("phone", "fax")):
         return "phone"
-    if k.endswith("country") and not k.endswith("countrycode"):
+    if _country(k):
         return "country"
     if text.str.lower().isin(["true", "false"]).all():
         return "bool"
@@ -151,6 +159,10 @@ def _by_values(full: str, k: str, text: pd.Series) -> str:
         if not bad.any() and not text.str.fullmatch(r"0\d+").any():
             return "money" if MONEY.search(k) else "float"
     return "text"
+
+
+def _country(k: str) -> bool:
+    return k.endswith("country") and not k.endswith("countrycode")
 
 
 def _target(source: str, objects: Mapping[str, str]) -> str | None:

@@ -40,7 +40,10 @@ def test_a_real_describe_types_every_field(name: str) -> None:
     assert not missing, missing  # every field reaches silver
     for field, kind in types.items():
         if field not in declared:
-            assert by_source[field].type == DESCRIBE_TYPES.get(kind, "text"), (field, kind)
+            expected = DESCRIBE_TYPES.get(kind, "text")
+            if expected == "text" and kind == "string" and field.endswith("Country"):
+                expected = "country"  # describe has no country type: the name says it (OtherCountry)
+            assert by_source[field].type == expected, (field, kind)
 
 
 @pytest.mark.parametrize("name", OBJECTS)
