@@ -36,6 +36,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pyarrow as pa
@@ -52,6 +53,7 @@ from simple_salesforce.exceptions import (
 from fauxforce.connectors.base import Batch, Connector, ObjectRef, as_text, register
 from fauxforce.connectors.http import session_for
 from fauxforce.core import catalogue, describe
+from fauxforce.core.describe import write_json
 from fauxforce.core.settings import Settings, get_settings, with_secret_block
 
 log = logging.getLogger("fauxforce.salesforce")
@@ -202,6 +204,7 @@ class SalesforceConnector(Connector):
         self._fields: dict[str, list[str]] = {}
         self._types: dict[str, dict[str, str]] = {}
         self._picklists: dict[str, dict[str, list[str]]] = {}
+        self._described_global: dict[str, Any] | None = None
 
     # ---- connection ---------------------------------------------------------------------------------
     def _session(self) -> requests.Session:
@@ -282,8 +285,7 @@ class SalesforceConnector(Connector):
     # ---- the Connector interface ----------------------------------------------------------------------
     def objects(self) -> list[ObjectRef]:
         """The selected objects the org has and can query: the catalogue's in load order, then the rest by name."""
-        described = self._call("describe global", lambda sf: sf.describe())
-        have = {o["name"] for o in (described or {}).get("sobjects", []) if o.get("queryable", True)}
+        have = {o["name"] for o in self._global().get("sobjects", []) if o.get("queryable", True)}
         chosen = {
             name
             for name in have
@@ -296,10 +298,38 @@ class SalesforceConnector(Connector):
     def fields(self, ref: ObjectRef) -> list[str]:
         """Every queryable field of the object, compound parents (BillingAddress) left out."""
         if ref.name not in self._fields:
-            d = self._call(f"describe {ref.name}", lambda sf: getattr(sf, ref.name).describe())
+            d = self._describe(ref.name)
             self._types[ref.name], self._picklists[ref.name] = describe.field_types(d)
             self._fields[ref.name] = list(self._types[ref.name])
         return self._fields[ref.name]
+
+    def save_describe(self, folder: Path) -> list[str]:
+        """Write the org's metadata for a twin (`fauxforce generate --describe-from-org`): describe global, the
+        describe of every selected object, and its OpportunityStage records. Never a record of the selected
+        objects. Returns the objects described."""
+        folder.mkdir(parents=True, exist_ok=True)
+        described = self._global()
+        write_json(folder / "Global.json", described)
+        names = [ref.name for ref in self.objects()]
+        describe.write_folder(folder, [self._describe(name) for name in names])
+        if any(o.get("name") == "OpportunityStage" and o.get("queryable", True) for o in described.get("sobjects", [])):
+            soql = (
+                "SELECT Id, ApiName, MasterLabel, IsActive, IsClosed, IsWon, ForecastCategoryName, "
+                "DefaultProbability, SortOrder FROM OpportunityStage"
+            )
+            stages = self._call("query OpportunityStage", lambda sf: sf.query_all(soql))
+            records = [{k: v for k, v in r.items() if k != "attributes"} for r in stages.get("records", [])]
+            write_json(folder / describe.STAGES_FILE, {"records": records})
+        return names
+
+    def _global(self) -> dict[str, Any]:
+        """Describe global, asked once per connector (one run reads the org's object list as it was at its start)."""
+        if self._described_global is None:
+            self._described_global = dict(self._call("describe global", lambda sf: sf.describe()) or {})
+        return self._described_global
+
+    def _describe(self, name: str) -> dict[str, Any]:
+        return dict(self._call(f"describe {name}", lambda sf: getattr(sf, name).describe()))
 
     def has_cursor(self, ref: ObjectRef) -> bool:
         """Whether the object can be read incrementally (it has a SystemModstamp)."""

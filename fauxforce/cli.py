@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -126,6 +127,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="make a twin of an org: its objects, fields and picklists as this folder of describe JSON says "
         "(written to OUT/describe/; see docs/twin.md)",
+    )
+    gen.add_argument(
+        "--describe-from-org",
+        action="store_true",
+        help="make a twin of the org the SALESFORCE_* settings point at: its describe metadata is read (the "
+        "objects FAUXFORCE_SALESFORCE_OBJECTS selects, and its OpportunityStage records), never its records",
     )
     gen.add_argument(
         "--erp-url",
@@ -301,9 +308,37 @@ def _mock_salesforce(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    out = resolve(landing=args.out).landing
+    if args.describe and args.describe_from_org:
+        print("fauxforce generate: error: give --describe DIR or --describe-from-org, not both", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="fauxforce-describe-") as fetched:
+        describe, label = args.describe, None
+        if args.describe_from_org:
+            try:
+                label = _fetch_describe(Path(fetched), args.quiet)
+            except RuntimeError as e:  # SalesforceSourceError: one line, no secret
+                print(f"fauxforce generate: error: {e}", file=sys.stderr)
+                return 1
+            describe = Path(fetched)
+        return _write_generated(args, out, describe, label)
+
+
+def _fetch_describe(folder: Path, quiet: bool) -> str:
+    """The org's describe metadata into `folder`; returns what the manifest calls it."""
+    from fauxforce.connectors.salesforce import SalesforceConnector
+
+    sf = SalesforceConnector()
+    names = sf.save_describe(folder)
+    instance = sf.client().sf_instance
+    if not quiet:
+        print(f"described {len(names)} objects of the org at {instance}")
+    return f"the Salesforce org at {instance}"
+
+
+def _write_generated(args: argparse.Namespace, out: Path, describe: Path | None, label: str | None) -> int:
     from fauxforce.generators.org import GenerateError, Options, generate_org
 
-    out = resolve(landing=args.out).landing
     options = Options(
         out=out,
         seed=args.seed,
@@ -316,7 +351,8 @@ def _generate(args: argparse.Namespace) -> int:
         since=args.since,
         overwrite=args.overwrite,
         dirty=args.dirty,
-        describe=args.describe,
+        describe=describe,
+        describe_label=label,
     )
     started = time.perf_counter()
     try:
@@ -341,7 +377,7 @@ def _generate(args: argparse.Namespace) -> int:
         if manifest.dirty:
             print(f"dirty: {manifest.defects:,} defects injected, listed in {out / 'defects.csv'}")
         if manifest.describe:
-            print(f"twin of the org described in {manifest.describe['folder']}: its describe is in {out / 'describe'}")
+            print(f"twin of {manifest.describe['folder']}: its describe is in {out / 'describe'}")
     if args.erp_url:
         from fauxforce.generators.erp_db import ErpDatabaseError, write_erp
 

@@ -60,6 +60,7 @@ class Options:
     overwrite: bool = False
     dirty: float = 0.0  # rate of defects per record (see generators/dirty.py); 0 writes clean exports
     describe: Path | None = None  # a folder of the org's describe metadata: write its twin (generators/twin.py)
+    describe_label: str | None = None  # what the manifest calls that metadata (default: the folder)
 
     @property
     def period_start(self) -> dt.date:
@@ -325,8 +326,10 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
         )
         if shaper is not None and described is not None:
             describe.write_folder(tmp / describe.FOLDER, shaper.describes())
+            if shaper.stages:  # what the stages mean, for a reader of the export and for the mock org
+                describe.write_json(tmp / describe.FOLDER / describe.STAGES_FILE, describe.stage_records(shaper.stages))
             manifest.describe = {
-                "folder": str(options.describe),
+                "folder": options.describe_label or str(options.describe),
                 "files": {p.name: file_sha256(p) for p in described.files},
             }
         if options.dirty:

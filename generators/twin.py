@@ -116,6 +116,7 @@ class Twin:
         self._pool: dict[str, pa.Table] = {}  # the same, ordered by creation
         self.written: dict[str, list[str]] = {}  # object → columns written, in order
         self.children = self._plan()
+        self.stages: list[Stage] = []  # the org's, as its OpportunityStage records or its stage names say
         self.stage_map = self._stages() if "Opportunity" in describes.objects else None
 
     # ---- planning ---------------------------------------------------------------------------------------
@@ -169,6 +170,7 @@ class Twin:
                     "OpportunityStage.json to the describe folder"
                 )
             stages = [Stage(v, v in won or v in lost, v in won) for v in values]
+        self.stages = stages
         open_ = [s for s in stages if not s.closed]
         won_s = next((s for s in stages if s.won), None)
         lost_s = next((s for s in stages if s.closed and not s.won), None)

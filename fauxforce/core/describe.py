@@ -155,9 +155,31 @@ def write_folder(folder: Path, describes: Iterable[Mapping[str, Any]]) -> list[P
     paths = []
     for d in describes:
         path = folder / f"{d['name']}.json"
-        path.write_text(json.dumps(d, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_json(path, d)
         paths.append(path)
     return paths
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def stage_records(stages: list[Stage]) -> dict[str, Any]:
+    """OpportunityStage records as a query returns them, for `OpportunityStage.json` beside an export."""
+    records = [
+        {
+            "ApiName": s.name,
+            "MasterLabel": s.name,
+            "IsActive": True,
+            "IsClosed": s.closed,
+            "IsWon": s.won,
+            "ForecastCategoryName": s.forecast,
+            "DefaultProbability": s.probability,
+            "SortOrder": i + 1,
+        }
+        for i, s in enumerate(stages)
+    ]
+    return {"records": records}
 
 
 def read_object(folder: Path, name: str) -> dict[str, Any] | None:

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from fauxforce.core import describe
 from fauxforce.core.catalogue import BY_REF, ObjectRef, Table
+from fauxforce.generators.ids import ids_for
 from fauxforce.generators.org import Options, generate_org
 from fauxforce.silver.infer import column_type
 
@@ -31,6 +34,15 @@ class SObject:
     name: str
     fields: list[dict[str, Any]]  # describe entries
     records: list[dict[str, Any]] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)  # the describe's other keys (keyPrefix, label, custom, …)
+
+    @property
+    def key_prefix(self) -> str | None:
+        """The describe's key prefix, else the one its records' Ids share (as the org would answer)."""
+        if self.meta.get("keyPrefix"):
+            return str(self.meta["keyPrefix"])
+        prefixes = {str(r["Id"])[:3] for r in self.records if r.get("Id")}
+        return prefixes.pop() if len(prefixes) == 1 else None
 
     @property
     def types(self) -> dict[str, str]:
@@ -79,7 +91,36 @@ def read_object(path: Path, name: str, table: Table | None, described: dict[str,
         fields = describe.describe_fields(table, name, header, columns, by_values)
     types = {f["name"]: f["type"] for f in fields}
     records = [{n: _value(columns[n][i], types[n]) for n in header} for i in range(data.num_rows)]
-    return SObject(name, fields, records)
+    meta = {k: v for k, v in (described or {}).items() if k != "fields"}
+    return SObject(name, fields, records, meta)
+
+
+STAGE_FIELDS = {
+    "Id": "id",
+    "ApiName": "string",
+    "MasterLabel": "string",
+    "IsActive": "boolean",
+    "IsClosed": "boolean",
+    "IsWon": "boolean",
+    "ForecastCategoryName": "picklist",
+    "DefaultProbability": "percent",
+    "SortOrder": "int",
+}
+
+
+def stage_object(path: Path) -> SObject:
+    """The org's OpportunityStage records from a describe folder's `OpportunityStage.json` (a twin writes it)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rows = data.get("records", []) if isinstance(data, dict) else data
+    ids = ids_for("01J", np.arange(1, len(rows) + 1, dtype=np.int64)).to_pylist()
+    records = [
+        {"Id": r.get("Id") or i} | {f: r.get(f) for f in STAGE_FIELDS if f != "Id"}
+        for i, r in zip(ids, rows, strict=True)
+    ]
+    fields = [
+        {"name": f, "label": f, "type": t, "nillable": f != "Id", "custom": False} for f, t in STAGE_FIELDS.items()
+    ]
+    return SObject("OpportunityStage", fields, records)
 
 
 class MockOrg:
@@ -101,6 +142,9 @@ class MockOrg:
             table = BY_REF.get(ObjectRef("salesforce", path.stem))
             described = describe.read_object(landing / describe.FOLDER, path.stem)
             objects[path.stem] = read_object(path, path.stem, table, described)
+        stages = landing / describe.FOLDER / describe.STAGES_FILE
+        if stages.is_file() and "OpportunityStage" not in objects:
+            objects["OpportunityStage"] = stage_object(stages)
         return cls(objects, options)
 
     @classmethod

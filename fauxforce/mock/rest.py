@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from fauxforce.mock.endpoint import API_VERSION, DAILY_LIMIT, Endpoint, error
+from fauxforce.mock.org import SObject
 from fauxforce.mock.soql import parse, run
 
 DEFAULT_BATCH = 2000
@@ -16,14 +17,8 @@ MAX_OPEN = 200  # query cursors and bulk jobs kept; older ones expire
 class RestEndpoints(Endpoint):
     def _describe_global(self) -> None:
         sobjects = [
-            {
-                "name": name,
-                "label": name,
-                "queryable": True,
-                "custom": name.endswith("__c"),
-                "urls": {"describe": f"/services/data/v{API_VERSION}/sobjects/{name}/describe"},
-            }
-            for name in sorted(self.mock.org.objects)
+            self._summary(obj) | {"urls": {"describe": f"/services/data/v{API_VERSION}/sobjects/{name}/describe"}}
+            for name, obj in sorted(self.mock.org.objects.items())
         ]
         self._json(200, {"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": sobjects})
 
@@ -31,7 +26,13 @@ class RestEndpoints(Endpoint):
         obj = self.mock.org.get(name)
         if obj is None:
             return self._json(404, error("NOT_FOUND", f"The requested resource does not exist: {name}"))
-        self._json(200, {"name": obj.name, "label": obj.name, "queryable": True, "fields": obj.fields})
+        self._json(200, self._summary(obj) | {"fields": obj.fields})
+
+    @staticmethod
+    def _summary(obj: SObject) -> dict[str, Any]:
+        """What describe global and sObject describe say of an object beside its fields."""
+        base = {"name": obj.name, "label": obj.name, "queryable": True, "custom": obj.name.endswith("__c")}
+        return base | {k: v for k, v in obj.meta.items() if k not in ("fields", "urls")} | {"keyPrefix": obj.key_prefix}
 
     def _select(self, soql: str, include_deleted: bool) -> tuple[list[dict[str, Any]], str, list[str]]:
         org = self.mock.org

@@ -4,23 +4,27 @@ either way, and gold's won amounts are the files' won amounts."""
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from fauxforce.cli import main
 from fauxforce.connectors import get_connector
+from fauxforce.core.describe import read_folder
 from fauxforce.core.warehouse import Warehouse
 from fauxforce.generators.org import generate
 from fauxforce.gold.build import build_gold
 from fauxforce.mock.org import MockOrg
 from fauxforce.mock.server import MockSalesforce
-from tests.conftest import load_silver
+from tests.conftest import load_silver, salesforce_auth_modes
 from tests.connectors.test_salesforce import load_live, table
 from tests.connectors.test_salesforce_foreign import live
-from tests.generators.describe_fixture import foreign_describe
-from tests.generators.twin_checks import read
+from tests.generators.describe_fixture import STAGES, foreign_describe
+from tests.generators.twin_checks import field_problems, read
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +106,40 @@ def test_a_twin_served_by_the_mock_org_gives_the_same_silver_as_its_files(
     finally:
         from_files.dispose()
         served.dispose()
+
+
+def test_a_twin_of_a_live_org_is_made_from_its_metadata_alone(
+    twin: Path,
+    mock: MockSalesforce,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`generate --describe-from-org` against the served twin: a twin of the twin, with every field and the
+    French stages of the org it read, from describe and OpportunityStage calls only."""
+    for name, value in salesforce_auth_modes(mock)["password"].items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SALESFORCE_LOGIN_URL", mock.instance_url)
+    monkeypatch.setenv("SALESFORCE_CA_BUNDLE", str(mock.keys.ca_file))
+    before = mock.api_calls
+    out = tmp_path / "again"
+    assert main(["generate", "--describe-from-org", "--scale", "0.01", "--out", str(out), "--quiet"]) == 0
+    served = read_folder(twin / "describe")
+    again = read_folder(out / "describe")
+    # Every object the org serves was described (OpportunityStage is metadata, not an object to generate).
+    assert set(again.objects) == set(served.objects)
+    assert field_problems(out, served) == []
+    stages = {d["StageName"] for d in read(out / "salesforce" / "Opportunity.csv")[1]}
+    assert stages == {s[0] for s in STAGES}
+    # Metadata only: describe global, one describe per object, one OpportunityStage query; never a record.
+    assert mock.api_calls - before == 1 + len(served.objects) + 1
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["describe"]["folder"].startswith("the Salesforce org at 127.0.0.1:")
+    assert not any(p.name.startswith("fauxforce-describe-") for p in Path(tempfile.gettempdir()).iterdir())
+    # Both ways at once, or an org that cannot be reached: one line each.
+    assert main(["generate", "--describe", str(twin), "--describe-from-org", "--out", str(tmp_path / "x")]) == 2
+    monkeypatch.setenv("SALESFORCE_PASSWORD", "wrong")
+    assert main(["generate", "--describe-from-org", "--out", str(tmp_path / "y"), "--quiet"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "not both" in err[0] and "refused the password login" in err[1]
+    assert not (tmp_path / "y").exists()
