@@ -131,11 +131,11 @@ def auth_from(settings: Settings) -> Auth:
 
 
 # The objects read when FAUXFORCE_SALESFORCE_OBJECTS says nothing: the catalogue's, the other sales objects,
-# activities and every custom object.
+# activities, a multi-currency org's rates (gold converts by them) and every custom object.
 DEFAULT_OBJECTS: tuple[str, ...] = (
     *(t.ref.name for t in catalogue.objects("salesforce")),
     *("Task", "Event", "CampaignMember", "AccountContactRelation", "Quote", "QuoteLineItem", "Order"),
-    *("OrderItem", "Contract", "Asset", "RecordType", "UserRole", "*__c"),
+    *("OrderItem", "Contract", "Asset", "RecordType", "UserRole", "CurrencyType", "DatedConversionRate", "*__c"),
 )
 
 
@@ -177,6 +177,14 @@ def api_policy(text: str | None) -> dict[str, str]:
             )
         policy[name.strip()] = api.strip().lower()
     return policy
+
+
+# The records a twin takes as metadata (`save_describe`): what the stages mean, what the currencies are worth.
+METADATA_RECORDS = {
+    "OpportunityStage": "Id, ApiName, MasterLabel, IsActive, IsClosed, IsWon, ForecastCategoryName, "
+    "DefaultProbability, SortOrder",
+    "CurrencyType": "Id, IsoCode, ConversionRate, DecimalPlaces, IsActive, IsCorporate",
+}
 
 
 @register
@@ -310,17 +318,19 @@ class SalesforceConnector(Connector):
         folder.mkdir(parents=True, exist_ok=True)
         described = self._global()
         write_json(folder / "Global.json", described)
-        names = [ref.name for ref in self.objects()]
+        names = [ref.name for ref in self.objects() if ref.name not in describe.RECORD_FILES]
         describe.write_folder(folder, [self._describe(name) for name in names])
-        if any(o.get("name") == "OpportunityStage" and o.get("queryable", True) for o in described.get("sobjects", [])):
-            soql = (
-                "SELECT Id, ApiName, MasterLabel, IsActive, IsClosed, IsWon, ForecastCategoryName, "
-                "DefaultProbability, SortOrder FROM OpportunityStage"
-            )
-            stages = self._call("query OpportunityStage", lambda sf: sf.query_all(soql))
-            records = [{k: v for k, v in r.items() if k != "attributes"} for r in stages.get("records", [])]
-            write_json(folder / describe.STAGES_FILE, {"records": records})
+        queryable = {o.get("name") for o in described.get("sobjects", []) if o.get("queryable", True)}
+        for name, fields in METADATA_RECORDS.items():
+            if name in queryable:
+                records = self._records(f"SELECT {fields} FROM {name}")
+                write_json(folder / describe.RECORD_FILES[name], {"records": records})
         return names
+
+    def _records(self, soql: str) -> list[dict[str, Any]]:
+        """Every record a (small) query returns, through the REST API, without their `attributes`."""
+        found = self._call(soql.split(" FROM ")[-1], lambda sf: sf.query_all(soql))
+        return [{k: v for k, v in r.items() if k != "attributes"} for r in found.get("records", [])]
 
     def _global(self) -> dict[str, Any]:
         """Describe global, asked once per connector (one run reads the org's object list as it was at its start)."""

@@ -328,6 +328,9 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
             describe.write_folder(tmp / describe.FOLDER, shaper.describes())
             if shaper.stages:  # what the stages mean, for a reader of the export and for the mock org
                 describe.write_json(tmp / describe.FOLDER / describe.STAGES_FILE, describe.stage_records(shaper.stages))
+            if (c := shaper.currencies) is not None:  # what the currencies are worth
+                rates = describe.currency_records(c.codes, c.rates, c.decimals, c.corporate)
+                describe.write_json(tmp / describe.FOLDER / describe.CURRENCIES_FILE, rates)
             manifest.describe = {
                 "folder": options.describe_label or str(options.describe),
                 "files": {p.name: file_sha256(p) for p in described.files},

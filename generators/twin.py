@@ -36,9 +36,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fauxforce.core import catalogue
-from fauxforce.core.describe import Describes, Stage, describe_fields, queryable
+from fauxforce.core.describe import Describes, Stage, active_values, describe_fields, queryable
 from fauxforce.core.salesforce import STAGES
-from fauxforce.generators.columns import DAY, TS, join, number_text
+from fauxforce.generators.columns import DAY, TS, join, masked, money, number_text
 from fauxforce.generators.ids import ids_for
 from fauxforce.generators.timeline import DAY_COLUMN
 
@@ -50,6 +50,21 @@ SYSTEM_HORIZON = 30 * DAY  # … or this, for a date the org maintains (LastView
 CHILDREN_PER_PARENT = 15  # at most; the mean is between 0.5 and 2 per object
 STANDALONE_AT_SCALE_1 = 200  # records of an object with no generated parent
 OPEN_STAGES = [s for s in STAGES if not s[3]]
+
+
+CORPORATE_SHARE = 0.6  # of accounts that deal in the corporate currency, in a multi-currency org
+WRITTEN_HERE = ("CurrencyType", "OpportunityStage")  # the twin writes their records itself, never draws them
+
+
+@dataclass(frozen=True)
+class Currencies:
+    """A multi-currency org's currencies: the corporate one, and each one's rate (its units per corporate unit,
+    as CurrencyType.ConversionRate says) and decimal places."""
+
+    corporate: str
+    codes: tuple[str, ...]  # the corporate currency first
+    rates: Mapping[str, float]
+    decimals: Mapping[str, int]
 
 
 class TwinError(ValueError):
@@ -118,11 +133,15 @@ class Twin:
         self.children = self._plan()
         self.stages: list[Stage] = []  # the org's, as its OpportunityStage records or its stage names say
         self.stage_map = self._stages() if "Opportunity" in describes.objects else None
+        self.currencies = self._currencies()
+        self._deals: list[pa.Table] = []  # each deal's Id and currency: its line items and history follow it
 
     # ---- planning ---------------------------------------------------------------------------------------
     def _plan(self) -> list[Child]:
         extra = [
-            n for n in sorted(self.d.objects) if n not in self.generated and self.d.objects[n].get("queryable", True)
+            n
+            for n in sorted(self.d.objects)
+            if n not in self.generated and n not in WRITTEN_HERE and self.d.objects[n].get("queryable", True)
         ]
         plan = []
         for name in extra:
@@ -184,6 +203,30 @@ class Twin:
                 out[stage[0]] = won_s if stage[4] else lost_s
         return out
 
+    def _currencies(self) -> Currencies | None:
+        """The org's currencies, when it has more than one (a `CurrencyIsoCode` picklist lists them)."""
+        fields = [
+            f
+            for _, d in sorted(self.d.objects.items())
+            for f in d["fields"]
+            if f["name"] == "CurrencyIsoCode" and f.get("picklistValues")
+        ]
+        codes = list(dict.fromkeys(v for f in fields for v in active_values(f)))
+        records = {str(r["IsoCode"]): r for r in self.d.currencies or []}
+        if len(codes) < 2:
+            return None
+        default = [str(v["value"]) for f in fields for v in f["picklistValues"] if v.get("defaultValue")]
+        flagged = [code for code, r in records.items() if r.get("IsCorporate")]
+        corporate = next(iter(flagged or [c for c in default if c in codes] or codes))
+        rates, decimals = {}, {}
+        for code in codes:
+            r = records.get(code, {})
+            drawn = 0.5 + 1.5 * float(_uniform(np.zeros(1, np.uint64), _salt(self.seed, "rate", code))[0])
+            rates[code] = 1.0 if code == corporate else float(r.get("ConversionRate") or round(drawn, 4))
+            decimals[code] = int(r.get("DecimalPlaces", 2))
+        ordered = (corporate, *(c for c in codes if c != corporate))
+        return Currencies(corporate, ordered, rates, decimals)
+
     # ---- per table -----------------------------------------------------------------------------------
     def shape(self, name: str, table: pa.Table) -> Iterator[tuple[str, pa.Table]]:
         """The table as the org would export it, then the records of objects only the org has under it."""
@@ -193,6 +236,8 @@ class Twin:
             table = table.set_column(
                 table.column_names.index("StageName"), "StageName", self._map_stage(table["StageName"])
             )
+        if self.currencies is not None:
+            table = self._in_currency(name, table)
         self._record(name, table)
         yield name, table
         for child in self.children:
@@ -202,7 +247,10 @@ class Twin:
                     yield from self.shape(child.name, made)
 
     def standalone(self, day_column: bool) -> Iterator[tuple[str, pa.Table]]:
-        """The records of objects only the org has that hang under no generated record."""
+        """The records of objects only the org has that hang under no generated record (and a multi-currency
+        org's CurrencyType)."""
+        if self.currencies is not None:
+            yield "CurrencyType", self._currency_types(day_column)
         for child in self.children:
             if child.parent is None:
                 n = max(3, round(child.rate * self.scale))
@@ -245,6 +293,80 @@ class Twin:
         if day_column:
             cols[DAY_COLUMN] = pa.array(created // DAY, type=pa.int64())
         return pa.table(cols)
+
+    def _currency_types(self, day_column: bool) -> pa.Table:
+        c = self.currencies
+        assert c is not None
+        ids = ids_for("02B", np.arange(1, len(c.codes) + 1, dtype=np.int64))
+        base = self._base(ids, np.full(len(c.codes), self.start_ts - 100 * DAY, dtype=np.int64), day_column)
+        table = pa.table(
+            {
+                "Id": ids,
+                "IsoCode": pa.array(c.codes),
+                "ConversionRate": pa.array([c.rates[k] for k in c.codes], pa.float64()),
+                "DecimalPlaces": pa.array([c.decimals[k] for k in c.codes], pa.int64()),
+                "IsActive": pa.array([True] * len(c.codes)),
+                "IsCorporate": pa.array([k == c.corporate for k in c.codes]),
+                **{k: base[k] for k in base.column_names if k != "Id"},
+            }
+        )
+        self._record("CurrencyType", table)
+        return table
+
+    def _in_currency(self, name: str, table: pa.Table) -> pa.Table:
+        """A multi-currency org's record in its account's currency (a deal's line items and history in the
+        deal's): CurrencyIsoCode set, and each amount converted at the currency's rate."""
+        c = self.currencies
+        assert c is not None
+        if name in self.d.objects:
+            fields = self.d.objects[name]["fields"]
+            if "CurrencyIsoCode" not in {f["name"] for f in fields}:
+                return table
+            scales = {
+                f["name"]: min(int(f.get("scale") or 0), 2)
+                for f in fields
+                if f["type"] == "currency" and f["name"] in table.column_names
+            }
+        else:
+            scales = {f.name: 2 for f in table.schema if pa.types.is_decimal(f.type)}
+            if not scales:
+                return table
+        codes = self._currency_of(table)
+        at_code = pc.index_in(codes, pa.array(c.codes)).to_numpy()
+        rates = np.array([c.rates[k] for k in c.codes])[at_code]
+        decimals = np.array([min(c.decimals[k], 2) for k in c.codes])[at_code]
+        for column, scale in scales.items():
+            values = pc.cast(table[column], pa.float64()).combine_chunks()
+            places = np.minimum(decimals, scale)  # the currency's decimal places, within the field's scale
+            # exact cents (money() makes decimal(18, 2) of them), then the field's own scale
+            units = np.rint(values.fill_null(0).to_numpy() * rates * 10.0**places) * 10.0 ** (2 - places)
+            converted = masked(money(units.astype(np.int64)), ~values.is_null().to_numpy(zero_copy_only=False))
+            converted = converted.cast(pa.decimal128(18, scale))
+            table = table.set_column(table.column_names.index(column), column, converted)
+        if "CurrencyIsoCode" in table.column_names:
+            table = table.set_column(table.column_names.index("CurrencyIsoCode"), "CurrencyIsoCode", codes)
+        else:
+            at = table.column_names.index(DAY_COLUMN) if DAY_COLUMN in table.column_names else table.num_columns
+            table = table.add_column(at, "CurrencyIsoCode", codes)
+        if name == "Opportunity":
+            self._deals.append(pa.table({"id": table["Id"].combine_chunks(), "code": codes}))
+        return table
+
+    def _currency_of(self, table: pa.Table) -> pa.Array:
+        """Each record's currency: its deal's, else its account's (drawn by the account's Id), else its own."""
+        c = self.currencies
+        assert c is not None
+        ids = table["Id"].combine_chunks()
+        key = pc.coalesce(table["AccountId"].combine_chunks(), ids) if "AccountId" in table.column_names else ids
+        u = _uniform(self._hash(key), _salt(self.seed, "currency"))
+        others = len(c.codes) - 1
+        pick = np.where(u < CORPORATE_SHARE, 0, 1 + np.floor((u - CORPORATE_SHARE) / (1 - CORPORATE_SHARE) * others))
+        drawn = pa.array(c.codes).take(pa.array(pick.astype(np.int64).clip(0, others)))
+        if "OpportunityId" not in table.column_names or not self._deals:
+            return drawn
+        deals = pa.concat_tables(self._deals)
+        deal = pc.index_in(table["OpportunityId"].combine_chunks(), deals["id"])
+        return pc.coalesce(deals["code"].combine_chunks().take(deal), drawn)
 
     def _record(self, name: str, table: pa.Table) -> None:
         self.ids.setdefault(name, []).append(_created_ids(table))
@@ -474,6 +596,8 @@ class Twin:
         out = []
         for name in sorted(self.written):
             columns = self.written[name]
+            if name in WRITTEN_HERE:
+                continue  # their records are the metadata: OUT/describe/CurrencyType.json
             if name in self.d.objects:
                 d = dict(self.d.objects[name])
                 listed = {f["name"] for f in d["fields"]}

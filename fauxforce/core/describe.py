@@ -24,6 +24,9 @@ from fauxforce.core.catalogue import Table
 
 FOLDER = "describe"  # beside `salesforce/` in an export or landing folder
 STAGES_FILE = "OpportunityStage.json"
+CURRENCIES_FILE = "CurrencyType.json"  # the org's CurrencyType records: IsoCode, ConversionRate, IsCorporate
+# Objects whose records, not describe, a describe folder holds (what stages mean, what currencies are worth)
+RECORD_FILES = {"OpportunityStage": STAGES_FILE, "CurrencyType": CURRENCIES_FILE}
 UNQUERYABLE = ("address", "location")  # compound fields: described, never queried through the Bulk API
 SF_TYPES = {  # silver's column type → describe type
     "id": "id",
@@ -70,6 +73,7 @@ class Describes:
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     prefixes: dict[str, str] = field(default_factory=dict)
     stages: list[Stage] | None = None
+    currencies: list[dict[str, Any]] | None = None  # CurrencyType records, when the folder has them
     files: list[Path] = field(default_factory=list)
 
     def prefix(self, name: str) -> str | None:
@@ -109,6 +113,8 @@ def read_folder(folder: Path) -> Describes:
             raise DescribeError(f"{path}: not readable JSON ({type(e).__name__}: {e})") from None
         if path.name == STAGES_FILE:
             out.stages = _stages(path, data)
+        elif path.name == CURRENCIES_FILE:
+            out.currencies = _currencies(path, data)
         elif isinstance(data, dict) and isinstance(data.get("fields"), list) and data.get("name"):
             _check_fields(path, data["fields"])
             name = str(data["name"])
@@ -149,6 +155,17 @@ def _stages(path: Path, data: Any) -> list[Stage]:
     return stages
 
 
+def _currencies(path: Path, data: Any) -> list[dict[str, Any]]:
+    records = data.get("records") if isinstance(data, dict) else data
+    if not isinstance(records, list) or not records:
+        raise DescribeError(f"{path}: expected CurrencyType records (a query result or a list)")
+    for r in records:
+        rate = r.get("ConversionRate") if isinstance(r, dict) else None
+        if not isinstance(r.get("IsoCode"), str) or not isinstance(rate, (int, float)) or rate <= 0:
+            raise DescribeError(f"{path}: every currency needs IsoCode and a positive ConversionRate")
+    return [r for r in records if r.get("IsActive", True)]
+
+
 def write_folder(folder: Path, describes: Iterable[Mapping[str, Any]]) -> list[Path]:
     """One `<Object>.json` per describe, keys sorted, so the same metadata gives the same bytes."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -162,6 +179,23 @@ def write_folder(folder: Path, describes: Iterable[Mapping[str, Any]]) -> list[P
 
 def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def currency_records(
+    codes: Iterable[str], rates: Mapping[str, float], decimals: Mapping[str, int], corporate: str
+) -> dict[str, Any]:
+    """CurrencyType records as a query returns them, for `CurrencyType.json` beside an export."""
+    records = [
+        {
+            "IsoCode": code,
+            "ConversionRate": rates[code],
+            "DecimalPlaces": decimals[code],
+            "IsActive": True,
+            "IsCorporate": code == corporate,
+        }
+        for code in codes
+    ]
+    return {"records": records}
 
 
 def stage_records(stages: list[Stage]) -> dict[str, Any]:
@@ -183,9 +217,10 @@ def stage_records(stages: list[Stage]) -> dict[str, Any]:
 
 
 def read_object(folder: Path, name: str) -> dict[str, Any] | None:
-    """The describe of `name` in a folder written by `write_folder` (None when it has none)."""
+    """The describe of `name` in a folder written by `write_folder` (None when it has none, or holds the
+    object's records: OpportunityStage, CurrencyType)."""
     path = folder / f"{name}.json"
-    if not path.is_file():
+    if not path.is_file() or name in RECORD_FILES:
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -1,6 +1,6 @@
 """A twin of a foreign org end to end: from its files, and served by the mock org through the real
 simple-salesforce client, it reaches silver typed by the org's describe, nothing quarantined, the same silver
-either way, and gold's won amounts are the files' won amounts."""
+either way, and gold's won amounts are the files' won amounts, per currency and converted."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from fauxforce.mock.server import MockSalesforce
 from tests.conftest import load_silver, salesforce_auth_modes
 from tests.connectors.test_salesforce import load_live, table
 from tests.connectors.test_salesforce_foreign import live
-from tests.generators.describe_fixture import STAGES, foreign_describe
+from tests.generators.describe_fixture import CURRENCIES, STAGES, foreign_describe
 from tests.generators.twin_checks import field_problems, read
 
 
@@ -40,9 +40,29 @@ def mock(twin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockS
         yield server
 
 
-def won_in_files(twin: Path) -> Decimal:
-    deals = read(twin / "salesforce" / "Opportunity.csv")[1]
-    return sum((Decimal(d["Amount"]) for d in deals if d["IsWon"] == "true" and d["Amount"]), Decimal(0))
+def won_in_files(twin: Path) -> dict[str, Decimal]:
+    """The won amounts in the twin's files, per currency as the deals state them."""
+    won: dict[str, Decimal] = {}
+    for d in read(twin / "salesforce" / "Opportunity.csv")[1]:
+        if d["IsWon"] == "true" and d["Amount"]:
+            won[d["CurrencyIsoCode"]] = won.get(d["CurrencyIsoCode"], Decimal(0)) + Decimal(d["Amount"])
+    return won
+
+
+def assert_gold_reconciles(wh: Warehouse, twin: Path) -> None:
+    """Gold's won amounts, per currency as stated, are the files'; in the corporate currency (euro), they are
+    the files' converted at the org's own rates."""
+    result = build_gold(wh)
+    with wh.engine.connect() as conn:
+        by_currency = dict(
+            conn.exec_driver_sql("SELECT currency, won_amount_in_currency FROM gold.pipeline_by_currency").all()
+        )
+        reporting = conn.exec_driver_sql("SELECT reporting_currency FROM gold.run_context").scalar_one()
+    files = won_in_files(twin)
+    assert set(files) == set(CURRENCIES) and by_currency == files
+    assert reporting == "EUR"
+    converted = sum(amount / Decimal(str(CURRENCIES[code])) for code, amount in files.items())
+    assert abs(result.headline["won_amount"] - converted) < Decimal("0.01")
 
 
 def quarantined_and_flagged(wh: Warehouse) -> tuple[int, int]:
@@ -73,8 +93,7 @@ def test_a_twins_files_reach_silver_typed_by_its_describe_and_gold(warehouse_url
         assert "DOUBLE" in types["visits"].upper() and types["account"].upper() in ("TEXT", "VARCHAR")
         assert "Gagnée" in stages and "Closed Won" not in stages
         assert get_connector("csv", landing=twin).skipped() == []  # describe/ is metadata, not a stray folder
-        result = build_gold(wh)
-        assert result.headline["won_amount"] == won_in_files(twin)  # won by the org's own won stage
+        assert_gold_reconciles(wh, twin)  # won by the org's own won stage, in three currencies
     finally:
         wh.dispose()
 
@@ -102,7 +121,7 @@ def test_a_twin_served_by_the_mock_org_gives_the_same_silver_as_its_files(
             a, b = table(from_files, "silver", name), table(served, "silver", name)
             assert list(a.columns) == list(b.columns), name
             assert a.equals(b), name
-        assert build_gold(served).headline["won_amount"] == won_in_files(twin)
+        assert_gold_reconciles(served, twin)
     finally:
         from_files.dispose()
         served.dispose()
@@ -131,8 +150,10 @@ def test_a_twin_of_a_live_org_is_made_from_its_metadata_alone(
     assert field_problems(out, served) == []
     stages = {d["StageName"] for d in read(out / "salesforce" / "Opportunity.csv")[1]}
     assert stages == {s[0] for s in STAGES}
-    # Metadata only: describe global, one describe per object, one OpportunityStage query; never a record.
-    assert mock.api_calls - before == 1 + len(served.objects) + 1
+    # Metadata only: describe global, one describe per object, the OpportunityStage and CurrencyType records;
+    # never a record of the objects.
+    assert mock.api_calls - before == 1 + len(served.objects) + 2
+    assert again.currencies is not None and {r["IsoCode"] for r in again.currencies} == set(CURRENCIES)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["describe"]["folder"].startswith("the Salesforce org at 127.0.0.1:")
     assert not any(p.name.startswith("fauxforce-describe-") for p in Path(tempfile.gettempdir()).iterdir())

@@ -1,6 +1,7 @@
 """A describe folder of an org unlike the built-in one, written by hand: French stages with their
-OpportunityStage records, a restricted picklist, custom objects in a master-detail chain, a custom object no
-generated record owns, a lookup to it from Account, and fields of every common type."""
+OpportunityStage records, three currencies (euro corporate) with their CurrencyType records, a restricted
+picklist, custom objects in a master-detail chain, a custom object no generated record owns, a lookup to it
+from Account, and fields of every common type."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+CURRENCIES = {"EUR": 1.0, "CHF": 0.95, "USD": 1.08}  # units per euro, the corporate currency
 STAGES = [  # (ApiName, IsClosed, IsWon, ForecastCategoryName, DefaultProbability)
     ("Prospection", False, False, "Pipeline", 10),
     ("Qualification", False, False, "Pipeline", 25),
@@ -49,6 +51,11 @@ def picklist(*values: str, inactive: tuple[str, ...] = ()) -> list[dict[str, Any
     return [{"value": v, "label": v, "active": True, "defaultValue": False} for v in values] + [
         {"value": v, "label": v, "active": False, "defaultValue": False} for v in inactive
     ]
+
+
+def currency() -> dict[str, Any]:
+    values = [{"value": code, "label": code, "active": True, "defaultValue": code == "EUR"} for code in CURRENCIES]
+    return f("CurrencyIsoCode", "picklist", nillable=False, restrictedPicklist=True, picklistValues=values)
 
 
 def system(owner: bool = True) -> list[dict[str, Any]]:
@@ -103,6 +110,7 @@ def foreign_describe(folder: Path, stages: bool = True) -> Path:
                 f("Onboarded__c", "date"),
                 f("Health__c", "percent", precision=3, scale=0),
                 f("Legacy_Code__c", "string", length=12, unique=True, externalId=True),
+                currency(),
                 f("Billing", "address", compoundFieldName=None),
                 *system(),
             ],
@@ -125,6 +133,7 @@ def foreign_describe(folder: Path, stages: bool = True) -> Path:
                     picklistValues=picklist("Omitted", "Pipeline", "Best Case", "Commit", "Closed"),
                 ),
                 f("Motif_Perte__c", "picklist", picklistValues=picklist("Prix", "Concurrent", "Calendrier")),
+                currency(),
                 *system(),
             ],
         ),
@@ -181,4 +190,9 @@ def foreign_describe(folder: Path, stages: bool = True) -> Path:
             for i, (n, c, w, fc, p) in enumerate(STAGES)
         ]  # fmt: skip
         (folder / "OpportunityStage.json").write_text(json.dumps({"records": records}), encoding="utf-8")
+        rates = [
+            {"IsoCode": code, "ConversionRate": rate, "IsCorporate": code == "EUR", "IsActive": True}
+            for code, rate in CURRENCIES.items()
+        ]
+        (folder / "CurrencyType.json").write_text(json.dumps(rates), encoding="utf-8")
     return folder

@@ -14,7 +14,7 @@ import pytest
 from fauxforce.cli import main
 from fauxforce.core.describe import read_folder
 from fauxforce.generators.org import GenerateError, generate
-from tests.generators.describe_fixture import STAGES, foreign_describe
+from tests.generators.describe_fixture import CURRENCIES, STAGES, foreign_describe
 from tests.generators.twin_checks import field_problems, read
 
 DESCRIBES = Path(__file__).resolve().parents[3] / "shared" / "reference" / "salesforce-describe"
@@ -79,6 +79,30 @@ def test_a_foreign_twin_holds_every_field_and_keeps_what_stages_mean(foreign: tu
     assert regions and all(r["CreatedDate"] < "2025-06-30" for r in regions)
     assert {a["Region__c"] for a in accounts.values()} - {""} <= {r["Id"] for r in regions}
     assert all(v["Name"].startswith("A-") for v in visits.values())  # an auto-number
+
+
+def test_a_multi_currency_twin_keeps_each_account_in_one_currency(foreign: tuple[Path, Path]) -> None:
+    """Three currencies: an account and its deals in one of them (the corporate one most often), a deal's line
+    items and history in the deal's, and the org's rates written as CurrencyType records."""
+    _, out = foreign
+    rates = {r["IsoCode"]: (float(r["ConversionRate"]), r["IsCorporate"]) for r in rows(out, "CurrencyType")}
+    assert rates == {code: (rate, str(code == "EUR").lower()) for code, rate in CURRENCIES.items()}
+    accounts = {a["Id"]: a["CurrencyIsoCode"] for a in rows(out, "Account")}
+    deals = {d["Id"]: d for d in rows(out, "Opportunity")}
+    assert all(d["CurrencyIsoCode"] == accounts[d["AccountId"]] for d in deals.values() if d["AccountId"])
+    share = sum(code == "EUR" for code in accounts.values()) / len(accounts)
+    assert 0.45 < share < 0.75 and set(accounts.values()) == set(CURRENCIES)
+    for name in ("OpportunityLineItem", "OpportunityHistory"):
+        assert all(r["CurrencyIsoCode"] == deals[r["OpportunityId"]]["CurrencyIsoCode"] for r in rows(out, name))
+    # A deal's lines still add up to its amount in its own currency, to the cent per line.
+    lines: dict[str, list[float]] = {}
+    for line in rows(out, "OpportunityLineItem"):
+        lines.setdefault(line["OpportunityId"], []).append(float(line["TotalPrice"]))
+    for deal_id, totals in lines.items():
+        if deals[deal_id]["Amount"]:
+            assert abs(sum(totals) - float(deals[deal_id]["Amount"])) <= 0.01 * len(totals), deal_id
+    written = json.loads((out / "describe" / "CurrencyType.json").read_text())["records"]
+    assert {r["IsoCode"]: r["ConversionRate"] for r in written} == CURRENCIES
 
 
 def test_the_same_describe_seed_and_options_give_the_same_files(foreign: tuple[Path, Path], tmp_path: Path) -> None:
