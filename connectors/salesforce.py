@@ -131,11 +131,13 @@ def auth_from(settings: Settings) -> Auth:
 
 
 # The objects read when FAUXFORCE_SALESFORCE_OBJECTS says nothing: the catalogue's, the other sales objects,
-# activities, a multi-currency org's rates (gold converts by them) and every custom object.
+# activities, record types, groups (queues own records), a multi-currency org's rates (gold converts by
+# them) and every custom object.
 DEFAULT_OBJECTS: tuple[str, ...] = (
     *(t.ref.name for t in catalogue.objects("salesforce")),
     *("Task", "Event", "CampaignMember", "AccountContactRelation", "Quote", "QuoteLineItem", "Order"),
-    *("OrderItem", "Contract", "Asset", "RecordType", "UserRole", "CurrencyType", "DatedConversionRate", "*__c"),
+    *("OrderItem", "Contract", "Asset", "RecordType", "UserRole", "Group"),
+    *("CurrencyType", "DatedConversionRate", "*__c"),
 )
 
 
@@ -318,7 +320,7 @@ class SalesforceConnector(Connector):
         folder.mkdir(parents=True, exist_ok=True)
         described = self._global()
         write_json(folder / "Global.json", described)
-        names = [ref.name for ref in self.objects() if ref.name not in describe.RECORD_FILES]
+        names = [ref.name for ref in self.objects() if ref.name not in describe.MADE_FROM_METADATA]
         describe.write_folder(folder, [self._describe(name) for name in names])
         queryable = {o.get("name") for o in described.get("sobjects", []) if o.get("queryable", True)}
         for name, fields in METADATA_RECORDS.items():

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fauxforce.core import catalogue
-from fauxforce.core.describe import Describes, Stage, active_values, describe_fields, queryable
+from fauxforce.core.describe import MADE_FROM_METADATA, Describes, Stage, active_values, describe_fields, queryable
 from fauxforce.core.salesforce import STAGES
 from fauxforce.generators.columns import DAY, TS, join, masked, money, number_text
 from fauxforce.generators.ids import ids_for
@@ -53,7 +53,9 @@ OPEN_STAGES = [s for s in STAGES if not s[3]]
 
 
 CORPORATE_SHARE = 0.6  # of accounts that deal in the corporate currency, in a multi-currency org
-WRITTEN_HERE = ("CurrencyType", "OpportunityStage")  # the twin writes their records itself, never draws them
+WRITTEN_HERE = MADE_FROM_METADATA  # the twin writes their records itself, never draws them
+QUEUED_SHARE = 0.15  # of records whose owner may be a queue (Lead, Case) that a queue owns
+QUEUES_PER_OBJECT = 2
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ class Twin:
         self.stages: list[Stage] = []  # the org's, as its OpportunityStage records or its stage names say
         self.stage_map = self._stages() if "Opportunity" in describes.objects else None
         self.currencies = self._currencies()
+        self.queues: dict[str, pa.Array] = {}  # object → the Ids of the queues that may own its records
         self._deals: list[pa.Table] = []  # each deal's Id and currency: its line items and history follow it
 
     # ---- planning ---------------------------------------------------------------------------------------
@@ -251,6 +254,10 @@ class Twin:
         org's CurrencyType)."""
         if self.currencies is not None:
             yield "CurrencyType", self._currency_types(day_column)
+        for name, table in (("RecordType", self._record_types(day_column)), ("Group", self._queues(day_column))):
+            if table.num_rows:
+                self._record(name, table)
+                yield name, table
         for child in self.children:
             if child.parent is None:
                 n = max(3, round(child.rate * self.scale))
@@ -293,6 +300,43 @@ class Twin:
         if day_column:
             cols[DAY_COLUMN] = pa.array(created // DAY, type=pa.int64())
         return pa.table(cols)
+
+    def _record_types(self, day_column: bool) -> pa.Table:
+        """The active record types each describe lists (`recordTypeInfos`, the master one aside), as RecordType
+        records with the org's own Ids."""
+        rows = [
+            (str(info["recordTypeId"]), str(info.get("name") or ""), str(info.get("developerName") or ""), name)
+            for name, d in sorted(self.d.objects.items())
+            for info in d.get("recordTypeInfos") or []
+            if info.get("active", True) and not info.get("master") and info.get("recordTypeId")
+        ]
+        ids = pa.array([r[0] for r in rows], pa.string())
+        base = self._base(ids, np.full(len(rows), self.start_ts - 100 * DAY, dtype=np.int64), day_column)
+        columns = {"Id": ids, "Name": pa.array([r[1] for r in rows], pa.string())}
+        columns |= {"DeveloperName": pa.array([r[2] for r in rows], pa.string())}
+        columns |= {
+            "SobjectType": pa.array([r[3] for r in rows], pa.string()),
+            "IsActive": pa.array([True] * len(rows)),
+        }
+        return pa.table(columns | {k: base[k] for k in base.column_names if k != "Id"})
+
+    def _queues(self, day_column: bool) -> pa.Table:
+        """Two queues (Group records of Type `Queue`) for each described object whose owner may be a group."""
+        owned = [name for name, d in sorted(self.d.objects.items()) if "Group" in self._owner_types(d)]
+        names = [
+            f"{self.d.objects[o].get('label') or o} Queue {i + 1}" for o in owned for i in range(QUEUES_PER_OBJECT)
+        ]
+        ids = ids_for("00G", np.arange(1, len(names) + 1, dtype=np.int64))
+        self.queues = {o: ids.slice(i * QUEUES_PER_OBJECT, QUEUES_PER_OBJECT) for i, o in enumerate(owned)}
+        base = self._base(ids, np.full(len(names), self.start_ts - 100 * DAY, dtype=np.int64), day_column)
+        columns = {"Id": ids, "Name": pa.array(names, pa.string())}
+        columns |= {"DeveloperName": pa.array([n.replace(" ", "_") for n in names], pa.string())}
+        columns |= {"Type": pa.array(["Queue"] * len(names), pa.string())}
+        return pa.table(columns | {k: base[k] for k in base.column_names if k != "Id"})
+
+    @staticmethod
+    def _owner_types(d: Mapping[str, Any]) -> list[str]:
+        return next((list(f.get("referenceTo") or []) for f in d["fields"] if f["name"] == "OwnerId"), [])
 
     def _currency_types(self, day_column: bool) -> pa.Table:
         c = self.currencies
@@ -419,9 +463,27 @@ class Twin:
                 out[c.source] = table[c.source]  # the CRM ↔ ERP link
         if name == "Opportunity" and self.stage_map and "StageName" in out:
             self._stage_meaning(out)
+        if "RecordTypeId" in out:
+            out["RecordTypeId"] = self._record_type(describe, h)
+        if name in self.queues and "OwnerId" in out:  # some records wait in a queue
+            which = (_mix(h, _salt(self.seed, "queue")) % np.uint64(QUEUES_PER_OBJECT)).astype(np.int64)
+            queue = self.queues[name].take(pa.array(which))
+            queued = pa.array(_uniform(h, _salt(self.seed, name, "queued")) < QUEUED_SHARE)
+            out["OwnerId"] = pc.if_else(queued, queue, out["OwnerId"])
         if DAY_COLUMN in table.column_names:
             out[DAY_COLUMN] = table[DAY_COLUMN]
         return pa.table(out)
+
+    def _record_type(self, describe: Mapping[str, Any], h: np.ndarray) -> pa.Array:
+        """Each record's record type: one of the object's active ones (the default mapping for most), or none
+        when it has only the master one."""
+        infos = [i for i in describe.get("recordTypeInfos") or [] if i.get("active", True) and not i.get("master")]
+        if not infos:
+            return pa.nulls(len(h), pa.string())
+        infos.sort(key=lambda i: not i.get("defaultRecordTypeMapping"))  # the default first
+        u = _uniform(h, _salt(self.seed, describe["name"], "record type"))
+        pick = np.where(u < 0.7, 0, np.floor(u * len(infos))).astype(np.int64).clip(0, len(infos) - 1)
+        return pa.array([str(i["recordTypeId"]) for i in infos]).take(pa.array(pick))
 
     def _stage_meaning(self, out: dict[str, pa.Array | pa.ChunkedArray]) -> None:
         """A deal's forecast category and probability as the org's OpportunityStage gives them for its stage."""

@@ -27,6 +27,9 @@ STAGES_FILE = "OpportunityStage.json"
 CURRENCIES_FILE = "CurrencyType.json"  # the org's CurrencyType records: IsoCode, ConversionRate, IsCorporate
 # Objects whose records, not describe, a describe folder holds (what stages mean, what currencies are worth)
 RECORD_FILES = {"OpportunityStage": STAGES_FILE, "CurrencyType": CURRENCIES_FILE}
+# Objects a twin writes from the metadata (those records, recordTypeInfos, owners' referenceTo), never from
+# their own describe
+MADE_FROM_METADATA = (*RECORD_FILES, "RecordType", "Group")
 UNQUERYABLE = ("address", "location")  # compound fields: described, never queried through the Bulk API
 SF_TYPES = {  # silver's column type → describe type
     "id": "id",

@@ -65,13 +65,15 @@ def assert_gold_reconciles(wh: Warehouse, twin: Path) -> None:
     assert abs(result.headline["won_amount"] - converted) < Decimal("0.01")
 
 
-def quarantined_and_flagged(wh: Warehouse) -> tuple[int, int]:
+def quarantined_and_flagged(wh: Warehouse) -> tuple[int, int, int]:
+    """Silver's quarantined, duplicate and flagged records."""
     with wh.engine.connect() as conn:
-        quarantined = conn.exec_driver_sql(
-            "SELECT coalesce(sum(rows_quarantined), 0) FROM meta.load_log WHERE layer = 'silver'"
-        ).scalar_one()
+        quarantined, duplicates = conn.exec_driver_sql(
+            "SELECT coalesce(sum(rows_quarantined), 0), coalesce(sum(rows_duplicate), 0) FROM meta.load_log "
+            "WHERE layer = 'silver'"
+        ).one()
         flagged = conn.exec_driver_sql("SELECT count(*) FROM meta.flags").scalar_one()
-    return int(quarantined), int(flagged)
+    return int(quarantined), int(duplicates), int(flagged)
 
 
 def test_a_twins_files_reach_silver_typed_by_its_describe_and_gold(warehouse_url: str, twin: Path) -> None:
@@ -79,7 +81,7 @@ def test_a_twins_files_reach_silver_typed_by_its_describe_and_gold(warehouse_url
     try:
         results = load_silver(wh, twin)
         assert {r.object for r in results} >= {"salesforce/Site_Visit__c", "salesforce/Region__c"}
-        assert quarantined_and_flagged(wh) == (0, 0)
+        assert quarantined_and_flagged(wh) == (0, 0, 0)
         with wh.engine.connect() as conn:
             types = wh.column_types(conn, "silver", "site_visit__c")
             stages = {r[0] for r in conn.exec_driver_sql("SELECT DISTINCT stage_name FROM silver.opportunity")}
@@ -111,7 +113,7 @@ def test_a_twin_served_by_the_mock_org_gives_the_same_silver_as_its_files(
     try:
         load_silver(from_files, twin)
         load_live(served, sf, twin, every_object=True)
-        assert quarantined_and_flagged(served) == (0, 0)
+        assert quarantined_and_flagged(served) == (0, 0, 0)
         with from_files.engine.connect() as conn:
             names = sorted(r[0] for r in conn.exec_driver_sql(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'silver'"

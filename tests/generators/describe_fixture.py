@@ -1,7 +1,7 @@
 """A describe folder of an org unlike the built-in one, written by hand: French stages with their
-OpportunityStage records, three currencies (euro corporate) with their CurrencyType records, a restricted
-picklist, custom objects in a master-detail chain, a custom object no generated record owns, a lookup to it
-from Account, and fields of every common type."""
+OpportunityStage records, three currencies (euro corporate) with their CurrencyType records, record types,
+cases that queues may own, a restricted picklist, custom objects in a master-detail chain, a custom object no
+generated record owns, a lookup to it from Account, and fields of every common type."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+RECORD_TYPES = ("Vente directe", "Partenaire", "Support", "Réclamation")
 CURRENCIES = {"EUR": 1.0, "CHF": 0.95, "USD": 1.08}  # units per euro, the corporate currency
 STAGES = [  # (ApiName, IsClosed, IsWon, ForecastCategoryName, DefaultProbability)
     ("Prospection", False, False, "Pipeline", 10),
@@ -70,7 +71,24 @@ def system(owner: bool = True) -> list[dict[str, Any]]:
     return ([f("OwnerId", "reference", nillable=False, referenceTo=["User"])] if owner else []) + fields
 
 
-def sobject(name: str, prefix: str, fields: list[dict[str, Any]]) -> dict[str, Any]:
+def record_types(*names: str) -> list[dict[str, Any]]:
+    """recordTypeInfos: the first name the default, then the others, then the master one every object has."""
+    infos = [
+        {"name": n, "developerName": n.replace(" ", "_"), "recordTypeId": rt_id(n), "active": True,
+         "available": True, "defaultRecordTypeMapping": i == 0, "master": False}
+        for i, n in enumerate(names)
+    ]  # fmt: skip
+    master = {"name": "Master", "developerName": "Master", "recordTypeId": "012000000000000AAA", "master": True}
+    return [*infos, master | {"active": True, "available": True, "defaultRecordTypeMapping": False}]
+
+
+def rt_id(name: str) -> str:
+    from tests.silver.test_foreign_org import sfid
+
+    return sfid("012", 100 + RECORD_TYPES.index(name))
+
+
+def sobject(name: str, prefix: str, fields: list[dict[str, Any]], types: tuple[str, ...] = ()) -> dict[str, Any]:
     return {
         "name": name,
         "label": name.removesuffix("__c").replace("_", " "),
@@ -79,6 +97,7 @@ def sobject(name: str, prefix: str, fields: list[dict[str, Any]]) -> dict[str, A
         "queryable": True,
         "createable": True,
         "fields": [f("Id", "id", nillable=False, createable=False, length=18), *fields],
+        "recordTypeInfos": record_types(*types),
     }
 
 
@@ -133,9 +152,28 @@ def foreign_describe(folder: Path, stages: bool = True) -> Path:
                     picklistValues=picklist("Omitted", "Pipeline", "Best Case", "Commit", "Closed"),
                 ),
                 f("Motif_Perte__c", "picklist", picklistValues=picklist("Prix", "Concurrent", "Calendrier")),
+                f("RecordTypeId", "reference", referenceTo=["RecordType"]),
                 currency(),
                 *system(),
             ],
+            types=("Vente directe", "Partenaire"),
+        ),
+        sobject(
+            "Case",
+            "500",
+            [
+                f("CaseNumber", "string", nillable=False, createable=False, length=30, autoNumber=True),
+                f("AccountId", "reference", referenceTo=["Account"]),
+                f("ContactId", "reference", referenceTo=["Contact"]),
+                f("Status", "picklist", nillable=False, picklistValues=picklist("New", "Working", "Closed")),
+                f("Subject", "string"),
+                f("IsClosed", "boolean", nillable=False, createable=False),
+                f("ClosedDate", "datetime", createable=False),
+                f("RecordTypeId", "reference", referenceTo=["RecordType"]),
+                *system()[1:],
+                f("OwnerId", "reference", nillable=False, referenceTo=["Group", "User"]),
+            ],
+            types=("Support", "Réclamation"),
         ),
         sobject(
             "Site_Visit__c",

@@ -81,6 +81,35 @@ def test_a_foreign_twin_holds_every_field_and_keeps_what_stages_mean(foreign: tu
     assert all(v["Name"].startswith("A-") for v in visits.values())  # an auto-number
 
 
+def test_record_types_and_queues_are_the_orgs(foreign: tuple[Path, Path]) -> None:
+    """Each active record type a describe lists becomes a RecordType record with the org's own Id, and the
+    records of its object carry one (the default mapping most often); an object whose owner may be a Group
+    has queues, and some of its records wait in one."""
+    folder, out = foreign
+    described = read_folder(folder)
+    types = {r["Id"]: r for r in rows(out, "RecordType")}
+    expected = {
+        i["recordTypeId"]: (name, i["name"])
+        for name, d in described.objects.items()
+        for i in d["recordTypeInfos"]
+        if not i["master"]
+    }
+    assert {k: (r["SobjectType"], r["Name"]) for k, r in types.items()} == expected
+    for name in ("Opportunity", "Case"):
+        infos = [i for i in described.objects[name]["recordTypeInfos"] if not i["master"]]
+        chosen = [r["RecordTypeId"] for r in rows(out, name)]
+        assert set(chosen) == {i["recordTypeId"] for i in infos}, name
+        default = next(i["recordTypeId"] for i in infos if i["defaultRecordTypeMapping"])
+        assert chosen.count(default) > 0.6 * len(chosen), name
+    queues = {g["Id"]: g for g in rows(out, "Group")}
+    assert {g["Type"] for g in queues.values()} == {"Queue"} and len(queues) == 2
+    owners = [c["OwnerId"] for c in rows(out, "Case")]
+    queued = sum(o in queues for o in owners) / len(owners)
+    assert 0.05 < queued < 0.3
+    assert all(o[:3] == "005" for o in owners if o not in queues)  # the rest are users
+    assert all(a["OwnerId"][:3] == "005" for a in rows(out, "Account"))  # an account's owner is never a queue
+
+
 def test_a_multi_currency_twin_keeps_each_account_in_one_currency(foreign: tuple[Path, Path]) -> None:
     """Three currencies: an account and its deals in one of them (the corporate one most often), a deal's line
     items and history in the deal's, and the org's rates written as CurrencyType records."""
