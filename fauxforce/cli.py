@@ -143,6 +143,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--quiet", action="store_true", help="no progress display and no summary")
 
+    prof = sub.add_parser(
+        "profile",
+        help="score how faithful a generated org is to a reference (a describe folder, or a real export)",
+        description="Compare a generated org's Salesforce files with a reference: fields present and valid for "
+        "their type, picklist coverage, null rates, number distributions and lookup fan-out; a score per object.",
+        epilog="example: fauxforce profile data/landing --reference my-org-describe/",
+    )
+    prof.add_argument("generated", type=Path, help="a folder fauxforce generate wrote (or any export)")
+    prof.add_argument(
+        "--reference", type=Path, required=True, help="a folder of describe JSON, or an export of real records"
+    )
+    prof.add_argument("--json", action="store_true", help="print the figures as JSON, with each problem found")
     run = sub.add_parser(
         "run",
         help="run the medallion pipeline (bronze, silver, gold) as a Prefect flow",
@@ -724,6 +736,18 @@ def _prefect_api(run: RunSettings) -> Iterator[str | None]:
         yield server.ui
 
 
+def _profile(args: argparse.Namespace) -> int:
+    from fauxforce.generators.profile import ProfileError, as_json, profile, render
+
+    try:
+        kind, profiles = profile(args.generated, args.reference)
+    except ProfileError as e:
+        print(f"fauxforce profile: error: {e}", file=sys.stderr)
+        return 2
+    print(as_json(kind, profiles) if args.json else "\n".join(render(kind, profiles)))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {
@@ -734,6 +758,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "doctor": _doctor,
         "server": _server,
         "mock-salesforce": _mock_salesforce,
+        "profile": _profile,
     }
     try:
         return commands[args.command](args)

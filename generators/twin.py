@@ -15,7 +15,10 @@ and the built-in org does not:
 - An object only the org has (a custom object, Event, Task, …) gets records under its first required
   lookup to a generated object (a master-detail parent), else under its first lookup to one that is not
   User: a few per parent record, created after it. An object with no such lookup gets a fixed number of
-  records over the period. Their other lookups point at records generated before them.
+  records before the history begins. Lookups point at records created before the record that points.
+- The org's metadata becomes records: its record types (`recordTypeInfos`) RecordType records its objects'
+  records carry; queues (Group) that own some records of an object whose owner may be a group; in a
+  multi-currency org, CurrencyType records, each account in one currency and every amount converted.
 
 Every drawn value is a function of the seed, the field and the record's Id (never of the order of
 generation or of the as-of date), so a record keeps its values from one export to the next and the same
@@ -50,8 +53,6 @@ SYSTEM_HORIZON = 30 * DAY  # … or this, for a date the org maintains (LastView
 CHILDREN_PER_PARENT = 15  # at most; the mean is between 0.5 and 2 per object
 STANDALONE_AT_SCALE_1 = 200  # records of an object with no generated parent
 OPEN_STAGES = [s for s in STAGES if not s[3]]
-
-
 CORPORATE_SHARE = 0.6  # of accounts that deal in the corporate currency, in a multi-currency org
 WRITTEN_HERE = MADE_FROM_METADATA  # the twin writes their records itself, never draws them
 QUEUED_SHARE = 0.15  # of records whose owner may be a queue (Lead, Case) that a queue owns
@@ -482,7 +483,8 @@ class Twin:
             return pa.nulls(len(h), pa.string())
         infos.sort(key=lambda i: not i.get("defaultRecordTypeMapping"))  # the default first
         u = _uniform(h, _salt(self.seed, describe["name"], "record type"))
-        pick = np.where(u < 0.7, 0, np.floor(u * len(infos))).astype(np.int64).clip(0, len(infos) - 1)
+        others = len(infos) - 1
+        pick = np.where(u < 0.7, 0, 1 + np.floor((u - 0.7) / 0.3 * others)).astype(np.int64).clip(0, others)
         return pa.array([str(i["recordTypeId"]) for i in infos]).take(pa.array(pick))
 
     def _stage_meaning(self, out: dict[str, pa.Array | pa.ChunkedArray]) -> None:

@@ -5,6 +5,7 @@ generated record owns, a lookup to it from Account, and fields of every common t
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -234,3 +235,10 @@ def foreign_describe(folder: Path, stages: bool = True) -> Path:
         ]
         (folder / "CurrencyType.json").write_text(json.dumps(rates), encoding="utf-8")
     return folder
+
+
+def read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """A CSV file's header and records."""
+    with path.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        return list(reader.fieldnames or []), list(reader)

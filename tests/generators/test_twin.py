@@ -14,8 +14,8 @@ import pytest
 from fauxforce.cli import main
 from fauxforce.core.describe import read_folder
 from fauxforce.generators.org import GenerateError, generate
-from tests.generators.describe_fixture import CURRENCIES, STAGES, foreign_describe
-from tests.generators.twin_checks import field_problems, read
+from fauxforce.generators.profile import field_problems
+from tests.generators.describe_fixture import CURRENCIES, STAGES, foreign_describe, read
 
 DESCRIBES = Path(__file__).resolve().parents[3] / "shared" / "reference" / "salesforce-describe"
 AS_OF = dt.date(2026, 6, 30)
