@@ -16,6 +16,7 @@ and the built-in org does not:
   lookup to a generated object (a master-detail parent), else under its first lookup to one that is not
   User: a few per parent record, created after it. An object with no such lookup gets a fixed number of
   records before the history begins. Lookups point at records created before the record that points.
+- About 10% of users have left (inactive), still owning what they owned.
 - The org's metadata becomes records: its record types (`recordTypeInfos`) RecordType records its objects'
   records carry; queues (Group) that own some records of an object whose owner may be a group; in a
   multi-currency org, CurrencyType records, each account in one currency and every amount converted.
@@ -57,6 +58,7 @@ CORPORATE_SHARE = 0.6  # of accounts that deal in the corporate currency, in a m
 WRITTEN_HERE = MADE_FROM_METADATA  # the twin writes their records itself, never draws them
 QUEUED_SHARE = 0.15  # of records whose owner may be a queue (Lead, Case) that a queue owns
 QUEUES_PER_OBJECT = 2
+INACTIVE_USERS = 0.1  # share of users who have left the company
 
 
 @dataclass(frozen=True)
@@ -242,6 +244,8 @@ class Twin:
             )
         if self.currencies is not None:
             table = self._in_currency(name, table)
+        if name == "User" and "IsActive" in table.column_names:
+            table = self._some_left(table)
         self._record(name, table)
         yield name, table
         for child in self.children:
@@ -249,6 +253,13 @@ class Twin:
                 made = self._children(child, table)
                 if made.num_rows:
                     yield from self.shape(child.name, made)
+
+    def _some_left(self, table: pa.Table) -> pa.Table:
+        """Users who have left: inactive, still the owners of what they owned, as in any org that has run a
+        while."""
+        left = pa.array(_uniform(self._hash(table["Id"]), _salt(self.seed, "left")) < INACTIVE_USERS)
+        active = pc.and_(table["IsActive"].combine_chunks(), pc.invert(left))
+        return table.set_column(table.column_names.index("IsActive"), "IsActive", active)
 
     def standalone(self, day_column: bool) -> Iterator[tuple[str, pa.Table]]:
         """The records of objects only the org has that hang under no generated record (and a multi-currency

@@ -81,7 +81,7 @@ def test_a_foreign_twin_holds_every_field_and_keeps_what_stages_mean(foreign: tu
     assert all(v["Name"].startswith("A-") for v in visits.values())  # an auto-number
 
 
-def test_record_types_and_queues_are_the_orgs(foreign: tuple[Path, Path]) -> None:
+def test_record_types_queues_and_users_who_left_are_the_orgs(foreign: tuple[Path, Path]) -> None:
     """Each active record type a describe lists becomes a RecordType record with the org's own Id, and the
     records of its object carry one (the default mapping most often); an object whose owner may be a Group
     has queues, and some of its records wait in one."""
@@ -108,6 +108,11 @@ def test_record_types_and_queues_are_the_orgs(foreign: tuple[Path, Path]) -> Non
     assert 0.05 < queued < 0.3
     assert all(o[:3] == "005" for o in owners if o not in queues)  # the rest are users
     assert all(a["OwnerId"][:3] == "005" for a in rows(out, "Account"))  # an account's owner is never a queue
+    # Some users have left: inactive, and still the owners of what they owned.
+    users = {u["Id"]: u["IsActive"] for u in rows(out, "User")}
+    gone = {u for u, active in users.items() if active == "false"}
+    assert 0 < len(gone) < len(users) / 3
+    assert gone & {a["OwnerId"] for a in rows(out, "Account")}
 
 
 def test_a_multi_currency_twin_keeps_each_account_in_one_currency(foreign: tuple[Path, Path]) -> None:
