@@ -737,7 +737,7 @@ def _prefect_api(run: RunSettings) -> Iterator[str | None]:
 
 
 def _profile(args: argparse.Namespace) -> int:
-    from fauxforce.generators.profile import ProfileError, as_json, profile, render
+    from fauxforce.profile import ProfileError, as_json, profile, render
 
     try:
         kind, profiles = profile(args.generated, args.reference)

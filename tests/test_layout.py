@@ -21,13 +21,18 @@ LAYERS: dict[str, frozenset[str]] = {
     "core": frozenset(),  # settings, warehouse, catalogue, ledger, Salesforce facts: imports nothing else
     "generators": frozenset({"core"}),
     "connectors": frozenset({"core"}),
-    "mock": frozenset({"core", "generators"}),  # serves a generated org
+    # serves a generated org, or any folder typed as silver types it (so the folder served reaches the same silver)
+    "mock": frozenset({"core", "generators", "silver"}),
     "bronze": frozenset({"core", "connectors"}),
     "silver": frozenset({"core", "bronze"}),
     "gold": frozenset({"core"}),  # reads silver through SQL only
     "report": frozenset({"core"}),  # reads gold and the ledger through SQL only
     "flows": frozenset({"core", "generators", "connectors", "bronze", "silver", "gold", "report"}),
-    "cli": frozenset({"core", "generators", "connectors", "bronze", "silver", "gold", "report", "mock", "flows"}),
+    # scores a generated org against a reference: reads exports as the csv connector does, types as silver does
+    "profile": frozenset({"core", "generators", "connectors", "silver"}),
+    "cli": frozenset(
+        {"core", "generators", "connectors", "bronze", "silver", "gold", "report", "mock", "flows", "profile"}
+    ),
 }
 SUBPACKAGES = {name: name for name in LAYERS if name != "cli"} | {"warehouse_sql": "core"}
 GENERIC = ("connectors", "generators", "flows", "warehouse_sql", "deployments")  # never importable on their own

@@ -17,10 +17,10 @@ from fauxforce.connectors import get_connector
 from fauxforce.core.describe import read_folder
 from fauxforce.core.warehouse import Warehouse
 from fauxforce.generators.org import generate
-from fauxforce.generators.profile import field_problems
 from fauxforce.gold.build import build_gold
 from fauxforce.mock.org import MockOrg
 from fauxforce.mock.server import MockSalesforce
+from fauxforce.profile import field_problems
 from tests.conftest import load_silver, salesforce_auth_modes
 from tests.connectors.test_salesforce import load_live, table
 from tests.connectors.test_salesforce_foreign import live

@@ -14,7 +14,7 @@ import pytest
 from fauxforce.cli import main
 from fauxforce.core.describe import read_folder
 from fauxforce.generators.org import generate
-from fauxforce.generators.profile import field_problems, overall, profile
+from fauxforce.profile import field_problems, overall, profile
 from tests.generators.describe_fixture import foreign_describe, read
 from tests.silver.test_realworld import DEMO
 

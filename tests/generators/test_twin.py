@@ -14,7 +14,7 @@ import pytest
 from fauxforce.cli import main
 from fauxforce.core.describe import read_folder
 from fauxforce.generators.org import GenerateError, generate
-from fauxforce.generators.profile import field_problems
+from fauxforce.profile import field_problems
 from tests.generators.describe_fixture import CURRENCIES, STAGES, foreign_describe, read
 
 DESCRIBES = Path(__file__).resolve().parents[3] / "shared" / "reference" / "salesforce-describe"
