@@ -315,8 +315,8 @@ class SalesforceConnector(Connector):
 
     def save_describe(self, folder: Path) -> list[str]:
         """Write the org's metadata for a twin (`fauxforce generate --describe-from-org`): describe global, the
-        describe of every selected object, and its OpportunityStage records. Never a record of the selected
-        objects. Returns the objects described."""
+        describe of every selected object, and its OpportunityStage and CurrencyType records. Never a record of
+        the selected objects. Returns the objects described."""
         folder.mkdir(parents=True, exist_ok=True)
         described = self._global()
         write_json(folder / "Global.json", described)

@@ -132,7 +132,8 @@ def _parser() -> argparse.ArgumentParser:
         "--describe-from-org",
         action="store_true",
         help="make a twin of the org the SALESFORCE_* settings point at: its describe metadata is read (the "
-        "objects FAUXFORCE_SALESFORCE_OBJECTS selects, and its OpportunityStage records), never its records",
+        "objects FAUXFORCE_SALESFORCE_OBJECTS selects, and its OpportunityStage and CurrencyType records), never "
+        "the records of its objects",
     )
     gen.add_argument(
         "--erp-url",
