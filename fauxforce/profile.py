@@ -250,12 +250,12 @@ def _similar(x: float, y: float) -> float:
 
 def profile(generated: Path, reference: Path) -> tuple[str, list[ObjectProfile]]:
     """("describe" or "records", a profile per object of the reference)."""
+    if not reference.is_dir():
+        raise ProfileError(f"reference {reference} is not a folder (a describe folder, or an export)")
     files = _objects(generated)
     if not files:
         raise ProfileError(f"{generated} holds no Salesforce export (salesforce/<Object>.csv)")
     read = {name: _read(path) for name, path in files.items()}
-    if not reference.is_dir():
-        raise ProfileError(f"reference {reference} is not a folder (a describe folder, or an export)")
     if any(reference.glob("*.json")):
         try:
             described = read_folder(reference)

@@ -93,6 +93,11 @@ def _uniform(h: np.ndarray, salt: np.uint64) -> np.ndarray:
     return (_mix(h, salt) >> np.uint64(11)).astype(np.float64) / float(2**53)
 
 
+def _scalar(*parts: object) -> float:
+    """One uniform draw in [0, 1) that depends on `parts` only: a per-object or per-field setting."""
+    return float(_uniform(np.zeros(1, np.uint64), _salt(*parts))[0])
+
+
 def _counter(ids: pa.Array) -> np.ndarray:
     """The counter an 18-character Id holds in its characters 7–15 (base 62)."""
     raw = np.frombuffer(pc.utf8_slice_codeunits(ids, 6, 15).cast(pa.binary(9)).buffers()[1], dtype=np.uint8)
@@ -159,7 +164,7 @@ class Twin:
             parents = [f for f in known if not f.get("nillable", True) and f.get("createable", True)]
             parents += [f for f in known if f not in parents and f.get("createable", True)]
             parents = [f for f in parents if self._parent_of(f, name) not in (None, "User", name)]
-            rate = 0.5 + 1.5 * float(_uniform(np.zeros(1, np.uint64), _salt(self.seed, name, "rate"))[0])
+            rate = 0.5 + 1.5 * _scalar(self.seed, name, "rate")
             if parents:
                 f = parents[0]
                 plan.append(Child(name, f["name"], self._parent_of(f, name), rate))
@@ -227,7 +232,7 @@ class Twin:
         rates, decimals = {}, {}
         for code in codes:
             r = records.get(code, {})
-            drawn = 0.5 + 1.5 * float(_uniform(np.zeros(1, np.uint64), _salt(self.seed, "rate", code))[0])
+            drawn = 0.5 + 1.5 * _scalar(self.seed, "rate", code)
             rates[code] = 1.0 if code == corporate else float(r.get("ConversionRate") or round(drawn, 4))
             decimals[code] = int(r.get("DecimalPlaces", 2))
         ordered = (corporate, *(c for c in codes if c != corporate))
@@ -264,9 +269,11 @@ class Twin:
     def standalone(self, day_column: bool) -> Iterator[tuple[str, pa.Table]]:
         """The records of objects only the org has that hang under no generated record (and a multi-currency
         org's CurrencyType)."""
+        made = [("RecordType", self._record_types()), ("Group", self._queues())]
         if self.currencies is not None:
-            yield "CurrencyType", self._currency_types(day_column)
-        for name, table in (("RecordType", self._record_types(day_column)), ("Group", self._queues(day_column))):
+            made.insert(0, ("CurrencyType", self._currency_types()))
+        for name, columns in made:
+            table = self._metadata(columns, day_column)
             if table.num_rows:
                 self._record(name, table)
                 yield name, table
@@ -281,13 +288,8 @@ class Twin:
                 yield from self.shape(child.name, base.filter(pa.array(created < self.cut)))
 
     def _children(self, child: Child, parents: pa.Table) -> pa.Table:
-        ids = parents["Id"].combine_chunks()
-        pid = pc.unique(ids)  # in order of first appearance: a day's table repeats a record changed twice
-        if "CreatedDate" in parents.column_names:
-            first = pc.index_in(pid, ids)
-            created = pc.cast(parents["CreatedDate"].combine_chunks().take(first), pa.int64()).to_numpy()
-        else:
-            created = np.full(len(pid), self.start_ts, dtype=np.int64)
+        each = _created_ids(parents, self.start_ts)  # a day's table repeats a record changed twice
+        pid, created = each["id"].combine_chunks(), each["created"].to_numpy()
         u = _uniform(self._hash(pid), _salt(child.name, "count"))
         k = np.searchsorted(_poisson_cdf(child.rate), u, side="right").clip(0, CHILDREN_PER_PARENT)
         parent_row = np.repeat(np.arange(len(pid)), k)
@@ -313,7 +315,13 @@ class Twin:
             cols[DAY_COLUMN] = pa.array(created // DAY, type=pa.int64())
         return pa.table(cols)
 
-    def _record_types(self, day_column: bool) -> pa.Table:
+    def _metadata(self, columns: dict[str, pa.Array], day_column: bool) -> pa.Table:
+        """Records of the org's set-up (record types, queues, currencies): in place before the history."""
+        n = len(columns["Id"])
+        base = self._base(columns["Id"], np.full(n, self.start_ts - 100 * DAY, dtype=np.int64), day_column)
+        return pa.table(columns | {k: base[k] for k in base.column_names if k != "Id"})
+
+    def _record_types(self) -> dict[str, pa.Array]:
         """The active record types each describe lists (`recordTypeInfos`, the master one aside), as RecordType
         records with the org's own Ids."""
         rows = [
@@ -322,17 +330,11 @@ class Twin:
             for info in d.get("recordTypeInfos") or []
             if info.get("active", True) and not info.get("master") and info.get("recordTypeId")
         ]
-        ids = pa.array([r[0] for r in rows], pa.string())
-        base = self._base(ids, np.full(len(rows), self.start_ts - 100 * DAY, dtype=np.int64), day_column)
-        columns = {"Id": ids, "Name": pa.array([r[1] for r in rows], pa.string())}
-        columns |= {"DeveloperName": pa.array([r[2] for r in rows], pa.string())}
-        columns |= {
-            "SobjectType": pa.array([r[3] for r in rows], pa.string()),
-            "IsActive": pa.array([True] * len(rows)),
-        }
-        return pa.table(columns | {k: base[k] for k in base.column_names if k != "Id"})
+        names = ("Id", "Name", "DeveloperName", "SobjectType")
+        columns = {k: pa.array([r[i] for r in rows], pa.string()) for i, k in enumerate(names)}
+        return columns | {"IsActive": pa.array([True] * len(rows))}
 
-    def _queues(self, day_column: bool) -> pa.Table:
+    def _queues(self) -> dict[str, pa.Array]:
         """Two queues (Group records of Type `Queue`) for each described object whose owner may be a group."""
         owned = [name for name, d in sorted(self.d.objects.items()) if "Group" in self._owner_types(d)]
         names = [
@@ -340,34 +342,28 @@ class Twin:
         ]
         ids = ids_for("00G", np.arange(1, len(names) + 1, dtype=np.int64))
         self.queues = {o: ids.slice(i * QUEUES_PER_OBJECT, QUEUES_PER_OBJECT) for i, o in enumerate(owned)}
-        base = self._base(ids, np.full(len(names), self.start_ts - 100 * DAY, dtype=np.int64), day_column)
-        columns = {"Id": ids, "Name": pa.array(names, pa.string())}
-        columns |= {"DeveloperName": pa.array([n.replace(" ", "_") for n in names], pa.string())}
-        columns |= {"Type": pa.array(["Queue"] * len(names), pa.string())}
-        return pa.table(columns | {k: base[k] for k in base.column_names if k != "Id"})
+        return {
+            "Id": ids,
+            "Name": pa.array(names, pa.string()),
+            "DeveloperName": pa.array([n.replace(" ", "_") for n in names], pa.string()),
+            "Type": pa.array(["Queue"] * len(names), pa.string()),
+        }
 
     @staticmethod
     def _owner_types(d: Mapping[str, Any]) -> list[str]:
         return next((list(f.get("referenceTo") or []) for f in d["fields"] if f["name"] == "OwnerId"), [])
 
-    def _currency_types(self, day_column: bool) -> pa.Table:
+    def _currency_types(self) -> dict[str, pa.Array]:
         c = self.currencies
         assert c is not None
-        ids = ids_for("02B", np.arange(1, len(c.codes) + 1, dtype=np.int64))
-        base = self._base(ids, np.full(len(c.codes), self.start_ts - 100 * DAY, dtype=np.int64), day_column)
-        table = pa.table(
-            {
-                "Id": ids,
-                "IsoCode": pa.array(c.codes),
-                "ConversionRate": pa.array([c.rates[k] for k in c.codes], pa.float64()),
-                "DecimalPlaces": pa.array([c.decimals[k] for k in c.codes], pa.int64()),
-                "IsActive": pa.array([True] * len(c.codes)),
-                "IsCorporate": pa.array([k == c.corporate for k in c.codes]),
-                **{k: base[k] for k in base.column_names if k != "Id"},
-            }
-        )
-        self._record("CurrencyType", table)
-        return table
+        return {
+            "Id": ids_for("02B", np.arange(1, len(c.codes) + 1, dtype=np.int64)),
+            "IsoCode": pa.array(c.codes),
+            "ConversionRate": pa.array([c.rates[k] for k in c.codes], pa.float64()),
+            "DecimalPlaces": pa.array([c.decimals[k] for k in c.codes], pa.int64()),
+            "IsActive": pa.array([True] * len(c.codes)),
+            "IsCorporate": pa.array([k == c.corporate for k in c.codes]),
+        }
 
     def _in_currency(self, name: str, table: pa.Table) -> pa.Table:
         """A multi-currency org's record in its account's currency (a deal's line items and history in the
@@ -420,7 +416,9 @@ class Twin:
         drawn = pa.array(c.codes).take(pa.array(pick.astype(np.int64).clip(0, others)))
         if "OpportunityId" not in table.column_names or not self._deals:
             return drawn
-        deals = pa.concat_tables(self._deals)
+        if len(self._deals) > 1:  # one table of every deal so far, not a concatenation per child table
+            self._deals[:] = [pa.concat_tables(self._deals).combine_chunks()]
+        deals = self._deals[0]
         deal = pc.index_in(table["OpportunityId"].combine_chunks(), deals["id"])
         return pc.coalesce(deals["code"].combine_chunks().take(deal), drawn)
 
@@ -544,7 +542,7 @@ class Twin:
         elif not f.get("createable", True) and kind == "reference":
             keep = np.zeros(n, dtype=bool)  # set by the org (MasterRecordId, LastAmountChangedHistoryId)
         else:
-            rate = 0.35 + 0.6 * float(_uniform(np.zeros(1, np.uint64), _salt(self.seed, obj, name, "rate"))[0])
+            rate = 0.35 + 0.6 * _scalar(self.seed, obj, name, "rate")
             keep = u < rate
         values = self._typed(obj, f, kind, v, h, created, table, required)
         if values is None:
@@ -573,7 +571,7 @@ class Twin:
         if f["name"] == "IsDeleted":
             return pa.array(np.zeros(len(v), dtype=bool))  # a deleted record is for queryAll: none are made here
         if kind == "boolean":
-            p = 0.1 + 0.5 * float(_uniform(np.zeros(1, np.uint64), _salt(self.seed, obj, f["name"], "p"))[0])
+            p = 0.1 + 0.5 * _scalar(self.seed, obj, f["name"], "p")
             return pa.array(v < p)
         if kind == "int":
             top = min(10 ** int(f.get("digits") or 9) - 1, 1000)
@@ -713,14 +711,15 @@ def _fits(arrow: pa.DataType, kind: str) -> bool:
     return False
 
 
-def _created_ids(table: pa.Table) -> pa.Table:
-    """Each record of a table once, with its creation time (epoch seconds)."""
+def _created_ids(table: pa.Table, unknown: int = 0) -> pa.Table:
+    """Each record of a table once, in order of first appearance, with its creation time (epoch seconds;
+    `unknown` where the table has no CreatedDate)."""
     ids = table["Id"].combine_chunks()
     unique = pc.unique(ids)
     if "CreatedDate" in table.column_names:
         created = pc.cast(table["CreatedDate"].combine_chunks().take(pc.index_in(unique, ids)), pa.int64())
     else:
-        created = pa.array(np.zeros(len(unique), dtype=np.int64))
+        created = pa.array(np.full(len(unique), unknown, dtype=np.int64))
     return pa.table({"id": unique, "created": created})
 
 

@@ -110,10 +110,7 @@ def read_folder(folder: Path) -> Describes:
         raise DescribeError(f"describe folder {folder} does not exist")
     out = Describes()
     for path in sorted(folder.glob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as e:
-            raise DescribeError(f"{path}: not readable JSON ({type(e).__name__}: {e})") from None
+        data = _load(path)
         if path.name == STAGES_FILE:
             out.stages = _stages(path, data)
         elif path.name == CURRENCIES_FILE:
@@ -142,10 +139,29 @@ def _check_fields(path: Path, fields: list[Any]) -> None:
             raise DescribeError(f"{path}: field {i + 1} has no `name` and `type`")
 
 
-def _stages(path: Path, data: Any) -> list[Stage]:
+def _load(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise DescribeError(f"{path}: not readable JSON ({type(e).__name__}: {e})") from None
+
+
+def records_in(path: Path, data: Any, name: str) -> list[dict[str, Any]]:
+    """The records of a metadata file: a query result (`records`) or a list, of objects, not empty."""
     records = data.get("records") if isinstance(data, dict) else data
-    if not isinstance(records, list) or not records:
-        raise DescribeError(f"{path}: expected OpportunityStage records (a query result or a list)")
+    if not isinstance(records, list) or not records or not all(isinstance(r, dict) for r in records):
+        raise DescribeError(f"{path}: expected {name} records (a query result or a list)")
+    return records
+
+
+def read_records(path: Path, name: str) -> list[dict[str, Any]]:
+    """The `name` records of a metadata file a describe folder holds (`OpportunityStage.json`)."""
+    data = _load(path)
+    return records_in(path, data, name)
+
+
+def _stages(path: Path, data: Any) -> list[Stage]:
+    records = records_in(path, data, "OpportunityStage")
     stages = []
     for r in sorted(records, key=lambda r: (r.get("SortOrder") is None, r.get("SortOrder") or 0)):
         name = r.get("ApiName") or r.get("MasterLabel")
@@ -159,11 +175,9 @@ def _stages(path: Path, data: Any) -> list[Stage]:
 
 
 def _currencies(path: Path, data: Any) -> list[dict[str, Any]]:
-    records = data.get("records") if isinstance(data, dict) else data
-    if not isinstance(records, list) or not records:
-        raise DescribeError(f"{path}: expected CurrencyType records (a query result or a list)")
+    records = records_in(path, data, "CurrencyType")
     for r in records:
-        rate = r.get("ConversionRate") if isinstance(r, dict) else None
+        rate = r.get("ConversionRate")
         if not isinstance(r.get("IsoCode"), str) or not isinstance(rate, (int, float)) or rate <= 0:
             raise DescribeError(f"{path}: every currency needs IsoCode and a positive ConversionRate")
     return [r for r in records if r.get("IsActive", True)]
@@ -225,10 +239,7 @@ def read_object(folder: Path, name: str) -> dict[str, Any] | None:
     path = folder / f"{name}.json"
     if not path.is_file() or name in RECORD_FILES:
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise DescribeError(f"{path}: not readable JSON ({type(e).__name__}: {e})") from None
+    data = _load(path)
     if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
         raise DescribeError(f"{path}: not an sObject describe (no `fields`)")
     return data

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,8 +109,7 @@ STAGE_FIELDS = {
 
 def stage_object(path: Path) -> SObject:
     """The org's OpportunityStage records from a describe folder's `OpportunityStage.json` (a twin writes it)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    rows = data.get("records", []) if isinstance(data, dict) else data
+    rows = describe.read_records(path, "OpportunityStage")
     ids = ids_for("01J", np.arange(1, len(rows) + 1, dtype=np.int64)).to_pylist()
     records = [
         {"Id": r.get("Id") or i} | {f: r.get(f) for f in STAGE_FIELDS if f != "Id"}
