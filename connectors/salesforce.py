@@ -26,6 +26,7 @@ session ids appear in no log, error or batch.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import logging
@@ -465,6 +466,82 @@ class SalesforceConnector(Connector):
         return Batch(
             ref, data, uri, state, info, fields=dict(self._types[ref.name]), picklists=self._picklists[ref.name]
         )
+
+
+# ---- writing: Bulk API 2.0 ingest jobs -------------------------------------------------------------------
+FINAL_STATES = ("JobComplete", "Failed", "Aborted")
+RESULT_KINDS = ("successfulResults", "failedResults", "unprocessedrecords")
+
+
+@dataclass
+class IngestOutcome:
+    """One ingest job as it ended, and its three result sets (rows as dicts, in the order the org gave them:
+    none promised, so callers match them by key)."""
+
+    job_id: str
+    state: str
+    processed: int
+    failed: int
+    error: str | None
+    results: dict[str, list[dict[str, str]]]
+    api_calls: int
+    limit_reached: bool = False  # the API limit ran out before the job's results were read
+
+
+class Ingest:
+    """Bulk API 2.0 ingest through simple-salesforce's bulk2 client, one job at a time, with the connector's
+    retries and login. simple-salesforce's `upsert()` raises on a Failed or Aborted job and drops its results,
+    so this drives the job's steps itself (its `_client`: create, upload, close, status, results)."""
+
+    def __init__(self, connector: SalesforceConnector, poll: float = 1.0) -> None:
+        self.sf, self.poll = connector, poll
+
+    def run(self, obj: str, operation: str, data: str, external_id: str | None = None) -> IngestOutcome:
+        calls = 0
+
+        def step(what: str, fn: Callable[[Any], T]) -> T:
+            nonlocal calls
+            calls += 1
+            return self.sf._call(f"{what} ({obj})", lambda client: fn(getattr(client.bulk2, obj)._client))
+
+        job = step("create ingest job", lambda c: c.create_job(operation, external_id_field=external_id))
+        job_id = str(job["id"])
+        try:
+            step("upload ingest data", lambda c: c.upload_job_data(job_id, data))
+            step("close ingest job", lambda c: c.close_job(job_id))
+        except SalesforceSourceError:
+            with contextlib.suppress(Exception):  # leave no Open job behind; the caller records the failure
+                step("abort ingest job", lambda c: c.abort_job(job_id, False))
+            raise
+        results: dict[str, list[dict[str, str]]] = {}
+        try:
+            info = step("ingest job status", lambda c: c.get_job(job_id, False))
+            while info["state"] not in FINAL_STATES:
+                time.sleep(self.poll)
+                info = step("ingest job status", lambda c: c.get_job(job_id, False))
+            for kind in RESULT_KINDS:
+                text: str = step(kind, lambda c, k=kind: c.get_ingest_results(job_id, k))  # type: ignore[misc]
+                results[kind] = list(csv.DictReader(io.StringIO(text)))
+        except ApiLimitReached as e:  # the job was sent; whether its records landed is not known
+            return IngestOutcome(job_id, "Unknown", 0, 0, str(e), {}, calls, limit_reached=True)
+        return IngestOutcome(
+            job_id,
+            str(info["state"]),
+            int(info.get("numberRecordsProcessed") or 0),
+            int(info.get("numberRecordsFailed") or 0),
+            info.get("errorMessage"),
+            results,
+            calls,
+        )
+
+
+def remaining_calls(connector: SalesforceConnector) -> tuple[int, int]:
+    """(used, allowed) of the org's 24-hour API request allowance, asked of `/limits` (one API call: the bulk2
+    client's calls do not update simple-salesforce's `api_usage`, so the last REST response may be stale)."""
+    limits = connector._call("limits", lambda sf: sf.limits())
+    daily = limits.get("DailyApiRequests") or {}
+    allowed = int(daily.get("Max") or 0)
+    return allowed - int(daily.get("Remaining") or 0), allowed
 
 
 class BulkUnsupported(Exception):

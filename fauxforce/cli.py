@@ -22,6 +22,8 @@ from fauxforce.core.settings import RunSettings, SettingsError, resolve
 
 if TYPE_CHECKING:
     from fauxforce.core.warehouse import Warehouse
+    from fauxforce.writeback.load import Plan as load_plan
+    from fauxforce.writeback.load import StepResult as load_result
 
 
 class _Parser(argparse.ArgumentParser):
@@ -156,6 +158,36 @@ def _parser() -> argparse.ArgumentParser:
         "--reference", type=Path, required=True, help="a folder of describe JSON, or an export of real records"
     )
     prof.add_argument("--json", action="store_true", help="print the figures as JSON, with each problem found")
+
+    load = sub.add_parser(
+        "load-org",
+        help="load an export (a generated org, a twin, any salesforce/<Object>.csv folder) into an org",
+        description="Upsert every record of an export into the org the SALESFORCE_* settings point at, through Bulk "
+        "API 2.0 ingest jobs: parents before children, references by external id (each object needs the field "
+        "FAUXFORCE_SALESFORCE_EXTERNAL_ID names, by default Fauxforce_Id__c), lookups that make a cycle in a second "
+        "step. Every job and record is recorded in the warehouse (meta.load_jobs, meta.load_rows); a re-run sends "
+        "only what did not land or has changed.",
+        epilog="example: fauxforce load-org data/landing --anchor-date 2026-12-01 --dry-run",
+    )
+    load.add_argument("export", type=Path, help="the folder to load (its salesforce/<Object>.csv files)")
+    load.add_argument(
+        "--objects",
+        help="comma-separated objects or patterns to load (default: every object of the export the org can create, "
+        "but the org's set-up: User, Group, RecordType, …)",
+    )
+    load.add_argument(
+        "--anchor-date",
+        type=_date,
+        help="move every date so the export's as-of date becomes this day (a sandbox wants recent data)",
+    )
+    load.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would be created and updated, and the API "
+        "calls it would cost against the org's allowance; write nothing",
+    )
+    load.add_argument("--rows-per-job", type=int, default=50_000, help="records per ingest job (default: 50,000)")
+    _warehouse_arg(load)
     run = sub.add_parser(
         "run",
         help="run the medallion pipeline (bronze, silver, gold) as a Prefect flow",
@@ -749,6 +781,93 @@ def _profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_org(args: argparse.Namespace) -> int:
+    from fauxforce.connectors.salesforce import SalesforceConnector, SalesforceSourceError, remaining_calls
+    from fauxforce.core.warehouse import Warehouse, WarehouseError
+    from fauxforce.writeback import load
+
+    if args.rows_per_job < 1:
+        print("fauxforce load-org: error: --rows-per-job must be at least 1", file=sys.stderr)
+        return 2
+    objects = [o.strip() for o in args.objects.split(",") if o.strip()] if args.objects else None
+    started = time.perf_counter()
+    try:
+        sf = SalesforceConnector()
+        plan = load.prepare(args.export, sf, objects, args.anchor_date)
+        wh = Warehouse(resolve(warehouse=args.warehouse).warehouse)
+        loader = load.Loader(sf, wh, rows_per_job=args.rows_per_job, report=_load_line)
+        print(f"loading {args.export} into the org at {sf.client().sf_instance}")
+        for line in _plan_lines(plan):
+            print(line)
+        if args.dry_run:
+            used, allowed = remaining_calls(sf)
+            rows = load.dry_run(loader, plan)
+            for r in rows:
+                print(
+                    f"  {r.object:<24} {r.step:<7} {r.records:>9,} records: {r.create:,} to create, {r.update:,} to "
+                    f"update, {r.unchanged:,} unchanged ({r.jobs} job{'s' * (r.jobs != 1)})"
+                )
+            calls = sum(r.jobs for r in rows) * load.CALLS_PER_JOB
+            left = allowed - used
+            verdict = "fits" if calls + load.RESERVE_CALLS <= left else "is MORE than the org has left: it would stop"
+            print(f"dry run: about {calls:,} API calls, which {verdict} ({left:,} of {allowed:,} left today)")
+            return 0
+        results = loader.run(plan)
+    except (load.LoadError, SalesforceSourceError, WarehouseError) as e:
+        print(f"fauxforce load-org: error: {e}", file=sys.stderr)
+        return 1
+    seconds = time.perf_counter() - started
+    sent = sum(r.sent for r in results)
+    landed = sum(r.created + r.updated for r in results)
+    missed = sum(r.not_landed for r in results)
+    calls = sum(r.api_calls for r in results)
+    print(
+        f"sent {sent:,} records in {sum(r.jobs for r in results)} jobs ({calls:,} API calls) in {seconds:.1f}s: "
+        f"{landed:,} landed, {sum(r.unchanged for r in results):,} unchanged since they last landed"
+    )
+    if missed:
+        print(
+            f"fauxforce load-org: error: {missed:,} records did not land (see meta.load_rows); running again sends "
+            "only them",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _plan_lines(plan: load_plan) -> list[str]:
+    """What the plan leaves behind, and why: one line per reason."""
+    lines = [f"  not loaded: {name} ({why})" for name, why in plan.skipped.items()]
+    reasons: dict[str, list[str]] = {}
+    for o in plan.objects:
+        for f, why in o.left_out.items():
+            reasons.setdefault(why, []).append(f"{o.name}.{f}")
+        if o.deleted:
+            lines.append(f"  {o.name}: {o.deleted:,} deleted records are not loaded")
+        for f, n in o.dangling.items():
+            lines.append(f"  {o.name}.{f}: {n:,} values name no loaded record and are left empty")
+        if o.links:
+            lines.append(f"  {o.name}: {', '.join(o.links)} written in a second step (they form a cycle)")
+    for why, fields in reasons.items():
+        shown = ", ".join(fields[:6]) + (f" and {len(fields) - 6} more" if len(fields) > 6 else "")
+        lines.append(f"  left out ({why}): {shown}")
+    if plan.shift_days:
+        lines.append(f"  dates moved by {plan.shift_days:+,} days (the export is as of {plan.as_of})")
+    return lines
+
+
+def _load_line(r: load_result) -> None:
+    errors = ", ".join(f"{code} ×{n}" for code, n in sorted(r.errors.items()))
+    states = ", ".join(s for s in r.job_states if s != "JobComplete")
+    print(
+        f"  {r.object:<24} {r.step:<7} {r.sent:>9,} sent {r.created:>9,} created {r.updated:>8,} updated "
+        f"{r.failed:>6,} failed {r.unprocessed:>6,} unprocessed {r.unchanged:>9,} unchanged  {r.seconds:.1f}s"
+        + (f"  [{errors}]" if errors else "")
+        + (f"  job {states}" if states else ""),
+        flush=True,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {
@@ -760,6 +879,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "server": _server,
         "mock-salesforce": _mock_salesforce,
         "profile": _profile,
+        "load-org": _load_org,
     }
     try:
         return commands[args.command](args)

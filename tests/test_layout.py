@@ -30,8 +30,11 @@ LAYERS: dict[str, frozenset[str]] = {
     "flows": frozenset({"core", "generators", "connectors", "bronze", "silver", "gold", "report"}),
     # scores a generated org against a reference: reads exports as the csv connector does, types as silver does
     "profile": frozenset({"core", "generators", "connectors", "silver"}),
+    # writes to an org: exports (load-org) and gold (sync) through the salesforce connector's client
+    "writeback": frozenset({"core", "connectors"}),
     "cli": frozenset(
         {"core", "generators", "connectors", "bronze", "silver", "gold", "report", "mock", "flows", "profile"}
+        | {"writeback"}
     ),
 }
 SUBPACKAGES = {name: name for name in LAYERS if name != "cli"} | {"warehouse_sql": "core"}

@@ -309,3 +309,95 @@ def describe_fields(
                 }
             )
     return out
+
+
+# ---- what a field's entry says about writing ------------------------------------------------------------
+# A real org's describe says per field whether the API takes it (`createable`, `updateable`) and how a
+# reference is named in a Bulk API column (`relationshipName`). Describes made from the catalogue or a folder
+# of files do not, so `with_write_facts` fills them in by Salesforce's own rules: the fields the org keeps
+# itself (audit fields, roll-ups, values derived from the stage or status) are neither createable nor
+# updateable, and the objects the org writes itself take no record at all.
+AUDIT_FIELDS = frozenset(
+    {
+        "Id",
+        "IsDeleted",
+        "CreatedDate",
+        "CreatedById",
+        "LastModifiedDate",
+        "LastModifiedById",
+        "SystemModstamp",
+        "LastActivityDate",
+        "LastViewedDate",
+        "LastReferencedDate",
+        "MasterRecordId",
+    }
+)
+DERIVED_FIELDS: dict[str, frozenset[str]] = {  # object → fields the org derives from others (read-only)
+    "Opportunity": frozenset(
+        {
+            "IsClosed",
+            "IsWon",
+            "ExpectedRevenue",
+            "HasOpportunityLineItem",
+            "FiscalQuarter",
+            "FiscalYear",
+            "Fiscal",
+            "LastStageChangeDate",
+            "HasOpenActivity",
+            "HasOverdueTask",
+            "ForecastCategory",
+            "LastAmountChangedHistoryId",
+            "LastCloseDateChangedHistoryId",
+        }
+    ),
+    "OpportunityLineItem": frozenset({"ListPrice", "Subtotal", "Name", "ProductCode"}),
+    "Case": frozenset({"IsClosed", "ClosedDate", "IsEscalated"}),
+    "Lead": frozenset({"IsConverted", "ConvertedDate", "ConvertedAccountId", "ConvertedContactId"})
+    | frozenset({"ConvertedOpportunityId"}),
+    "User": frozenset({"LastLoginDate", "LastPasswordChangeDate"}),
+}
+# Objects the org writes itself: field history, stage history, sharing, feeds.
+READ_ONLY_OBJECTS = re.compile(r".*(History|Share|Feed)$|OpportunityStage$")
+# Fields of which a record takes one or the other, never both on create (Salesforce refuses the record).
+EITHER_OR: dict[str, tuple[str, str]] = {"OpportunityLineItem": ("UnitPrice", "TotalPrice")}
+
+
+def with_write_facts(object_name: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Describe entries with `createable`, `updateable`, `relationshipName`, `externalId` and
+    `defaultedOnCreate` filled in where the entry does not say (a real org's describe always does)."""
+    read_only_object = bool(READ_ONLY_OBJECTS.fullmatch(object_name))
+    derived = DERIVED_FIELDS.get(object_name, frozenset())
+    out = []
+    for e in entries:
+        name = str(e["name"])
+        writable = not (
+            read_only_object
+            or name in AUDIT_FIELDS
+            or name in derived
+            or e.get("type") in ("id", *UNQUERYABLE)
+            or e.get("calculated")
+            or e.get("autoNumber")
+        )
+        facts: dict[str, Any] = {
+            "createable": writable,
+            "updateable": writable,
+            "externalId": False,
+            "defaultedOnCreate": name in AUDIT_FIELDS or name == "OwnerId",
+        }
+        if e.get("type") == "reference":
+            facts["relationshipName"] = relationship_name(name)
+        entry = facts | e
+        if name in EITHER_OR.get(object_name, ()):  # the org needs one of the two, so neither alone is required
+            entry["nillable"] = True
+        out.append(entry)
+    return out
+
+
+def relationship_name(field_name: str) -> str | None:
+    """The relationship a reference field is written through: `AccountId` → `Account`, `Parent__c` →
+    `Parent__r` (Salesforce's convention; a real describe says it in `relationshipName`)."""
+    if field_name.endswith("__c"):
+        return field_name[:-3] + "__r"
+    if field_name.endswith("Id") and len(field_name) > 2:
+        return field_name[:-2]
+    return None

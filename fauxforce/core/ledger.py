@@ -13,6 +13,10 @@ inside their own transactions, so a batch and its ledger entries commit together
   for silver's typing and picklist check.
 - `meta.runs`: each pipeline run: when, from which sources, how it ended and what it counted, for
   `fauxforce status` and the report's run history.
+- `meta.load_jobs` and `meta.load_rows`: what `fauxforce load-org` and `fauxforce sync` wrote to an org: each
+  Bulk API ingest job (state, rows processed and failed), and per record and step its latest outcome
+  (created, updated, failed, unprocessed), the org's Id, `sf__Error`, and a fingerprint of what was sent,
+  so a re-run sends only what did not land or has changed since.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -107,6 +112,35 @@ DDL = (
     )""",
     # what each gold table and check of the last gold build that passed followed from (its query, its contract,
     # and the versions of what it read): a build leaves a table whose signature is the same as it is
+    """CREATE TABLE IF NOT EXISTS meta.load_jobs (
+        org TEXT NOT NULL,
+        object TEXT NOT NULL,
+        step TEXT NOT NULL,
+        job_id TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        state TEXT NOT NULL,
+        rows_sent BIGINT NOT NULL,
+        rows_processed BIGINT NOT NULL,
+        rows_failed BIGINT NOT NULL,
+        rows_unprocessed BIGINT NOT NULL,
+        api_calls BIGINT NOT NULL,
+        error TEXT,
+        started_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        finished_at TIMESTAMP WITH TIME ZONE NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS meta.load_rows (
+        org TEXT NOT NULL,
+        object TEXT NOT NULL,
+        step TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        sf_id TEXT,
+        error TEXT,
+        job_id TEXT NOT NULL,
+        written_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        PRIMARY KEY (org, object, step, external_id)
+    )""",
     """CREATE TABLE IF NOT EXISTS meta.gold_signatures (
         name TEXT PRIMARY KEY,
         signature TEXT NOT NULL,
@@ -426,3 +460,56 @@ def runs(conn: Connection, limit: int = 20) -> list[dict[str, object]]:
         {"n": limit},
     )
     return [dict(r._mapping) for r in rows]
+
+
+# ---- what load-org and sync wrote to an org ------------------------------------------------------------
+LANDED = ("created", "updated")  # outcomes that mean the org holds what was sent
+LOAD_ROW_COLUMNS = (
+    ("org", "TEXT"),
+    ("object", "TEXT"),
+    ("step", "TEXT"),
+    ("external_id", "TEXT"),
+    ("fingerprint", "TEXT"),
+    ("outcome", "TEXT"),
+    ("sf_id", "TEXT"),
+    ("error", "TEXT"),
+    ("job_id", "TEXT"),
+    ("written_at", "TIMESTAMP WITH TIME ZONE"),
+)
+
+
+def landed_rows(conn: Connection, org: str, obj: str, step: str) -> dict[str, str]:
+    """external id → fingerprint of each record of `obj` whose last write in `step` landed in `org`."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT external_id, fingerprint FROM meta.load_rows WHERE org = :org AND object = :obj AND step = :step "
+            "AND outcome IN ('created', 'updated')"
+        ),
+        {"org": org, "obj": obj, "step": step},
+    )
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
+def record_load_job(conn: Connection, job: Mapping[str, object]) -> None:
+    conn.execute(
+        sa.text(
+            "INSERT INTO meta.load_jobs (org, object, step, job_id, operation, state, rows_sent, rows_processed, "
+            "rows_failed, rows_unprocessed, api_calls, error, started_at, finished_at) VALUES (:org, :object, :step, "
+            ":job_id, :operation, :state, :rows_sent, :rows_processed, :rows_failed, :rows_unprocessed, :api_calls, "
+            ":error, :started_at, :finished_at)"
+        ),
+        dict(job),
+    )
+
+
+def record_load_rows(wh: Warehouse, conn: Connection, rows: pa.Table) -> None:
+    """Each record's latest outcome (a table of `LOAD_ROW_COLUMNS`), replacing what the ledger held for it."""
+    if rows.num_rows == 0:
+        return
+    with wh.staged(conn, "_fauxforce_load_rows", LOAD_ROW_COLUMNS, rows) as staged:
+        conn.exec_driver_sql(
+            f"DELETE FROM meta.load_rows AS l WHERE EXISTS (SELECT 1 FROM {staged} AS s WHERE s.org = l.org "
+            "AND s.object = l.object AND s.step = l.step AND s.external_id = l.external_id)"
+        )
+        names = ", ".join(n for n, _ in LOAD_ROW_COLUMNS)
+        conn.exec_driver_sql(f"INSERT INTO meta.load_rows ({names}) SELECT {names} FROM {staged}")

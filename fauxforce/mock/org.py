@@ -27,6 +27,8 @@ from fauxforce.generators.ids import ids_for
 from fauxforce.generators.org import Options, generate_org
 from fauxforce.silver.infer import column_type
 
+RUNNING_USER = "005000000000001AAA"  # the user the mock's API sessions run as: creator and default owner
+
 
 @dataclass
 class SObject:
@@ -88,6 +90,7 @@ def read_object(path: Path, name: str, table: Table | None, described: dict[str,
         fields += describe.describe_fields(table, name, missing, columns, by_values)  # what it does not list
     else:
         fields = describe.describe_fields(table, name, header, columns, by_values)
+    fields = describe.with_write_facts(name, fields)
     types = {f["name"]: f["type"] for f in fields}
     records = [{n: _value(columns[n][i], types[n]) for n in header} for i in range(data.num_rows)]
     meta = {k: v for k, v in (described or {}).items() if k != "fields"}
@@ -121,6 +124,20 @@ def stage_object(path: Path) -> SObject:
     return SObject("OpportunityStage", fields, records)
 
 
+def _link_references(objects: dict[str, SObject]) -> None:
+    """Give a reference field no describe or catalogue declares (`referenceTo` empty) the objects its values
+    point at, by their Ids' key prefixes, as the org's describe would name them."""
+    by_prefix: dict[str, str] = {}
+    for name, obj in objects.items():
+        if obj.key_prefix:
+            by_prefix.setdefault(obj.key_prefix, name)
+    for obj in objects.values():
+        for f in obj.fields:
+            if f.get("type") == "reference" and not f.get("referenceTo"):
+                prefixes = {str(r[f["name"]])[:3] for r in obj.records if r.get(f["name"])}
+                f["referenceTo"] = sorted(by_prefix[p] for p in prefixes if p in by_prefix)
+
+
 class MockOrg:
     """Every Salesforce object of a generated org (or of any folder of exports), by API name."""
 
@@ -143,6 +160,7 @@ class MockOrg:
         stages = landing / describe.FOLDER / describe.STAGES_FILE
         if stages.is_file() and "OpportunityStage" not in objects:
             objects["OpportunityStage"] = stage_object(stages)
+        _link_references(objects)
         return cls(objects, options)
 
     @classmethod
@@ -159,6 +177,40 @@ class MockOrg:
             out = Path(tmp) / "org"
             generate_org(dataclasses.replace(options, out=out))
             return cls.from_landing(out, options)
+
+    def sandbox(self, external_id: str = "Fauxforce_Id__c") -> MockOrg:
+        """An empty org with this org's objects and fields, as a fresh sandbox of it is: no records but one
+        user (the API's own), and on every object the API can write, an external id field `external_id` (the
+        Text(18) field marked External ID and Unique that `fauxforce load-org` upserts by)."""
+        objects = {}
+        for name, obj in self.objects.items():
+            fields = [dict(f) for f in obj.fields if f["name"] != external_id]
+            if any(f.get("createable") for f in fields):
+                fields.append(
+                    {
+                        "name": external_id,
+                        "label": external_id.removesuffix("__c").replace("_", " "),
+                        "type": "string",
+                        "length": 18,
+                        "custom": True,
+                        "nillable": True,
+                        "externalId": True,
+                        "unique": True,
+                        "idLookup": True,
+                        "createable": True,
+                        "updateable": True,
+                        "referenceTo": [],
+                        "compoundFieldName": None,
+                    }
+                )
+            meta = dict(obj.meta) | {"keyPrefix": obj.key_prefix}
+            objects[name] = SObject(name, fields, [], meta)
+        if "User" in objects:
+            queryable = [f["name"] for f in objects["User"].fields if f["type"] not in describe.UNQUERYABLE]
+            user: dict[str, Any] = dict.fromkeys(queryable)
+            user |= {"Id": RUNNING_USER, "IsActive": True, "IsDeleted": False, "Username": "fauxforce@example.com"}
+            objects["User"].records.append(user)
+        return MockOrg(objects)
 
     def get(self, name: str) -> SObject | None:
         real = self._lower.get(name.lower())

@@ -3,7 +3,8 @@
 It answers what the `salesforce` connector and simple-salesforce use: SOAP login; OAuth token
 (password, client credentials, JWT bearer); describe global and sObject describe; query and
 queryAll with `nextRecordsUrl` paging and the `Sforce-Query-Options: batchSize=` header; Bulk API
-2.0 query jobs (create, status, results with `Sforce-Locator` / `Sforce-NumberOfRecords`); limits.
+2.0 query jobs (create, status, results with `Sforce-Locator` / `Sforce-NumberOfRecords`); Bulk API 2.0
+ingest jobs (insert, upsert by external id, update, delete: ingest.py), so an org can be written; limits.
 Errors have Salesforce's shape and codes (`INVALID_FIELD`, `MALFORMED_QUERY`, `INVALID_TYPE`,
 `INVALID_SESSION_ID`, `REQUEST_LIMIT_EXCEEDED`). Every API response carries `Sforce-Limit-Info`.
 
@@ -32,6 +33,7 @@ from fauxforce.mock import certs
 from fauxforce.mock.auth import AuthEndpoints
 from fauxforce.mock.bulk import BulkEndpoints
 from fauxforce.mock.endpoint import API_VERSION, ORG_ID, error
+from fauxforce.mock.ingest import IngestEndpoints, IngestJob
 from fauxforce.mock.org import MockOrg
 from fauxforce.mock.soql import SoqlError
 
@@ -57,6 +59,9 @@ class Faults:
     unavailable_status: int = 503  # 503 (unavailable), 500, or 429 (too many requests)
     expire_sessions_after: int | None = None  # after N more API calls every session is invalid
     request_limit: int | None = None  # total API calls the org allows; beyond it REQUEST_LIMIT_EXCEEDED
+    ingest_fail_every: int | None = None  # the next ingest job fails every Nth row (UNABLE_TO_LOCK_ROW)
+    ingest_abort_after: int | None = None  # the next ingest job is Aborted after N rows, the rest unprocessed
+    ingest_fail_after: int | None = None  # the next ingest job ends Failed after N rows, the rest unprocessed
 
 
 @dataclass
@@ -64,6 +69,7 @@ class _State:
     sessions: set[str] = field(default_factory=set)
     cursors: dict[str, tuple[list[dict[str, Any]], int, str]] = field(default_factory=dict)  # records, batch, obj
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ingest: dict[str, IngestJob] = field(default_factory=dict)
     api_calls: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -145,8 +151,8 @@ class MockSalesforce:
         self.stop()
 
 
-class _Handler(AuthEndpoints, BulkEndpoints):
-    """Routes each request to its endpoint (auth.py, rest.py, bulk.py); the control endpoints and the API's
+class _Handler(AuthEndpoints, BulkEndpoints, IngestEndpoints):
+    """Routes each request to its endpoint (auth.py, rest.py, bulk.py, ingest.py); the control endpoints and the API's
     gate (faults, sessions, the request limit) are here."""
 
     def do_GET(self) -> None:
@@ -157,6 +163,9 @@ class _Handler(AuthEndpoints, BulkEndpoints):
 
     def do_PATCH(self) -> None:
         self._route("PATCH")
+
+    def do_PUT(self) -> None:
+        self._route("PUT")
 
     def do_DELETE(self) -> None:
         self._route("DELETE")
@@ -266,6 +275,8 @@ class _Handler(AuthEndpoints, BulkEndpoints):
                 return self._job(m.group(1), method)
             if m := re.fullmatch(r"/jobs/query/([\w-]+)/results", rest):
                 return self._results(m.group(1), query)
+            if rest.startswith("/jobs/ingest") and self._ingest(method, rest):
+                return None
         except SoqlError as e:
             return self._json(400, error(e.code, str(e)))
         self._json(404, error("NOT_FOUND", f"The requested resource does not exist: {rest}"))
