@@ -188,6 +188,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     load.add_argument("--rows-per-job", type=int, default=50_000, help="records per ingest job (default: 50,000)")
     _warehouse_arg(load)
+
+    syn = sub.add_parser(
+        "sync",
+        help="write gold back to Salesforce fields, as the sync mapping declares (only what changed)",
+        description="Send gold's values to the org the SALESFORCE_* settings point at, as the mapping file declares "
+        "(gold table and columns → object and fields; sync.yaml, or FAUXFORCE_SYNC_MAPPING): only the rows whose "
+        "values changed since they last landed; rows that failed are sent again on the next run.",
+        epilog="example: fauxforce sync --dry-run",
+    )
+    syn.add_argument("--mapping", type=Path, help="the mapping file (default: FAUXFORCE_SYNC_MAPPING, else sync.yaml)")
+    syn.add_argument("--dry-run", action="store_true", help="print how many rows each entry would send; write nothing")
+    _warehouse_arg(syn)
     run = sub.add_parser(
         "run",
         help="run the medallion pipeline (bronze, silver, gold) as a Prefect flow",
@@ -835,6 +847,44 @@ def _load_org(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sync(args: argparse.Namespace) -> int:
+    from fauxforce.connectors.salesforce import SalesforceConnector, SalesforceSourceError
+    from fauxforce.core.settings import get_settings
+    from fauxforce.core.warehouse import Warehouse, WarehouseError
+    from fauxforce.writeback import load, sync
+
+    started = time.perf_counter()
+    try:
+        entries = sync.read_mapping(args.mapping or get_settings().sync_mapping)
+        wh = Warehouse(resolve(warehouse=args.warehouse).warehouse)
+        sf = SalesforceConnector()
+        loader = load.Loader(sf, wh, report=_load_line)
+        if args.dry_run:
+            sync.check_org(sf, entries)
+            for e in entries:
+                header, rows = sync.rows_of(wh, e)
+                todo = loader.pending(e.target, e.step, header, rows)
+                print(f"  {e.name}: {len(todo):,} of {len(rows):,} {e.object} rows changed since they last landed")
+            return 0
+        print(f"syncing gold to the org at {sf.client().sf_instance}")
+        results = sync.sync(sf, wh, entries, loader)
+    except (load.LoadError, SalesforceSourceError, WarehouseError) as e:
+        print(f"fauxforce sync: error: {e}", file=sys.stderr)
+        return 1
+    missed = sum(r.not_landed for r in results)
+    print(
+        f"sent {sum(r.sent for r in results):,} rows in {time.perf_counter() - started:.1f}s, "
+        f"{sum(r.unchanged for r in results):,} unchanged"
+    )
+    if missed:
+        print(
+            f"fauxforce sync: error: {missed:,} rows did not land (see meta.load_rows); the next sync sends them",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def _plan_lines(plan: load_plan) -> list[str]:
     """What the plan leaves behind, and why: one line per reason."""
     lines = [f"  not loaded: {name} ({why})" for name, why in plan.skipped.items()]
@@ -880,6 +930,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "mock-salesforce": _mock_salesforce,
         "profile": _profile,
         "load-org": _load_org,
+        "sync": _sync,
     }
     try:
         return commands[args.command](args)

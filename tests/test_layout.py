@@ -27,7 +27,7 @@ LAYERS: dict[str, frozenset[str]] = {
     "silver": frozenset({"core", "bronze"}),
     "gold": frozenset({"core"}),  # reads silver through SQL only
     "report": frozenset({"core"}),  # reads gold and the ledger through SQL only
-    "flows": frozenset({"core", "generators", "connectors", "bronze", "silver", "gold", "report"}),
+    "flows": frozenset({"core", "generators", "connectors", "bronze", "silver", "gold", "report", "writeback"}),
     # scores a generated org against a reference: reads exports as the csv connector does, types as silver does
     "profile": frozenset({"core", "generators", "connectors", "silver"}),
     # writes to an org: exports (load-org) and gold (sync) through the salesforce connector's client

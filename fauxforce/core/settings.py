@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     # The external id field `load-org` upserts each object by (a Text(18) field marked External ID and Unique),
     # with per-object exceptions, e.g. "Fauxforce_Id__c,Account=Legacy_Id__c".
     salesforce_external_id: str = Field("Fauxforce_Id__c", validation_alias="FAUXFORCE_SALESFORCE_EXTERNAL_ID")
+    # The mapping `fauxforce sync` and the sync-to-salesforce deployment write gold to Salesforce by.
+    sync_mapping: Path = Field(Path("sync.yaml"), validation_alias="FAUXFORCE_SYNC_MAPPING")
     # A Prefect Secret block holding a JSON object of SALESFORCE_* settings (they override the ones above).
     salesforce_secret_block: str | None = Field(None, validation_alias="SALESFORCE_SECRET_BLOCK")
     # Where to log in instead of https://<domain>.salesforce.com (the mock org, or a proxy in front of Salesforce).

@@ -67,6 +67,15 @@ class LoadStopped(LoadError):
     """The load stopped before a job the org's API allowance could not pay for; what landed stays."""
 
 
+@dataclass(frozen=True)
+class Target:
+    """What a job writes: an object, the key its rows are matched by (the first column sent), and how."""
+
+    obj: str
+    key: str  # an external id field (upsert), or Id (update, delete)
+    operation: str = "upsert"
+
+
 @dataclass
 class ObjectPlan:
     name: str
@@ -79,6 +88,10 @@ class ObjectPlan:
     dangling: dict[str, int] = field(default_factory=dict)  # reference field → values naming no loaded record
     deleted: int = 0
     shift: dict[str, str] = field(default_factory=dict)  # field → date or datetime, when anchored
+
+    @property
+    def target(self) -> Target:
+        return Target(self.name, self.key)
 
 
 @dataclass
@@ -378,15 +391,11 @@ class Loader:
         org_id = str(client.session_id).split("!")[0]
         return org_id if re.fullmatch(r"00D\w{12,15}", org_id) else str(client.sf_instance)
 
-    def pending(
-        self, p: ObjectPlan, step: str, shift_days: int, owner_of: dict[str, str]
-    ) -> tuple[list[str], list[list[str]], int]:
-        """The header, the rows to send (not landed with this fingerprint yet), and how many are unchanged."""
-        header, rows = step_rows(p, step, owner_of, shift_days)
+    def pending(self, target: Target, step: str, header: list[str], rows: list[list[str]]) -> list[list[str]]:
+        """The rows (keyed by their first value) whose last write in `step` did not land with this fingerprint."""
         with self.wh.engine.connect() as conn:
-            landed = ledger.landed_rows(conn, self.org, p.name, step)
-        todo = [r for r in rows if landed.get(r[0]) != fingerprint(header, r)]
-        return header, todo, len(rows) - len(todo)
+            landed = ledger.landed_rows(conn, self.org, target.obj, step)
+        return [r for r in rows if landed.get(r[0]) != fingerprint(header, r)]
 
     def run(self, plan: Plan) -> list[StepResult]:
         results = []
@@ -398,12 +407,18 @@ class Loader:
         return results
 
     def send(self, p: ObjectPlan, step: str, plan: Plan) -> StepResult:
+        header, rows = step_rows(p, step, plan.owner_of, plan.shift_days)
+        return self.send_rows(p.target, step, header, rows)
+
+    def send_rows(self, target: Target, step: str, header: list[str], rows: list[list[str]]) -> StepResult:
+        """Send the rows that have not landed as they are now, in jobs; record each job and record."""
         started = time.perf_counter()
-        result = StepResult(p.name, step)
-        header, todo, result.unchanged = self.pending(p, step, plan.shift_days, plan.owner_of)
+        result = StepResult(target.obj, step)
+        todo = self.pending(target, step, header, rows)
+        result.unchanged = len(rows) - len(todo)
         for batch in chunks(header, todo, self.rows_per_job):
-            self._check_allowance(p.name, step)
-            self._job(p, step, header, batch, result)
+            self._check_allowance(target.obj, step)
+            self._job(target, step, header, batch, result)
         result.seconds = time.perf_counter() - started
         self.report(result)
         return result
@@ -417,21 +432,20 @@ class Loader:
                 "in meta.load_rows, and running again once the allowance is back sends only the rest"
             )
 
-    def _job(self, p: ObjectPlan, step: str, header: list[str], batch: list[list[str]], result: StepResult) -> None:
+    def _job(self, target: Target, step: str, header: list[str], batch: list[list[str]], result: StepResult) -> None:
         at = dt.datetime.now(dt.UTC)
-        outcome = self.ingest.run(p.name, "upsert", csv_text(header, batch), external_id=p.key)
+        key = target.key if target.operation == "upsert" else None
+        outcome = self.ingest.run(target.obj, target.operation, csv_text(header, batch), external_id=key)
         sent = {r[0]: fingerprint(header, r) for r in batch}
-        rows = self._outcomes(p.key, sent, outcome)
+        rows = self._outcomes(header[0], sent, outcome)
         finished = dt.datetime.now(dt.UTC)
+        where = {"org": self.org, "object": target.obj, "step": step, "job_id": outcome.job_id}
         with self.wh.engine.begin() as conn:
             ledger.record_load_job(
                 conn,
-                {
-                    "org": self.org,
-                    "object": p.name,
-                    "step": step,
-                    "job_id": outcome.job_id,
-                    "operation": "upsert",
+                where
+                | {
+                    "operation": target.operation,
                     "state": outcome.state,
                     "rows_sent": len(batch),
                     "rows_processed": outcome.processed,
@@ -444,11 +458,7 @@ class Loader:
                 },
             )
             table = pa.Table.from_pylist(
-                [
-                    {"org": self.org, "object": p.name, "step": step, "job_id": outcome.job_id, "written_at": finished}
-                    | r
-                    for r in rows
-                ],
+                [where | {"written_at": finished} | r for r in rows],
                 schema=pa.schema(
                     [
                         (n, pa.timestamp("us", tz="UTC") if n == "written_at" else pa.string())
@@ -469,8 +479,8 @@ class Loader:
         if outcome.limit_reached:
             self.report(result)
             raise LoadStopped(
-                f"the org's API limit ran out during a {p.name} job ({step}); its records are recorded as not landed "
-                "and are sent again (upserted, never duplicated) when running again once the allowance is back"
+                f"the org's API limit ran out during a {target.obj} job ({step}); its records are recorded as not "
+                "landed and are sent again (never duplicated) when running again once the allowance is back"
             )
 
     @staticmethod
@@ -541,7 +551,9 @@ def dry_run(loader: Loader, p: Plan) -> list[DryRun]:
         for o in p.objects:
             if step == "links" and not o.links:
                 continue
-            header, todo, unchanged = loader.pending(o, step, p.shift_days, p.owner_of)
+            header, rows = step_rows(o, step, p.owner_of, p.shift_days)
+            todo = loader.pending(o.target, step, header, rows)
+            unchanged = len(rows) - len(todo)
             in_org: set[str] = set()
             if todo:
                 soql = f"SELECT {o.key} FROM {o.name} WHERE {o.key} != null"

@@ -28,6 +28,7 @@ from fauxforce.generators.org import Options, generate_org
 from fauxforce.mock.org import MockOrg
 from fauxforce.mock.server import MockSalesforce
 from tests.conftest import postgres_database
+from tests.writeback.test_sync import FIELDS as SYNC_FIELDS
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -35,6 +36,7 @@ FLOW_DEPLOYMENTS = (
     "generate-org/daily-changes",
     "medallion-pipeline/hourly",
     "medallion-pipeline/nightly-full-refresh",
+    "sync-to-salesforce/sync-to-salesforce",
 )
 
 
@@ -215,6 +217,9 @@ def test_the_hourly_deployment_reads_its_sources_from_the_environment(prefect: P
     options = Options(out=p.tmp / "org", seed=3, scale=0.01, days=60, as_of=dt.date(2026, 6, 30))
     generate_org(options)
     org = MockOrg.from_landing(options.out, options)
+    for name, kind in SYNC_FIELDS.items():  # what the shipped sync.yaml writes, created on Account
+        entry = {"name": name, "label": name, "type": kind, "nillable": True, "createable": True, "updateable": True}
+        org.objects["Account"].fields.append(entry)
     with MockSalesforce(org, p.tmp / "certs") as mock, postgres_database() as erp_url:
         write_erp(erp_url, options)
         c = mock.credentials
@@ -231,6 +236,7 @@ def test_the_hourly_deployment_reads_its_sources_from_the_environment(prefect: P
         }
         p.cli("work-pool", "create", "fauxforce", "--type", "process")
         p.cli("--no-prompt", "deploy", "--name", "hourly")
+        p.cli("--no-prompt", "deploy", "--name", "sync-to-salesforce")
         p.start(
             str(BIN / "prefect"),
             "worker",
@@ -243,6 +249,11 @@ def test_the_hourly_deployment_reads_its_sources_from_the_environment(prefect: P
         )
         run = p.run("medallion-pipeline/hourly")
         assert run["state_type"] == "COMPLETED", (run["state"], (p.tmp / "worker.log").read_text(errors="replace"))
+        # then gold goes back to the org: each Account with ERP orders gets its lifetime value and last order
+        run = p.run("sync-to-salesforce/sync-to-salesforce")
+        assert run["state_type"] == "COMPLETED", (run["state"], (p.tmp / "worker.log").read_text(errors="replace"))
+        synced = [r for r in org.objects["Account"].records if r.get("Last_Order_Date__c")]
+        assert synced and all(r["Lifetime_Value_Tier__c"] for r in synced)
     assert not (p.tmp / "no-landing-folder").exists()
     wh = Warehouse(p.env["FAUXFORCE_WAREHOUSE_URL"])
     try:
