@@ -302,6 +302,12 @@ def _parser() -> argparse.ArgumentParser:
         "custom ones included; fields the catalogue does not declare are described by name and value)",
     )
     mock.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="serve an empty sandbox of the org instead: its objects and fields with an external id field on each "
+        "(FAUXFORCE_SALESFORCE_EXTERNAL_ID's default, Fauxforce_Id__c), no records, for fauxforce load-org",
+    )
+    mock.add_argument(
         "--cert-dir",
         type=Path,
         default=Path("data/mock-salesforce"),
@@ -325,6 +331,15 @@ def _mock_salesforce(args: argparse.Namespace) -> int:
     else:
         print(f"generating the org (seed {args.seed}, scale {args.scale:g}, as of {args.as_of}) …", flush=True)
         org = MockOrg.generate(seed=args.seed, scale=args.scale, as_of=args.as_of, days=args.days)
+    if args.sandbox:
+        from fauxforce.core.settings import get_settings
+        from fauxforce.writeback.load import LoadError, external_ids
+
+        try:
+            org = org.sandbox(external_ids(get_settings().salesforce_external_id)[0])
+        except LoadError as e:
+            print(f"fauxforce mock-salesforce: error: {e}", file=sys.stderr)
+            return 2
     try:
         server = MockSalesforce(org, args.cert_dir, port=args.port)
     except OSError as e:
@@ -816,8 +831,8 @@ def _load_org(args: argparse.Namespace) -> int:
             rows = load.dry_run(loader, plan)
             for r in rows:
                 print(
-                    f"  {r.object:<24} {r.step:<7} {r.records:>9,} records: {r.create:,} to create, {r.update:,} to "
-                    f"update, {r.unchanged:,} unchanged ({r.jobs} job{'s' * (r.jobs != 1)})"
+                    f"  {r.object:<24} {r.step:<7} {r.records:>9,}: {r.create:,} to create, {r.update:,} to update, "
+                    f"{r.unchanged:,} unchanged ({r.jobs} job{'s' * (r.jobs != 1)})"
                 )
             calls = sum(r.jobs for r in rows) * load.CALLS_PER_JOB
             left = allowed - used

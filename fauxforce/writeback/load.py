@@ -198,7 +198,7 @@ def plan(
         elif d is None:
             skipped[name] = "the org has no such object"
         elif objects is None and name in SETUP_OBJECTS:
-            skipped[name] = "the org's own set-up (name it in --objects to load it)"
+            skipped[name] = "the org's own set-up; name it in --objects to load it"
         elif not d.get("createable", True) or describe.READ_ONLY_OBJECTS.fullmatch(name):
             skipped[name] = "the org writes it itself"
         else:
@@ -417,14 +417,15 @@ class Loader:
         todo = self.pending(target, step, header, rows)
         result.unchanged = len(rows) - len(todo)
         for batch in chunks(header, todo, self.rows_per_job):
-            self._check_allowance(target.obj, step)
+            self._check_allowance(target.obj, step, result)
             self._job(target, step, header, batch, result)
         result.seconds = time.perf_counter() - started
         self.report(result)
         return result
 
-    def _check_allowance(self, obj: str, step: str) -> None:
+    def _check_allowance(self, obj: str, step: str, result: StepResult) -> None:
         used, allowed = remaining_calls(self.sf)
+        result.api_calls += 1
         if allowed and allowed - used < CALLS_PER_JOB + RESERVE_CALLS:
             raise LoadStopped(
                 f"stopped before {obj} ({step}): the org has {allowed - used:,} of its {allowed:,} daily API calls "
@@ -555,10 +556,11 @@ def dry_run(loader: Loader, p: Plan) -> list[DryRun]:
             todo = loader.pending(o.target, step, header, rows)
             unchanged = len(rows) - len(todo)
             in_org: set[str] = set()
-            if todo:
+            if todo and step == "records":
                 soql = f"SELECT {o.key} FROM {o.name} WHERE {o.key} != null"
                 in_org = {str(r[o.key]) for r in loader.sf._records(soql)}
-            update = sum(1 for r in todo if r[0] in in_org)
+            # a `links` step updates records the first step creates
+            update = len(todo) if step == "links" else sum(1 for r in todo if r[0] in in_org)
             jobs = sum(1 for _ in chunks(header, todo, loader.rows_per_job))
             out.append(DryRun(o.name, step, len(todo) + unchanged, len(todo) - update, update, unchanged, jobs))
     return out

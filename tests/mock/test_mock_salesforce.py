@@ -315,6 +315,18 @@ def test_the_command_serves_a_folder_of_exports(tmp_path: Path) -> None:
         assert refused.status_code == 400 and "does not advance" in refused.json()[0]["message"]
 
 
+def test_the_command_serves_an_empty_sandbox_to_load_into(tmp_path: Path) -> None:
+    with served(tmp_path, "--scale", "0.01", "--days", "60", "--sandbox") as (sf, _):
+        assert sf.query("SELECT Id FROM Account")["totalSize"] == 0
+        assert sf.query("SELECT Id FROM User")["totalSize"] == 1  # the API's own user
+        key = next(f for f in sf.Account.describe()["fields"] if f["name"] == "Fauxforce_Id__c")
+        assert key["externalId"] and key["unique"] and key["createable"]
+        sf.bulk2.Account.upsert(
+            records=[{"Fauxforce_Id__c": "k1", "Name": "Acme"}], external_id_field="Fauxforce_Id__c", wait=0
+        )
+        assert sf.query("SELECT Name FROM Account WHERE Fauxforce_Id__c = 'k1'")["records"][0]["Name"] == "Acme"
+
+
 def test_an_idle_connection_holds_up_no_one(mock: MockSalesforce) -> None:
     """A client that connects and never starts TLS must not stop the server answering others."""
     idle = [socket.create_connection(("127.0.0.1", mock.port)) for _ in range(3)]

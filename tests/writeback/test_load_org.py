@@ -189,7 +189,7 @@ def test_the_command_dry_run_then_load_with_anchored_dates(
     assert main(["load-org", str(export), "--objects", "Account,Opportunity", "--dry-run"]) == 0
     out = capsys.readouterr().out
     accounts = sum(1 for r in load.read_export(export)["Account"][1] if r["IsDeleted"] != "true")
-    assert f"{accounts:,} records: {accounts:,} to create, 0 to update" in out
+    assert f"{accounts:,}: {accounts:,} to create, 0 to update" in out
     assert "not loaded: Contact (not selected)" in out and "dry run: about" in out and "fits" in out
     assert not sandbox.org.objects["Account"].records  # nothing written
 
@@ -203,10 +203,14 @@ def test_the_command_dry_run_then_load_with_anchored_dates(
 
     # a dry run after the load: the accounts are in the org now, and the ledger says they are unchanged
     assert main(["load-org", str(export), "--objects", "Account", "--anchor-date", "2026-12-30", "--dry-run"]) == 0
-    assert f"{accounts:,} records: 0 to create, 0 to update, {accounts:,} unchanged" in capsys.readouterr().out
-    # the same export anchored elsewhere changes every date: the records are updated, none created
-    assert main(["load-org", str(export), "--objects", "Account", "--dry-run"]) == 0
-    assert "0 to create" in capsys.readouterr().out
+    assert f"{accounts:,}: 0 to create, 0 to update, {accounts:,} unchanged" in capsys.readouterr().out
+    # the same export anchored elsewhere moves every deal's dates: the deals would be updated, none created;
+    # accounts have no dates to move, so they stay unchanged
+    assert main(["load-org", str(export), "--objects", "Account,Opportunity", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    deals = sum(1 for r in source.values() if r["IsDeleted"] != "true")
+    assert f"{deals:,}: 0 to create, {deals:,} to update, 0 unchanged" in out
+    assert f"{accounts:,}: 0 to create, 0 to update, {accounts:,} unchanged" in out
 
 
 def test_an_org_without_the_external_id_field_is_one_line_and_writes_nothing(
