@@ -909,6 +909,10 @@ def _plan_lines(plan: load_plan) -> list[str]:
             reasons.setdefault(why, []).append(f"{o.name}.{f}")
         if o.deleted:
             lines.append(f"  {o.name}: {o.deleted:,} deleted records are not loaded")
+        if o.without_id:
+            lines.append(f"  {o.name}: {o.without_id:,} rows without an Id are not loaded (nothing to key them by)")
+        if o.repeated:
+            lines.append(f"  {o.name}: {o.repeated:,} rows repeat an earlier row's Id; the last of each is loaded")
         for f, n in o.dangling.items():
             lines.append(f"  {o.name}.{f}: {n:,} values name no loaded record and are left empty")
         if o.links:

@@ -38,6 +38,7 @@ from fauxforce.core import describe
 from fauxforce.generators.ids import ids_for
 from fauxforce.mock.endpoint import API_VERSION, Endpoint, error
 from fauxforce.mock.org import RUNNING_USER, SObject
+from fauxforce.mock.rest import MAX_OPEN
 
 NULL = "#N/A"  # the Bulk API's way to set a field to null (an empty value leaves it unchanged)
 OPERATIONS = ("insert", "upsert", "update", "delete")
@@ -161,7 +162,11 @@ class IngestEndpoints(Endpoint):
                     400, error("INVALIDJOB", f"InvalidJob : Field {external_id} is not an external id of {obj.name}")
                 )
         job = IngestJob(f"750{uuid.uuid4().hex[:15]}", obj.name, str(operation), external_id, created=now_stamp())
-        self.mock.state.ingest[job.id] = job
+        jobs = self.mock.state.ingest
+        with self.mock.state.lock:
+            jobs[job.id] = job
+            while len(jobs) > MAX_OPEN:  # as in Salesforce, old jobs (and their results) expire
+                del jobs[next(iter(jobs))]
         self._json(200, job.info())
 
     def _set_state(self, job: IngestJob, state: str) -> None:

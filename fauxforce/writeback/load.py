@@ -46,6 +46,7 @@ import pyarrow.csv as pacsv
 
 from fauxforce.connectors.salesforce import Ingest, IngestOutcome, SalesforceConnector, remaining_calls
 from fauxforce.core import describe, ledger
+from fauxforce.core.salesforce import to_18
 from fauxforce.core.warehouse import Warehouse
 
 log = logging.getLogger("fauxforce.load_org")
@@ -87,6 +88,8 @@ class ObjectPlan:
     left_out: dict[str, str] = field(default_factory=dict)  # field → why it is not sent
     dangling: dict[str, int] = field(default_factory=dict)  # reference field → values naming no loaded record
     deleted: int = 0
+    without_id: int = 0  # records with no Id: nothing to key them by, so not loaded
+    repeated: int = 0  # records whose Id an earlier row of the file already had: the last one is loaded
     shift: dict[str, str] = field(default_factory=dict)  # field → date or datetime, when anchored
 
     @property
@@ -211,16 +214,16 @@ def plan(
             f"{' / '.join(fields)}: create a Text(18) field marked External ID and Unique on each (or name yours in "
             "FAUXFORCE_SALESFORCE_EXTERNAL_ID)"
         )
-    live = {name: [r for r in export[name][1] if r.get("IsDeleted", "").lower() != "true"] for name in chosen}
-    owner_of = {r["Id"]: name for name in chosen for r in live[name] if r.get("Id")}
+    live = {name: _records(export[name][1]) for name in chosen}
+    owner_of = {r["Id"]: name for name in chosen for r in live[name][0]}
     plans: dict[str, ObjectPlan] = {}
     edges: dict[str, dict[str, set[str]]] = {}  # object → reference field → loaded targets
     for name in chosen:
-        header, rows = export[name]
+        header = export[name][0]
         entries = {f["name"]: f for f in describe.with_write_facts(name, describes[name].get("fields") or [])}
         key = key_of.get(name, default_key)
-        p = ObjectPlan(name, key, [], {}, {}, live[name])
-        p.deleted = len(rows) - len(p.rows)
+        p = ObjectPlan(name, key, [], {}, {}, live[name][0])
+        p.deleted, p.without_id, p.repeated = live[name][1:]
         either = describe.EITHER_OR.get(name)
         for column in header:
             e = entries.get(column)
@@ -242,7 +245,7 @@ def plan(
                     p.left_out[column] = "the org's describe names no relationship to write it through"
                 else:
                     edges.setdefault(name, {})[column] = set(targets)
-                    dangling = sum(1 for r in p.rows if r.get(column) and owner_of.get(r[column]) not in targets)
+                    dangling = sum(1 for r in p.rows if r.get(column) and owner_of.get(id18(r[column])) not in targets)
                     if dangling:
                         p.dangling[column] = dangling
                     rel, poly = e["relationshipName"], len(e.get("referenceTo") or []) > 1
@@ -265,6 +268,30 @@ def plan(
     graph = {n: {t for f, ts in edges.get(n, {}).items() if f in plans[n].refs for t in ts} for n in chosen}
     order = list(graphlib.TopologicalSorter(graph).static_order())
     return Plan([plans[n] for n in order], skipped, owner_of, shift_days)
+
+
+def id18(value: str) -> str:
+    """A 15-character Id in its 18-character form (exports mix both), anything else as it is."""
+    if len(value) == 15 and value.isalnum() and value.isascii():
+        return to_18(value)
+    return value
+
+
+def _records(rows: list[dict[str, str]]) -> tuple[list[dict[str, str]], int, int, int]:
+    """The records to load (not deleted, with an Id, the last row of each Id, Ids in 18 characters), and how many
+    rows were deleted, without an Id, and repeats of an Id."""
+    by_id: dict[str, dict[str, str]] = {}
+    deleted = without_id = repeated = 0
+    for r in rows:
+        if r.get("IsDeleted", "").strip().lower() in ("true", "1"):
+            deleted += 1
+        elif not r.get("Id", "").strip():
+            without_id += 1
+        else:
+            key = id18(r["Id"].strip())
+            repeated += key in by_id
+            by_id[key] = r | {"Id": key}
+    return list(by_id.values()), deleted, without_id, repeated
 
 
 def _is_key(d: dict[str, Any], name: str) -> bool:
@@ -327,11 +354,11 @@ def step_rows(p: ObjectPlan, step: str, owner_of: dict[str, str], shift_days: in
     for r in p.rows:
         if step == "links" and not any(r.get(f) for f in refs):
             continue
-        out = [r["Id"]]
+        out = [r["Id"]]  # 18 characters, as `_records` made it
         if step == "records":
             out += [shifted(r.get(f, ""), p.shift[f], shift_days) if f in p.shift else r.get(f, "") for f in p.fields]
         for f, targets in refs.items():
-            value = r.get(f, "")
+            value = id18(r.get(f, ""))
             owner = owner_of.get(value)
             out += [value if owner == t else "" for t, _ in targets]
         rows.append(out)

@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from fauxforce.connectors.salesforce import Ingest, SalesforceConnector, SalesforceSourceError
 from fauxforce.core.warehouse import Warehouse
+from fauxforce.generators.ids import ids_for
 from fauxforce.mock.org import MockOrg, SObject
 from fauxforce.mock.server import MockSalesforce
 from fauxforce.writeback import load
@@ -218,3 +220,28 @@ def test_a_cycle_of_required_lookups_is_one_clear_error() -> None:
     }
     with pytest.raises(load.LoadError, match="form a cycle of required fields"):
         load.plan(export, describes, (KEY, {}))
+
+
+def test_a_spreadsheet_mangled_export_loads_each_record_once(mock: MockSalesforce, tmp_path: Path) -> None:
+    """15- and 18-character forms of one Id are one record; a repeated Id loads its last row; a row without an Id
+    or deleted (`1`) is counted, not loaded."""
+    site = ids_for("a01", np.array([7], dtype=np.int64))[0].as_py()
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "Site__c.csv").write_text(
+        f"Id,Name,IsDeleted\n{site},Zürich old,0\n{site[:15]},Zürich,0\n,No key,0\na01000000000009AAA,Gone,1\n"
+    )
+    (folder / "Visit__c.csv").write_text(f"Id,Site__c\na02000000000001AAA,{site[:15]}\n")
+    sf = SalesforceConnector(settings=settings_for(mock), backoff=0.01)
+    plan = load.prepare(folder, sf)
+    sites, visits = plan.objects
+    assert (sites.repeated, sites.without_id, sites.deleted, len(sites.rows)) == (1, 1, 1, 1)
+    assert visits.dangling == {}
+    wh = Warehouse(f"duckdb:///{tmp_path / 'ledger.duckdb'}")
+    try:
+        assert sum(r.not_landed for r in load.Loader(sf, wh, poll=0).run(plan)) == 0
+    finally:
+        wh.dispose()
+    (stored,) = mock.org.objects["Site__c"].records
+    assert stored[KEY] == site and stored["Name"] == "Zürich"
+    assert mock.org.objects["Visit__c"].records[0]["Site__c"] == stored["Id"]
