@@ -138,6 +138,14 @@ def _parser() -> argparse.ArgumentParser:
         "the records of its objects",
     )
     gen.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="NAME|FILE",
+        help="plant a scenario's effects in the org, recorded in the manifest with their sizes: a preset "
+        '(late-supplier, recall) or a YAML file of effects (docs/generator.md, "Planted scenarios"); repeatable',
+    )
+    gen.add_argument(
         "--erp-url",
         help="also write the ERP tables into this SQLAlchemy database (replacing them), for the erp-sql source",
     )
@@ -409,8 +417,14 @@ def _fetch_describe(folder: Path, quiet: bool) -> str:
 
 
 def _write_generated(args: argparse.Namespace, out: Path, describe: Path | None, label: str | None) -> int:
+    from fauxforce.generators import scenarios
     from fauxforce.generators.org import GenerateError, Options, generate_org
 
+    try:
+        planted = tuple(e for text in args.scenario for e in scenarios.load(text))
+    except scenarios.ScenarioError as e:
+        print(f"fauxforce generate: error: {e}", file=sys.stderr)
+        return 2
     options = Options(
         out=out,
         seed=args.seed,
@@ -425,6 +439,7 @@ def _write_generated(args: argparse.Namespace, out: Path, describe: Path | None,
         dirty=args.dirty,
         describe=describe,
         describe_label=label,
+        scenarios=planted,
     )
     started = time.perf_counter()
     try:
@@ -450,6 +465,9 @@ def _write_generated(args: argparse.Namespace, out: Path, describe: Path | None,
             print(f"dirty: {manifest.defects:,} defects injected, listed in {out / 'defects.csv'}")
         if manifest.describe:
             print(f"twin of {manifest.describe['folder']}: its describe is in {out / 'describe'}")
+        for effect in manifest.scenarios or []:
+            what = ", ".join(f"{k} {v}" for k, v in effect.items() if k != "effect")
+            print(f"planted {effect['effect']}: {what} (in manifest.json)")
     if args.erp_url:
         from fauxforce.generators.erp_db import ErpDatabaseError, write_erp
 

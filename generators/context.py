@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -70,6 +71,7 @@ class Context:
     spec: Spec
     pools: Pools
     seq: Sequences
+    planted: tuple[Any, ...] = ()  # the scenario's effects, resolved (generators/scenarios.py)
 
     def rng(self, *keys: int | str) -> np.random.Generator:
         return rng_for(self.spec.seed, *keys)

@@ -7,13 +7,14 @@ are invoiced when shipped and paid (or not) later; returns come back after shipp
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fauxforce.generators import geo, vocab
+from fauxforce.generators import geo, scenarios, vocab
 from fauxforce.generators.columns import (
     DAY,
     HOUR,
@@ -76,6 +77,11 @@ class ErpBlock:
     stock: StockEvents
 
 
+def sales_weights(ref: Reference) -> np.ndarray:
+    """How often each ERP product is on an ERP-only order line, relatively."""
+    return ref.popularity * np.where(ref.family == 4, 3.0, 1.0)
+
+
 def stock_cells(ref: Reference) -> np.ndarray:
     """For each ERP product, its row among stocked products (-1 when not stocked)."""
     stocked = np.isin(ref.family, list(STOCKED_FAMILIES))
@@ -115,7 +121,7 @@ def erp_block(ctx: Context, ref: Reference, block: int, chunk: int, acc: Account
     lines = _sales_order_lines(ref, orders)
     invoices, invoice_numbers = _invoices(ctx, orders, pay)
     payments = _payments(ctx, rng, orders, pay, invoice_numbers)
-    returns, back = _returns(ctx, rng, ref, orders)
+    returns, back = _returns(ctx, rng, ref, orders, (block, chunk))
     movements, stock = _stock_movements(ctx, ref, orders, back)
     return ErpBlock([cust.history, sales_orders, lines, invoices, payments, returns, movements], stock)
 
@@ -263,8 +269,7 @@ def _draw_orders(
     nw = len(w_customer)
     ol_counts = 1 + np.minimum(rng.poisson(1.0, len(o_cust)), 3)
     o_line_order, _ = child_index(ol_counts)
-    weights = ref.popularity * np.where(ref.family == 4, 3.0, 1.0)
-    o_product = choice(rng, len(o_line_order), len(ref.skus), weights)
+    o_product = choice(rng, len(o_line_order), len(ref.skus), sales_weights(ref))
     o_qty = 1 + rng.poisson(3.0, len(o_line_order))
     line_order = np.concatenate([won.line_opportunity, nw + o_line_order])
     product = np.concatenate([won.line_product, o_product])
@@ -428,7 +433,9 @@ def _payments(
     )
 
 
-def _returns(ctx: Context, rng: np.random.Generator, ref: Reference, orders: _Orders) -> tuple[History, _Returned]:
+def _returns(
+    ctx: Context, rng: np.random.Generator, ref: Reference, orders: _Orders, key: tuple[int, int]
+) -> tuple[History, _Returned]:
     """Some shipped lines of stocked goods come back; most go back on the shelf."""
     line_order, qty, product = orders.line_order, orders.qty, orders.product
     stocked_line = stock_cells(ref)[product] >= 0
@@ -437,6 +444,13 @@ def _returns(ctx: Context, rng: np.random.Generator, ref: Reference, orders: _Or
     r_qty = np.minimum(r_qty, qty[ret])
     r_at = orders.ship_at[line_order[ret]] + rng.integers(5, 61, len(ret)) * DAY
     r_reason = choice(rng, len(ret), len(vocab.RETURN_REASONS), (0.2, 0.25, 0.2, 0.25, 0.1))
+    for n, effect in enumerate(ctx.planted):  # a recall: more of its lines come back, defective
+        if isinstance(effect, scenarios.ProductRecall):
+            extra = _recalled(ctx.rng("scenario", n, *key), ref, orders, effect, stocked_line, ret)
+            order = np.argsort(np.concatenate([ret, extra[0]]), kind="stable")
+            ret, r_qty, r_at, r_reason = (
+                np.concatenate([a, b])[order] for a, b in zip((ret, r_qty, r_at, r_reason), extra, strict=True)
+            )
     restock = ~np.isin(r_reason, [0, 1])  # damaged and defective goods are scrapped
     r_numbers = code("RMA-", ctx.seq.number("return", len(ret)), 7)
     returns = History.created_only(
@@ -461,6 +475,29 @@ def _returns(ctx: Context, rng: np.random.Generator, ref: Reference, orders: _Or
         r_at,
     )
     return returns, _Returned(stocked_line, ret, r_qty, r_at, restock, r_numbers)
+
+
+def _recalled(
+    rng: np.random.Generator,
+    ref: Reference,
+    orders: _Orders,
+    effect: scenarios.ProductRecall,
+    stocked_line: np.ndarray,
+    returned: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """The lines of a recalled product, ordered from the recall on, that come back on top of the usual returns,
+    so that `factor` times the usual share of them does: (line, quantity, returned at, reason)."""
+    assert effect.start is not None and effect.sku is not None
+    start = (effect.start - dt.date(1970, 1, 1)).days * DAY
+    line_order = orders.line_order
+    target = ref.skus.to_pylist().index(effect.sku)
+    eligible = stocked_line & (orders.product == target) & (orders.at[line_order] >= start)
+    eligible[returned] = False
+    more = (effect.factor - 1) * RETURN_RATE / (1 - RETURN_RATE)  # of the lines not already coming back
+    extra = np.flatnonzero(eligible & (rng.random(len(line_order)) < more))
+    qty = np.minimum(1 + (rng.random(len(extra)) * orders.qty[extra]).astype(np.int64), orders.qty[extra])
+    at = orders.ship_at[line_order[extra]] + rng.integers(5, 61, len(extra)) * DAY
+    return extra, qty, at, np.full(len(extra), vocab.RETURN_REASONS.index("defective"))
 
 
 def _stock_movements(ctx: Context, ref: Reference, orders: _Orders, r: _Returned) -> tuple[History, StockEvents]:

@@ -11,9 +11,12 @@ change when the org is generated further.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
 
+from fauxforce.generators import scenarios
 from fauxforce.generators.columns import DAY, HOUR, code, date, money, pick, pool, ts
 from fauxforce.generators.context import Context
 from fauxforce.generators.erp import TRANSACTION_COLUMNS, StockEvents, stock_cells
@@ -66,6 +69,7 @@ def plan(ctx: Context, ref: Reference, events: StockEvents, last_day: int) -> li
     promised = ref.promised_lead_days
     stock = opening.copy()
     lines: list[tuple[np.ndarray, ...]] = []
+    late = _late_suppliers(ctx, ref, first_day)
     for t in range(1, last_day - first_day + 2):
         if t > 1:  # day t - 1 is over: its column now holds day t + LOOKAHEAD_DAYS
             gone = (t - 1) % ring
@@ -81,7 +85,13 @@ def plan(ctx: Context, ref: Reference, events: StockEvents, last_day: int) -> li
         if len(short) == 0:
             continue
         rng = ctx.rng("purchase-plan", t)  # one stream per day: the plan is the same whatever comes later
-        on_time = rng.random(len(promised)) < ref.reliability
+        reliability = ref.reliability
+        if late:  # a planted late supplier: from its day on, its share of late deliveries is the scenario's
+            reliability = reliability.copy()
+            for late_supplier, from_t, share in late:
+                if t >= from_t:
+                    reliability[late_supplier] = 1 - share
+        on_time = rng.random(len(promised)) < reliability
         lead = np.where(
             on_time, promised * rng.uniform(0.7, 1.0, len(promised)), promised * rng.uniform(1.05, 1.6, len(promised))
         )
@@ -94,6 +104,18 @@ def plan(ctx: Context, ref: Reference, events: StockEvents, last_day: int) -> li
         arrivals[short, arrive % ring] += received
         lines.append((np.full(len(short), t), short, ordered, received, arrive))
     return _histories(ctx, ref, product, rop, reorder_qty, opening, lines, events)
+
+
+def _late_suppliers(ctx: Context, ref: Reference, first_day: int) -> list[tuple[int, int, float]]:
+    """(supplier, first plan day, late share) of each planted late supplier."""
+    out = []
+    ids = ref.supplier_ids.to_pylist()
+    for e in ctx.planted:
+        if isinstance(e, scenarios.SupplierLate):
+            assert e.start is not None and e.supplier is not None
+            day = (e.start - dt.date(1970, 1, 1)).days
+            out.append((ids.index(e.supplier), day - first_day + 1, e.late_share))
+    return out
 
 
 def _shipments(events: StockEvents, first_day: int, horizon: int, columns: int) -> tuple[np.ndarray, ...]:

@@ -30,7 +30,7 @@ from fauxforce.core import catalogue, describe
 from fauxforce.core.files import umask
 from fauxforce.core.hashing import file_sha256
 from fauxforce.core.progress import NullProgress, Progress
-from fauxforce.generators import crm, dirty, erp, inventory, pools, reference, sales, support, twin
+from fauxforce.generators import crm, dirty, erp, inventory, pools, reference, sales, scenarios, support, twin
 from fauxforce.generators.columns import DAY
 from fauxforce.generators.context import ACCOUNTS_AT_SCALE_1, MAX_BLOCK_ACCOUNTS, Context, Sequences, Spec
 from fauxforce.generators.timeline import DAY_COLUMN, History, System
@@ -61,6 +61,7 @@ class Options:
     dirty: float = 0.0  # rate of defects per record (see generators/dirty.py); 0 writes clean exports
     describe: Path | None = None  # a folder of the org's describe metadata: write its twin (generators/twin.py)
     describe_label: str | None = None  # what the manifest calls that metadata (default: the folder)
+    scenarios: tuple[scenarios.Effect, ...] = ()  # effects planted in the org (generators/scenarios.py)
 
     @property
     def period_start(self) -> dt.date:
@@ -106,11 +107,13 @@ class Manifest:
     dirty: float = 0.0
     defects: int = 0  # defects injected by dirty mode, listed in defects.csv
     describe: dict[str, Any] | None = None  # a twin's: the describe files it was made from, and their SHA-256
+    scenarios: list[dict[str, Any]] | None = None  # the effects planted, as resolved, with their sizes
 
     def to_json(self) -> str:
         data = asdict(self)
-        if data["describe"] is None:  # the built-in org's manifest stays as it was
-            del data["describe"]
+        for key in ("describe", "scenarios"):  # the built-in org's manifest stays as it was
+            if data[key] is None:
+                del data[key]
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @property
@@ -262,6 +265,29 @@ def _block_histories(
     return crm_hs + erp_block.histories, erp_block.stock
 
 
+def _planted(
+    effects: tuple[scenarios.Effect, ...], spec: Spec, ref: reference.Reference
+) -> tuple[scenarios.Effect, ...]:
+    """The scenario's effects resolved against this org's suppliers and products."""
+    if not effects:
+        return ()
+    stocked = erp.stock_cells(ref) >= 0
+    supply = np.bincount(ref.supplier[stocked], minlength=len(ref.supplier_ids))
+    try:
+        return scenarios.resolve(
+            effects,
+            spec.start,
+            spec.days,
+            ref.supplier_ids.to_pylist(),
+            supply,
+            ref.reliability,
+            ref.skus.to_pylist(),
+            np.where(stocked, erp.sales_weights(ref), 0.0),
+        )
+    except scenarios.ScenarioError as e:
+        raise GenerateError(str(e)) from None
+
+
 def generate_org(options: Options, progress: Progress | None = None) -> Manifest:
     """Write an org to `options.out` and return its manifest."""
     options.validate()
@@ -292,6 +318,7 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
         shaper = _twin(described, spec, ctx, cut) if described is not None else None
         emit = _emitter(sink, shaper)
         ref = reference.build(ctx)
+        ctx.planted = _planted(options.scenarios, spec, ref)
         rows = sum(emit(h) for h in ref.histories)
         if shaper is not None:
             rows += sum(sink.write("salesforce", n, t) for n, t in shaper.standalone(options.export == "changes"))
@@ -323,6 +350,7 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
             since=options.since.isoformat() if options.since else None,
             dirty=options.dirty,
             objects=dict(sorted(sink.close().items())),
+            scenarios=scenarios.planted(ctx.planted) if ctx.planted else None,
         )
         if shaper is not None and described is not None:
             describe.write_folder(tmp / describe.FOLDER, shaper.describes())

@@ -1,0 +1,163 @@
+"""Planted scenarios: effects a generated org is made to show, with the size they were planted at.
+
+A scenario is a named preset or a YAML file of effects (`fauxforce generate --scenario late-supplier
+--scenario my-scenarios.yaml`):
+
+    - effect: supplier_late        # a supplier's deliveries arrive late from a day on
+      supplier: SUP-00003          # default: the most reliable of the suppliers of many stocked products
+      late_share: 0.4              # the share of its deliveries that are late from then on
+      from: 2026-03-01             # default: 60% into the history
+    - effect: product_recall       # a product is recalled: its returns multiply from a day on
+      sku: SKU-000123              # default: the best-selling stocked product
+      factor: 3                    # returns of its order lines, times the usual rate
+      from: 2026-04-01
+
+Each effect changes only what it plants, drawn from random streams of its own: the rest of the org is the
+org without it. The manifest lists each effect as planted (defaults resolved: which supplier, which product,
+which day) with its size, so a test or a dashboard check knows what it should find; `tests/generators/
+test_scenarios.py` finds each preset in gold at the planted size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+DEFAULT_AT = 0.6  # an effect without `from` starts this far into the history
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used: one line naming the preset or file, the entry, and what is wrong."""
+
+
+@dataclass(frozen=True)
+class SupplierLate:
+    """From `start` on, `late_share` of the supplier's deliveries arrive after their expected date."""
+
+    late_share: float
+    supplier: str | None = None  # a supplier_id; None: the most reliable of the suppliers of many stocked products
+    start: dt.date | None = None
+    effect: str = "supplier_late"
+
+
+@dataclass(frozen=True)
+class ProductRecall:
+    """From `start` on, the product's order lines come back `factor` times as often, as defective."""
+
+    factor: float
+    sku: str | None = None  # None: the best-selling stocked product
+    start: dt.date | None = None
+    effect: str = "product_recall"
+
+
+Effect = SupplierLate | ProductRecall
+PRESETS: dict[str, tuple[Effect, ...]] = {
+    "late-supplier": (SupplierLate(late_share=0.4),),
+    "recall": (ProductRecall(factor=3.0),),
+}
+
+
+def load(text: str) -> tuple[Effect, ...]:
+    """A preset by name, or the effects of a YAML file."""
+    if text in PRESETS:
+        return PRESETS[text]
+    path = Path(text)
+    if not path.is_file():
+        raise ScenarioError(f"--scenario {text!r} is neither a preset ({', '.join(PRESETS)}) nor a file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise ScenarioError(f"{path} is not YAML: {str(e).splitlines()[0]}") from None
+    if not isinstance(data, list) or not data:
+        raise ScenarioError(f"{path}: a scenario is a list of effects (effect: supplier_late or product_recall)")
+    return tuple(_effect(f"{path}, entry {n}", item) for n, item in enumerate(data, 1))
+
+
+def _effect(where: str, item: Any) -> Effect:
+    if not isinstance(item, dict):
+        raise ScenarioError(f"{where}: an effect is a mapping with `effect:` and its settings")
+    kind = item.get("effect")
+    known = {"supplier_late": ("supplier", "late_share", "from"), "product_recall": ("sku", "factor", "from")}
+    if kind not in known:
+        raise ScenarioError(f"{where}: effect must be one of {', '.join(known)}, not {kind!r}")
+    unknown = set(item) - {"effect", *known[kind]}
+    if unknown:
+        raise ScenarioError(f"{where}: {kind} takes {', '.join(known[kind])}, not {sorted(unknown)[0]!r}")
+    start = item.get("from")
+    if start is not None and not isinstance(start, dt.date):
+        raise ScenarioError(f"{where}: from is a date (YYYY-MM-DD), not {start!r}")
+    if kind == "supplier_late":
+        share = _number(where, item, "late_share", 0.4)
+        if not 0 <= share <= 1:
+            raise ScenarioError(f"{where}: late_share is a share between 0 and 1, not {share}")
+        return SupplierLate(share, _name(where, item, "supplier"), start)
+    factor = _number(where, item, "factor", 3.0)
+    if not 1 <= factor <= 20:
+        raise ScenarioError(f"{where}: factor multiplies returns: between 1 and 20, not {factor}")
+    return ProductRecall(factor, _name(where, item, "sku"), start)
+
+
+def _number(where: str, item: dict[str, Any], key: str, default: float) -> float:
+    value = item.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ScenarioError(f"{where}: {key} is a number, not {value!r}")
+    return float(value)
+
+
+def _name(where: str, item: dict[str, Any], key: str) -> str | None:
+    value = item.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ScenarioError(f"{where}: {key} is an identifier, not {value!r}")
+    return value
+
+
+# ---- at generation ----------------------------------------------------------------------------------------
+
+
+def resolve(
+    effects: tuple[Effect, ...],
+    start: dt.date,
+    days: int,
+    supplier_ids: list[str],
+    stocked_supply: np.ndarray,
+    reliability: np.ndarray,
+    skus: list[str],
+    sales_weight: np.ndarray,
+) -> tuple[Effect, ...]:
+    """Effects with every default made concrete: the day; the supplier (the most reliable of those supplying at
+    least the median number of stocked products, so that lateness planted on it shows as a drop); the product
+    (the best-selling stocked one, `sales_weight` 0 for products not stocked)."""
+    out: list[Effect] = []
+    busy = stocked_supply >= np.median(stocked_supply[stocked_supply > 0])
+    steady = supplier_ids[int(np.argmax(np.where(busy, reliability, -1.0)))]
+    default_day = start + dt.timedelta(days=round(days * DEFAULT_AT))
+    for e in effects:
+        day = e.start or default_day
+        if isinstance(e, SupplierLate):
+            supplier = e.supplier or steady
+            if supplier not in supplier_ids:
+                raise ScenarioError(f"supplier_late: no supplier {supplier!r} in this org (e.g. {supplier_ids[0]})")
+            out.append(replace(e, supplier=supplier, start=day))
+        else:
+            sku = e.sku or skus[int(np.argmax(sales_weight))]
+            if sku not in skus:
+                raise ScenarioError(f"product_recall: no product {sku!r} in this org (e.g. {skus[0]})")
+            if not sales_weight[skus.index(sku)]:
+                raise ScenarioError(f"product_recall: {sku} is not a stocked product; only those come back")
+            out.append(replace(e, sku=sku, start=day))
+    return tuple(out)
+
+
+def planted(effects: tuple[Effect, ...]) -> list[dict[str, Any]]:
+    """The manifest's record of resolved effects: kind, target, size, from."""
+    out = []
+    for e in effects:
+        d = asdict(e)
+        d["from"] = str(d.pop("start"))
+        out.append(d)
+    return out

@@ -1,0 +1,131 @@
+"""Planted scenarios: each preset planted in the generator is found in gold at the size the manifest says it
+was planted at; the rest of the org is the org without it; a bad scenario is one line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fauxforce.cli import main
+from fauxforce.core.warehouse import Warehouse
+from fauxforce.generators import scenarios
+from fauxforce.generators.erp import RETURN_RATE
+from fauxforce.generators.org import GenerateError, generate
+from fauxforce.gold.build import build_gold
+from tests.conftest import load_silver
+
+SCALE = 0.3
+RETURN_WINDOW = 70  # days: a line shipped this long before the as-of date has had every return it will have
+
+
+def within(observed: float, expected: float, n: int) -> bool:
+    """Whether a share seen in n draws is within three standard deviations of the share planted."""
+    return abs(observed - expected) <= 3 * math.sqrt(expected * (1 - expected) / n)
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], Warehouse, Path]]:
+    root = tmp_path_factory.mktemp("scenarios")
+    effects = scenarios.PRESETS["late-supplier"] + scenarios.PRESETS["recall"]
+    generate(root / "org", scale=SCALE, scenarios=effects)
+    generate(root / "plain", scale=SCALE)
+    wh = Warehouse(f"duckdb:///{root / 'w.duckdb'}")
+    load_silver(wh, root / "org")
+    build_gold(wh)
+    manifest = json.loads((root / "org" / "manifest.json").read_text())
+    yield manifest, wh, root
+    wh.dispose()
+
+
+def shares(wh: Warehouse, sql: str) -> dict[bool, tuple[int, float]]:
+    """(n, share) before (False) and from (True) the effect's day."""
+    with wh.engine.connect() as conn:
+        return {bool(after): (int(n), float(share)) for after, n, share in conn.exec_driver_sql(sql).all()}
+
+
+def test_a_late_supplier_is_found_in_gold_at_the_planted_share(planted: tuple[dict[str, Any], Warehouse, Path]) -> None:
+    manifest, wh, _ = planted
+    (late,) = [e for e in manifest["scenarios"] if e["effect"] == "supplier_late"]
+    assert late["late_share"] == 0.4 and late["supplier"].startswith("SUP-")
+    # a supplier's deliveries of one order day arrive late or on time together: the day is the draw
+    found = shares(
+        wh,
+        f"""select order_date >= date '{late["from"]}', count(*), avg(case when late then 1.0 else 0 end)
+        from (select order_date, bool_or(received_date > expected_date) as late from gold.fact_purchase_order_line
+              where supplier_id = '{late["supplier"]}' and received_date is not null group by order_date)
+        group by 1""",
+    )
+    (n_before, before), (n_after, after) = found[False], found[True]
+    assert n_before >= 50 and n_after >= 50 and within(after, late["late_share"], n_after), found
+    assert before < late["late_share"] / 2, found  # the default supplier was reliable: the drop shows
+    with wh.engine.connect() as conn:
+        on_time = conn.exec_driver_sql(
+            f"select on_time_rate from gold.supplier_performance where supplier_id = '{late['supplier']}'"
+        ).scalar_one()
+    assert float(on_time) < 1 - before  # the mart shows the supplier worse than it was
+
+
+def test_a_recall_triples_returns_in_gold(planted: tuple[dict[str, Any], Warehouse, Path]) -> None:
+    manifest, wh, _ = planted
+    (recall,) = [e for e in manifest["scenarios"] if e["effect"] == "product_recall"]
+    last = dt.date.fromisoformat(manifest["as_of"]) - dt.timedelta(days=RETURN_WINDOW)
+    found = shares(
+        wh,
+        f"""select order_date >= date '{recall["from"]}', count(*), avg(case when quantity_returned > 0 then 1.0
+        else 0 end) from gold.fact_sales_order_line where product_key = '{recall["sku"]}' and is_shipped
+        and order_date <= date '{last}' group by 1""",
+    )
+    (n_before, before), (n_after, after) = found[False], found[True]
+    assert n_before >= 100 and n_after >= 100, found
+    assert within(before, RETURN_RATE, n_before), found
+    assert within(after, recall["factor"] * RETURN_RATE, n_after), found
+    with wh.engine.connect() as conn:
+        defective = conn.exec_driver_sql(
+            f"select count(*) from gold.fact_return where product_key = '{recall['sku']}' and reason = 'defective' "
+            f"and return_date >= date '{recall['from']}'"
+        ).scalar_one()
+    assert defective > n_after * (recall["factor"] - 1) * RETURN_RATE / 2
+
+
+def test_an_effect_changes_only_what_it_plants(planted: tuple[dict[str, Any], Warehouse, Path]) -> None:
+    manifest, _, root = planted
+    plain = json.loads((root / "plain" / "manifest.json").read_text())
+    changed = {f for f in plain["files"] if plain["files"][f] != manifest["files"][f]}
+    assert changed == {
+        "erp/returns.csv",  # the recall
+        "erp/purchase_orders.csv",  # the late deliveries, and what they do to stock and later orders
+        "erp/purchase_order_lines.csv",
+        "erp/inventory.csv",
+        "erp/inventory_transactions.csv",
+    }
+    assert "scenarios" not in plain
+
+
+def test_a_scenario_file_and_its_mistakes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("- effect: supplier_late\n  late_share: 0.7\n  from: 2026-03-01\n")
+    assert scenarios.load(str(path)) == (scenarios.SupplierLate(0.7, None, dt.date(2026, 3, 1)),)
+    bad = {
+        "- effect: flood\n": "effect must be one of supplier_late, product_recall",
+        "- effect: supplier_late\n  late_share: 2\n": "late_share is a share between 0 and 1",
+        "- effect: product_recall\n  factor: many\n": "factor is a number",
+        "- effect: product_recall\n  when: 2026-01-01\n": "not 'when'",
+        "effect: product_recall\n": "a scenario is a list of effects",
+    }
+    for text, message in bad.items():
+        path.write_text(text)
+        with pytest.raises(scenarios.ScenarioError, match=message):
+            scenarios.load(str(path))
+    path.write_text("- effect: product_recall\n  sku: SKU-NOPE\n")
+    assert main(["generate", "--scale", "0.01", "--out", str(tmp_path / "org"), "--scenario", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no product 'SKU-NOPE' in this org" in err and "\n" not in err
+    assert not (tmp_path / "org").exists()  # nothing half-written
+    with pytest.raises(GenerateError, match="no supplier"):
+        generate(tmp_path / "org", scale=0.01, scenarios=(scenarios.SupplierLate(0.5, "SUP-99999"),))
