@@ -126,6 +126,6 @@ def test_a_scenario_file_and_its_mistakes(tmp_path: Path, capsys: pytest.Capture
     assert main(["generate", "--scale", "0.01", "--out", str(tmp_path / "org"), "--scenario", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert "no product 'SKU-NOPE' in this org" in err and "\n" not in err
-    assert not (tmp_path / "org").exists()  # nothing half-written
+    assert not (tmp_path / "org").exists() and not list(tmp_path.glob(".org.partial-*"))  # nothing half-written
     with pytest.raises(GenerateError, match="no supplier"):
         generate(tmp_path / "org", scale=0.01, scenarios=(scenarios.SupplierLate(0.5, "SUP-99999"),))
