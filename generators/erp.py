@@ -116,7 +116,7 @@ def erp_block(ctx: Context, ref: Reference, block: int, chunk: int, acc: Account
     rng = ctx.rng("erp", block, chunk)
     cust = _customers(ctx, rng, block, chunk, acc)
     orders = _draw_orders(ctx, rng, ref, acc, won, cust)
-    pay = _draw_payments(rng, cust, orders)
+    pay = _draw_payments(rng, cust, orders, ctx.planted)
     sales_orders = _sales_orders(ref, won, orders, pay)
     lines = _sales_order_lines(ref, orders)
     invoices, invoice_numbers = _invoices(ctx, orders, pay)
@@ -313,11 +313,21 @@ def _draw_orders(
     )
 
 
-def _draw_payments(rng: np.random.Generator, cust: _Customers, orders: _Orders) -> _Payments:
+def _draw_payments(
+    rng: np.random.Generator, cust: _Customers, orders: _Orders, planted: tuple[scenarios.Effect, ...]
+) -> _Payments:
     no, total = orders.n, orders.total
     term_days = np.array(vocab.PAYMENT_TERM_DAYS)[cust.terms[orders.customer]]
     fate = choice(rng, no, 3, (0.85, 0.07, 0.08))  # paid, partly paid, unpaid
-    paid_at = orders.invoice_at + (term_days * rng.lognormal(0, 0.35, no) * DAY).astype(np.int64) + HOUR
+    delay = term_days * rng.lognormal(0, 0.35, no)
+    for e in planted:  # slow payers: the same draws, stretched; nothing else changes
+        if isinstance(e, scenarios.SlowPayers):
+            assert e.start is not None and e.country is not None
+            start = (e.start - dt.date(1970, 1, 1)).days * DAY
+            country = [c.code for c in geo.COUNTRIES].index(e.country)
+            slow = (cust.country[orders.customer] == country) & (orders.invoice_at >= start)
+            delay = np.where(slow, delay * e.factor, delay)
+    paid_at = orders.invoice_at + (delay * DAY).astype(np.int64) + HOUR
     paid_cents = np.where(fate == 0, total, np.where(fate == 1, total * rng.integers(30, 81, no) // 100, 0))
     return _Payments(term_days, fate, paid_at, paid_cents)
 

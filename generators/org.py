@@ -30,7 +30,7 @@ from fauxforce.core import catalogue, describe
 from fauxforce.core.files import umask
 from fauxforce.core.hashing import file_sha256
 from fauxforce.core.progress import NullProgress, Progress
-from fauxforce.generators import crm, dirty, erp, inventory, pools, reference, sales, scenarios, support, twin
+from fauxforce.generators import crm, dirty, erp, geo, inventory, pools, reference, sales, scenarios, support, twin
 from fauxforce.generators.columns import DAY
 from fauxforce.generators.context import ACCOUNTS_AT_SCALE_1, MAX_BLOCK_ACCOUNTS, Context, Sequences, Spec
 from fauxforce.generators.timeline import DAY_COLUMN, History, System
@@ -283,6 +283,7 @@ def _planted(
             ref.reliability,
             ref.skus.to_pylist(),
             np.where(stocked, erp.sales_weights(ref), 0.0),
+            [(c.code, c.weight) for c in geo.COUNTRIES],
         )
     except scenarios.ScenarioError as e:
         raise GenerateError(str(e)) from None

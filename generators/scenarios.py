@@ -11,6 +11,10 @@ A scenario is a named preset or a YAML file of effects (`fauxforce generate --sc
       sku: SKU-000123              # default: the best-selling stocked product
       factor: 3                    # returns of its order lines, times the usual rate
       from: 2026-04-01
+    - effect: slow_payers          # a country's customers take longer to pay the invoices of a day on
+      country: GB                  # default: the second-largest market
+      factor: 2                    # days to pay, times what they were
+      from: 2025-11-01             # default: 30% into the history (slow payments need time to show)
 
 Each effect changes only what it plants, drawn from random streams of its own: the rest of the org is the
 org without it. The manifest lists each effect as planted (defaults resolved: which supplier, which product,
@@ -28,7 +32,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-DEFAULT_AT = 0.6  # an effect without `from` starts this far into the history
+DEFAULT_AT = 0.6  # an effect without `from` starts this far into the history (slow payers: SLOW_PAYERS_AT)
+SLOW_PAYERS_AT = 0.3
 
 
 class ScenarioError(ValueError):
@@ -55,10 +60,21 @@ class ProductRecall:
     effect: str = "product_recall"
 
 
-Effect = SupplierLate | ProductRecall
+@dataclass(frozen=True)
+class SlowPayers:
+    """From `start` on, customers in `country` take `factor` times as long to pay their invoices."""
+
+    factor: float
+    country: str | None = None  # an ISO code; None: the second-largest market
+    start: dt.date | None = None
+    effect: str = "slow_payers"
+
+
+Effect = SupplierLate | ProductRecall | SlowPayers
 PRESETS: dict[str, tuple[Effect, ...]] = {
     "late-supplier": (SupplierLate(late_share=0.4),),
     "recall": (ProductRecall(factor=3.0),),
+    "slow-payers": (SlowPayers(factor=2.0),),
 }
 
 
@@ -74,7 +90,7 @@ def load(text: str) -> tuple[Effect, ...]:
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise ScenarioError(f"{path} is not YAML: {str(e).splitlines()[0]}") from None
     if not isinstance(data, list) or not data:
-        raise ScenarioError(f"{path}: a scenario is a list of effects (effect: supplier_late or product_recall)")
+        raise ScenarioError(f"{path}: a scenario is a list of effects (supplier_late, product_recall, slow_payers)")
     return tuple(_effect(f"{path}, entry {n}", item) for n, item in enumerate(data, 1))
 
 
@@ -82,7 +98,11 @@ def _effect(where: str, item: Any) -> Effect:
     if not isinstance(item, dict):
         raise ScenarioError(f"{where}: an effect is a mapping with `effect:` and its settings")
     kind = item.get("effect")
-    known = {"supplier_late": ("supplier", "late_share", "from"), "product_recall": ("sku", "factor", "from")}
+    known = {
+        "supplier_late": ("supplier", "late_share", "from"),
+        "product_recall": ("sku", "factor", "from"),
+        "slow_payers": ("country", "factor", "from"),
+    }
     if kind not in known:
         raise ScenarioError(f"{where}: effect must be one of {', '.join(known)}, not {kind!r}")
     unknown = set(item) - {"effect", *known[kind]}
@@ -96,6 +116,11 @@ def _effect(where: str, item: Any) -> Effect:
         if not 0 <= share <= 1:
             raise ScenarioError(f"{where}: late_share is a share between 0 and 1, not {share}")
         return SupplierLate(share, _name(where, item, "supplier"), start)
+    if kind == "slow_payers":
+        factor = _number(where, item, "factor", 2.0)
+        if not 1 <= factor <= 10:
+            raise ScenarioError(f"{where}: factor multiplies days to pay: between 1 and 10, not {factor}")
+        return SlowPayers(factor, _name(where, item, "country"), start)
     factor = _number(where, item, "factor", 3.0)
     if not 1 <= factor <= 20:
         raise ScenarioError(f"{where}: factor multiplies returns: between 1 and 20, not {factor}")
@@ -128,17 +153,27 @@ def resolve(
     reliability: np.ndarray,
     skus: list[str],
     sales_weight: np.ndarray,
+    countries: list[tuple[str, float]],
 ) -> tuple[Effect, ...]:
     """Effects with every default made concrete: the day; the supplier (the most reliable of those supplying at
     least the median number of stocked products, so that lateness planted on it shows as a drop); the product
-    (the best-selling stocked one, `sales_weight` 0 for products not stocked)."""
+    (the best-selling stocked one, `sales_weight` 0 for products not stocked); the country (the second-largest
+    of `countries`, code and weight: the largest is half the book, too much for one story)."""
     out: list[Effect] = []
     busy = stocked_supply >= np.median(stocked_supply[stocked_supply > 0])
     steady = supplier_ids[int(np.argmax(np.where(busy, reliability, -1.0)))]
     default_day = start + dt.timedelta(days=round(days * DEFAULT_AT))
     for e in effects:
         day = e.start or default_day
-        if isinstance(e, SupplierLate):
+        if isinstance(e, SlowPayers):
+            codes = [c for c, _ in sorted(countries, key=lambda c: -c[1])]
+            country = e.country or codes[1]
+            if country not in codes:
+                raise ScenarioError(f"slow_payers: no customers in {country!r}; use one of {', '.join(sorted(codes))}")
+            out.append(
+                replace(e, country=country, start=e.start or start + dt.timedelta(days=round(days * SLOW_PAYERS_AT)))
+            )
+        elif isinstance(e, SupplierLate):
             supplier = e.supplier or steady
             if supplier not in supplier_ids:
                 raise ScenarioError(f"supplier_late: no supplier {supplier!r} in this org (e.g. {supplier_ids[0]})")

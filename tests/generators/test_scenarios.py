@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from fauxforce.cli import main
@@ -31,8 +32,9 @@ def within(observed: float, expected: float, n: int) -> bool:
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], Warehouse, Path]]:
+    """Every preset planted at scale 0.3 and gold built; beside it the same org without them (its files)."""
     root = tmp_path_factory.mktemp("scenarios")
-    effects = scenarios.PRESETS["late-supplier"] + scenarios.PRESETS["recall"]
+    effects = tuple(e for preset in scenarios.PRESETS.values() for e in preset)
     generate(root / "org", scale=SCALE, scenarios=effects)
     generate(root / "plain", scale=SCALE)
     wh = Warehouse(f"duckdb:///{root / 'w.duckdb'}")
@@ -93,6 +95,32 @@ def test_a_recall_triples_returns_in_gold(planted: tuple[dict[str, Any], Warehou
     assert defective > n_after * (recall["factor"] - 1) * RETURN_RATE / 2
 
 
+def test_slow_payers_take_the_planted_factor_longer_in_gold(planted: tuple[dict[str, Any], Warehouse, Path]) -> None:
+    """Each invoice of the country's customers from the day on is paid `factor` times later than the same
+    invoice in the org without the effect; every other invoice is paid on the same day."""
+    manifest, wh, root = planted
+    (slow,) = [e for e in manifest["scenarios"] if e["effect"] == "slow_payers"]
+    without = pd.read_csv(root / "plain" / "erp" / "payments.csv", usecols=["invoice_number", "payment_date"])
+    plain = {n: dt.date.fromisoformat(d) for n, d in zip(without.invoice_number, without.payment_date, strict=True)}
+    with wh.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            f"""select i.invoice_number, i.invoice_date, i.last_payment_date, d.geography_key = '{slow["country"]}'
+            from gold.fact_invoice as i join gold.dim_customer as d using (customer_key)"""
+        ).all()
+    start = dt.date.fromisoformat(slow["from"])
+    planted_on = [(n, day, paid) for n, day, paid, in_country in rows if in_country and day >= start]
+    others = [(n, paid) for n, day, paid, in_country in rows if not (in_country and day >= start)]
+    assert len(others) > 1000 and all(paid == plain.get(n) for n, paid in others)
+    paid_both = [((paid - day).days, (plain[n] - day).days) for n, day, paid in planted_on if paid and n in plain]
+    assert len(paid_both) >= 100
+    ratio = sum(w for w, _ in paid_both) / sum(p for _, p in paid_both)
+    assert abs(ratio - slow["factor"]) < 0.05, ratio  # days are whole: the ratio is the factor, to rounding
+    # paid later, more is still owed at the as-of date: receivables grow
+    unpaid_with = sum(1 for _, _, paid in planted_on if paid is None)
+    unpaid_without = sum(1 for n, _, _ in planted_on if n not in plain)
+    assert unpaid_with > unpaid_without
+
+
 def test_an_effect_changes_only_what_it_plants(planted: tuple[dict[str, Any], Warehouse, Path]) -> None:
     manifest, _, root = planted
     plain = json.loads((root / "plain" / "manifest.json").read_text())
@@ -103,6 +131,9 @@ def test_an_effect_changes_only_what_it_plants(planted: tuple[dict[str, Any], Wa
         "erp/purchase_order_lines.csv",
         "erp/inventory.csv",
         "erp/inventory_transactions.csv",
+        "erp/payments.csv",  # the slow payers, and the invoices and orders they settle later
+        "erp/invoices.csv",
+        "erp/sales_orders.csv",
     }
     assert "scenarios" not in plain
 
