@@ -440,6 +440,12 @@ class Loader:
     def send_rows(self, target: Target, step: str, header: list[str], rows: list[list[str]]) -> StepResult:
         """Send the rows that have not landed as they are now, in jobs; record each job and record."""
         started = time.perf_counter()
+        repeated = len(rows) - len({r[0] for r in rows})
+        if repeated:
+            raise LoadError(
+                f"{target.obj} ({step}): {repeated:,} rows repeat another row's {header[0]}; a record takes one row "
+                "per job, so make the key unique (for sync: a `where`, or a unique `match` column)"
+            )
         result = StepResult(target.obj, step)
         todo = self.pending(target, step, header, rows)
         result.unchanged = len(rows) - len(todo)

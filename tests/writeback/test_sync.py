@@ -147,6 +147,12 @@ def test_mistakes_are_one_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     env_for(mock, monkeypatch, tmp_path)
+    wh = Warehouse(f"duckdb:///{tmp_path / 'ledger.duckdb'}")  # the warehouse env_for points at, with gold
+    try:
+        load_silver(wh, landings[0])
+        build_gold(wh)
+    finally:
+        wh.dispose()
     mapping = tmp_path / "m.yaml"
     cases = {
         "- object: Account\n  table: silver.account\n  match: {column: id, field: Id}\n  fields: {name: Name}\n": (
@@ -158,6 +164,8 @@ def test_mistakes_are_one_line(
         "  fields: {won_amount: Won__c}\n": "Account.Won__c does not exist",
         "- object: Account\n  table: gold.nope\n  match: {column: account_id, field: Id}\n"
         "  fields: {won_amount: Lifetime_Value__c}\n": "cannot read gold.nope",
+        "- object: Account\n  table: gold.fact_opportunity\n  where: account_id is not null\n"
+        "  match: {column: account_id, field: Id}\n  fields: {amount: Lifetime_Value__c}\n": "rows repeat another",
     }
     for text, expected in cases.items():
         mapping.write_text(text)
