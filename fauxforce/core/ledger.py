@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -480,14 +480,35 @@ LOAD_ROW_COLUMNS = (
 
 def landed_rows(conn: Connection, org: str, obj: str, step: str) -> dict[str, str]:
     """external id → fingerprint of each record of `obj` whose last write in `step` landed in `org`."""
+    return _landed(conn, org, obj, step, "fingerprint")
+
+
+def landed_ids(conn: Connection, org: str, obj: str, step: str) -> dict[str, str]:
+    """external id → the org's Id of each record of `obj` whose last write in `step` landed in `org`."""
+    return _landed(conn, org, obj, step, "sf_id")
+
+
+def _landed(conn: Connection, org: str, obj: str, step: str, column: str) -> dict[str, str]:
     rows = conn.execute(
         sa.text(
-            "SELECT external_id, fingerprint FROM meta.load_rows WHERE org = :org AND object = :obj AND step = :step "
-            "AND outcome IN ('created', 'updated')"
+            f"SELECT external_id, {column} FROM meta.load_rows WHERE org = :org AND object = :obj AND step = :step "
+            f"AND outcome IN {LANDED} AND {column} IS NOT NULL"
         ),
         {"org": org, "obj": obj, "step": step},
     )
     return {str(r[0]): str(r[1]) for r in rows}
+
+
+def forget_rows(conn: Connection, org: str, obj: str, step: str, sf_ids: Iterable[str]) -> None:
+    """Drop what the ledger holds of these records in `step` (records deleted in the org are no longer synced)."""
+    ids = sorted(sf_ids)
+    if ids:
+        conn.execute(
+            sa.text(
+                "DELETE FROM meta.load_rows WHERE org = :org AND object = :obj AND step = :step AND sf_id IN :ids"
+            ).bindparams(sa.bindparam("ids", expanding=True)),
+            {"org": org, "obj": obj, "step": step, "ids": ids},
+        )
 
 
 def record_load_job(conn: Connection, job: Mapping[str, object]) -> None:

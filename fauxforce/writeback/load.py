@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import graphlib
 import hashlib
 import io
@@ -411,7 +412,7 @@ class Loader:
         self.report = report or (lambda _: None)
         ledger.prepare(wh)
 
-    @property
+    @functools.cached_property
     def org(self) -> str:
         """The org written to, as the ledger keys it: its Id (the session's first part), else its instance."""
         client = self.sf.client()

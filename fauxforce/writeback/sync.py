@@ -181,22 +181,11 @@ def sync(
 def _delete_gone(loader: Loader, e: Entry, keys: set[str]) -> StepResult:
     """Delete the records synced before whose key is no longer in the table (by the Id the org gave them)."""
     with loader.wh.engine.connect() as conn:
-        synced = conn.execute(
-            sa.text(
-                "SELECT external_id, sf_id FROM meta.load_rows WHERE org = :org AND object = :obj AND step = :step "
-                "AND outcome IN ('created', 'updated') AND sf_id IS NOT NULL"
-            ),
-            {"org": loader.org, "obj": e.object, "step": e.step},
-        ).all()
-    gone = [[str(sf_id)] for key, sf_id in synced if key not in keys]
+        synced = ledger.landed_ids(conn, loader.org, e.object, e.step)
+    gone = [[sf_id] for key, sf_id in synced.items() if key not in keys]
     result = loader.send_rows(Target(e.object, "Id", "delete"), f"{e.step}:delete", ["Id"], gone)
     if gone:  # a deleted record is no longer synced: its rows leave the ledger, so a row that comes back is sent
         with loader.wh.engine.begin() as conn:
             deleted = ledger.landed_rows(conn, loader.org, e.object, f"{e.step}:delete")
-            conn.execute(
-                sa.text(
-                    "DELETE FROM meta.load_rows WHERE org = :org AND object = :obj AND step = :step AND sf_id IN :ids"
-                ).bindparams(sa.bindparam("ids", expanding=True)),
-                {"org": loader.org, "obj": e.object, "step": e.step, "ids": sorted(deleted) or [""]},
-            )
+            ledger.forget_rows(conn, loader.org, e.object, e.step, deleted)
     return result
