@@ -30,6 +30,7 @@ lint: dev
 
 bench: setup
 	$(BIN)/python benchmarks/generate.py
+	$(BIN)/python benchmarks/shape.py
 	$(BIN)/python benchmarks/pipeline.py
 	$(BIN)/python benchmarks/messy.py
 	$(BIN)/python benchmarks/extract.py

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from statistics import NormalDist
 
 import numpy as np
 import pyarrow as pa
@@ -94,3 +95,18 @@ def work_time(rng: np.random.Generator, day_start: np.ndarray) -> np.ndarray:
 
 def floor_day(seconds: np.ndarray) -> np.ndarray:
     return (np.asarray(seconds) // DAY) * DAY
+
+
+def spread(rng: np.random.Generator, n: int) -> np.ndarray:
+    """n quantiles evenly spread over (0, 1), in random order: a sample whose shape does not depend on n.
+
+    Independent draws of a skewed distribution swing with the sample's size (a few dozen products
+    give a different mix every scale); evenly spread quantiles give the same mix at every size.
+    """
+    return (rng.permutation(n) + 0.5) / max(n, 1)
+
+
+def normal_quantiles(u: np.ndarray) -> np.ndarray:
+    """The standard normal's quantiles of u (0 < u < 1)."""
+    inv = NormalDist().inv_cdf
+    return np.array([inv(x) for x in u.tolist()], dtype=np.float64)

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fauxforce.generators import geo, vocab
+from fauxforce.generators import geo, shape, vocab
 from fauxforce.generators.columns import (
     DAY,
     HOUR,
@@ -61,6 +61,8 @@ class Accounts:
     erp_number: pa.Array  # null for accounts that do not buy
     from_lead: np.ndarray
     industry: np.ndarray
+    segment: np.ndarray  # index into vocab.CUSTOMER_SEGMENTS
+    wallet: np.ndarray  # spending power, a multiplier with mean 1 (generators/shape.py)
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ def accounts(ctx: Context, ref: Reference, block: int, chunk: int, n: int) -> tu
     acct_type = choice(rng, n, len(vocab.ACCOUNT_TYPES), vocab.ACCOUNT_TYPE_WEIGHTS)
     employees = np.maximum(2, rng.lognormal(5.0, 1.5, n)).astype(np.int64)
     revenue = (employees * rng.uniform(80_000, 260_000, n)).astype(np.int64) // 1000 * 1000 * 100
-    segment = np.where(employees >= 1000, 0, np.where(employees >= 100, 1, 2))
+    segment = shape.segment_of(employees)
     owner = ref.owners_in(country, rng)
     buying = np.isin(acct_type, list(vocab.BUYING_TYPES))
     erp_no = masked(join("C", number_text(ctx.seq.number("customer_number", n), 7)), buying)
@@ -321,6 +323,8 @@ def accounts(ctx: Context, ref: Reference, block: int, chunk: int, n: int) -> tu
         erp_number=erp_no,
         from_lead=from_lead,
         industry=industry,
+        segment=segment,
+        wallet=shape.wallet(ctx.rng("wallet", block, chunk), n),
     )
     return history, info
 

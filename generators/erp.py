@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fauxforce.generators import geo, scenarios, vocab
+from fauxforce.generators import geo, scenarios, shape, vocab
 from fauxforce.generators.columns import (
     DAY,
     HOUR,
@@ -134,6 +134,7 @@ class _Customers:
     numbers: pa.Array
     country: np.ndarray
     terms: np.ndarray  # index into PAYMENT_TERMS
+    payer: np.ndarray  # index into shape.PAYERS: how the customer pays
     linked: np.ndarray  # the accounts that have a customer, in customer order
     n_only: int
     only_created: np.ndarray
@@ -245,7 +246,8 @@ def _customers(ctx: Context, rng: np.random.Generator, block: int, chunk: int, a
         at,
         changing,
     )
-    return _Customers(customers, numbers, country, terms, linked, n_only, o_created)
+    payer = shape.payers(ctx.rng("payer", block, chunk), n)
+    return _Customers(customers, numbers, country, terms, payer, linked, n_only, o_created)
 
 
 def _draw_orders(
@@ -318,8 +320,11 @@ def _draw_payments(
 ) -> _Payments:
     no, total = orders.n, orders.total
     term_days = np.array(vocab.PAYMENT_TERM_DAYS)[cust.terms[orders.customer]]
-    fate = choice(rng, no, 3, (0.85, 0.07, 0.08))  # paid, partly paid, unpaid
-    delay = term_days * rng.lognormal(0, 0.35, no)
+    payer = cust.payer[orders.customer]
+    draw = rng.random(no)
+    partly, unpaid = shape.PAYER_PARTLY[payer], shape.PAYER_UNPAID[payer]
+    fate = np.where(draw < unpaid, 2, np.where(draw < unpaid + partly, 1, 0))  # paid, partly paid, unpaid
+    delay = term_days * shape.PAYER_DELAY[payer] * np.exp(shape.PAYER_SPREAD[payer] * rng.standard_normal(no))
     for e in planted:  # slow payers: the same draws, stretched; nothing else changes
         if isinstance(e, scenarios.SlowPayers):
             assert e.start is not None and e.country is not None

@@ -8,8 +8,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fauxforce.generators import geo, vocab
-from fauxforce.generators.columns import DAY, choice, code, join, money, pick, pool, ts
+from fauxforce.generators import geo, shape, vocab
+from fauxforce.generators.columns import DAY, choice, code, join, money, normal_quantiles, pick, pool, spread, ts
 from fauxforce.generators.context import Context
 from fauxforce.generators.ids import make_ids
 from fauxforce.generators.pools import people
@@ -27,6 +27,7 @@ class Reference:
     user_ids: pa.Array
     rep_offsets: np.ndarray  # reps of country c are rep_order[rep_offsets[c]:rep_offsets[c + 1]]
     rep_order: np.ndarray
+    skill: np.ndarray  # per user: the factor on the base win rate of the deals she owns (generators/shape.py)
     integration_user: int
     product_ids: pa.Array  # Product2 Ids, for the first n_sf_products ERP products
     entry_ids: pa.Array  # standard PricebookEntry Ids, aligned with product_ids
@@ -55,7 +56,7 @@ def _count(ctx: Context, at_scale_1: int, minimum: int) -> int:
     return max(minimum, round(at_scale_1 * ctx.spec.scale))
 
 
-def _users(ctx: Context) -> tuple[History, pa.Array, np.ndarray, np.ndarray]:
+def _users(ctx: Context) -> tuple[History, pa.Array, np.ndarray, np.ndarray, np.ndarray]:
     rng = ctx.rng("User")
     # At least one rep per country, so every account can have an owner from its own country.
     n = _count(ctx, USERS_AT_SCALE_1, 4 + 2 * len(geo.COUNTRIES))
@@ -144,7 +145,8 @@ def _users(ctx: Context) -> tuple[History, pa.Array, np.ndarray, np.ndarray]:
     rep_country = country[reps]
     order = reps[np.argsort(rep_country, kind="stable")]
     offsets = np.searchsorted(np.sort(rep_country), np.arange(k + 1))
-    return history, ids, order, offsets
+    team = np.where(role == 3, country, -1)  # reps by country; the others own no deals
+    return history, ids, order, offsets, shape.skills(ctx.rng("rep-skill"), manager, team)
 
 
 def _suppliers(ctx: Context) -> tuple[History, pa.Array, np.ndarray, np.ndarray]:
@@ -185,6 +187,9 @@ def _warehouses(ctx: Context) -> tuple[History, pa.Array]:
     return History.created_only("warehouses", "erp", columns, static, created), codes
 
 
+FAMILY_SALES_SHARE = (0.45, 0.2, 0.2, 0.15)  # Hardware, Software, Services, Support: share of deal lines
+POPULARITY_SIGMA = 1.3  # lognormal popularity: the top 20% of products sell ≈ 60% of the lines
+
 PRODUCT_SERIES = ("GenWatt", "VoltEdge", "AquaFlow", "SensIQ", "CoreLink", "TerraMax", "NovaGrid", "PulseOne")
 PRODUCT_FORMS = {
     "Hardware": ("Generator", "Controller", "Sensor Array", "Pump", "Inverter", "Gateway"),
@@ -208,25 +213,48 @@ def _products(ctx: Context, n_suppliers: int) -> tuple[pa.Array, pa.Array, np.nd
     n = n_sf + max(4, n_sf // 4)
     families = vocab.PRODUCT_FAMILIES
     family = np.empty(n, dtype=np.int64)
-    family[:n_sf] = choice(rng, n_sf, 4, (0.45, 0.2, 0.2, 0.15))
+    family[:n_sf] = choice(rng, n_sf, 4, FAMILY_SALES_SHARE)
     family[:4] = np.arange(4)  # every family is on sale
     family[n_sf:] = 4  # the ERP-only products are spare parts
     names: list[str] = []
-    cents = np.empty(n, dtype=np.int64)
     for i in range(n):
-        fam = families[family[i]]
-        forms = PRODUCT_FORMS[fam]
+        forms = PRODUCT_FORMS[families[family[i]]]
         series = PRODUCT_SERIES[rng.integers(len(PRODUCT_SERIES))]
         names.append(f"{series} {forms[rng.integers(len(forms))]} {100 * (1 + i % 9)}-{chr(65 + i % 26)}{i}")
-        lo, hi = PRICE_RANGE_DOLLARS[fam]
-        cents[i] = int(np.exp(rng.uniform(np.log(lo), np.log(hi)))) * 100
+    cents, popularity = _price_and_popularity(rng, family, n_sf)
     skus = code("SKU-", np.arange(10001, 10001 + n), 5)
-    popularity = rng.pareto(1.5, n) + 1
     return skus, pool(names), family, cents, popularity, n_sf
 
 
+def _price_and_popularity(rng: np.random.Generator, family: np.ndarray, n_sf: int) -> tuple[np.ndarray, np.ndarray]:
+    """List prices and how often each product sells: the same mix whatever the catalogue's size.
+
+    Within a family, prices spread log-uniformly over its range and popularity is lognormal
+    (a few lines carry most of the revenue); both from evenly spread quantiles, and each family's
+    share of sales is fixed, so a 40-product catalogue sells like a 400-product one.
+    """
+    n = len(family)
+    cents = np.empty(n, dtype=np.int64)
+    popularity = np.empty(n, dtype=np.float64)
+    for f, name in enumerate(vocab.PRODUCT_FAMILIES):
+        mine = np.flatnonzero(family == f)
+        lo, hi = PRICE_RANGE_DOLLARS[name]
+        dollars = np.exp(np.log(lo) + spread(rng, len(mine)) * np.log(hi / lo))
+        weight = np.exp(POPULARITY_SIGMA * normal_quantiles(spread(rng, len(mine))))
+        # A line's expected price is the range's mean whichever products happen to be the popular ones.
+        dollars *= (hi - lo) / np.log(hi / lo) / (np.sum(weight * dollars) / weight.sum())
+        cents[mine] = dollars.astype(np.int64) * 100
+        sold = mine < n_sf
+        if sold.any():  # products on sale in Salesforce: the family's fixed share of the deals' lines
+            weight[sold] *= FAMILY_SALES_SHARE[f] / weight[sold].sum()
+        if (~sold).any():  # the ERP's spare parts: as popular, on average, as the catalogue's products
+            weight[~sold] *= (~sold).sum() / n_sf / weight[~sold].sum()
+        popularity[mine] = weight * n_sf
+    return cents, popularity
+
+
 def build(ctx: Context) -> Reference:
-    users, user_ids, rep_order, rep_offsets = _users(ctx)
+    users, user_ids, rep_order, rep_offsets, skill = _users(ctx)
     suppliers, supplier_ids, lead, reliability = _suppliers(ctx)
     warehouses, warehouse_codes = _warehouses(ctx)
     skus, names, family, cents, popularity, n_sf = _products(ctx, len(supplier_ids))
@@ -344,6 +372,7 @@ def build(ctx: Context) -> Reference:
         user_ids=user_ids,
         rep_offsets=rep_offsets,
         rep_order=rep_order,
+        skill=skill,
         integration_user=0,
         product_ids=product_ids,
         entry_ids=entry_ids,

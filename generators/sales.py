@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fauxforce.generators import vocab
+from fauxforce.generators import shape, vocab
 from fauxforce.generators.columns import DAY, HOUR, child_index, choice, date, masked, money, pick, pool, ts, work_time
 from fauxforce.generators.context import BLOCK_DAYS, Context
 from fauxforce.generators.crm import (
@@ -118,6 +118,7 @@ class _Deals:
     counts: np.ndarray  # per account: how many opportunities it has
     ids: pa.Array
     created: np.ndarray
+    owner: np.ndarray  # per opportunity: index into the users
 
     @property
     def n(self) -> int:
@@ -181,9 +182,9 @@ def opportunities(
     The steps draw from one random stream in a fixed order; keep it so the same seed gives the same org.
     """
     rng = ctx.rng("Opportunity", block, chunk)
-    deals = _draw_deals(ctx, rng, acc)
+    deals = _draw_deals(ctx, rng, ref, acc)
     lines = _draw_lines(rng, ref, acc, deals)
-    stages = _draw_stages(rng, acc, deals)
+    stages = _draw_stages(rng, ref, acc, deals)
     opp, versions = _opportunity(rng, ref, acc, deals, lines, stages, campaign)
     history = _stage_history(ctx, deals, stages, versions)
     items = _line_items(ctx, ref, deals, lines, stages, versions)
@@ -191,18 +192,20 @@ def opportunities(
     return [opp, history, items, roles], _won(deals, lines, stages), contact, _first_opportunity(deals)
 
 
-def _draw_deals(ctx: Context, rng: np.random.Generator, acc: Accounts) -> _Deals:
-    counts = rng.poisson(OPPORTUNITIES_PER_ACCOUNT * TYPE_FACTOR[acc.type])
+def _draw_deals(ctx: Context, rng: np.random.Generator, ref: Reference, acc: Accounts) -> _Deals:
+    often = shape.frequency(acc.wallet)  # more deals, closer together: the account's life spans the same time
+    counts = rng.poisson(OPPORTUNITIES_PER_ACCOUNT * TYPE_FACTOR[acc.type] * often)
     counts = np.where(acc.from_lead, np.maximum(counts, 1), counts)
     account, rank = child_index(counts)
     n = len(account)
     ids = _ids(ctx, "Opportunity", n)
-    gap_days = rng.exponential(OPPORTUNITY_MEAN_GAP_DAYS, n)
+    gap_days = rng.exponential(OPPORTUNITY_MEAN_GAP_DAYS / often[account], n)
     gaps = (gap_days * DAY).astype(np.int64) + HOUR
     # A converted lead brings its first opportunity within minutes of the account.
     gaps = np.where((rank == 0) & acc.from_lead[account], rng.integers(60, 600, n), gaps)
     created = acc.created[account] + _cumulative(gaps, account)
-    return _Deals(account, rank, counts, ids, created)
+    owner = np.where(rng.random(n) < 0.9, acc.owner[account], ref.owners_in(acc.country[account], rng))
+    return _Deals(account, rank, counts, ids, created, owner)
 
 
 def _draw_lines(rng: np.random.Generator, ref: Reference, acc: Accounts, deals: _Deals) -> _Lines:
@@ -212,8 +215,13 @@ def _draw_lines(rng: np.random.Generator, ref: Reference, acc: Accounts, deals: 
     nl = len(line_opp)
     weights = ref.popularity[: ref.n_sf_products]
     product = choice(rng, nl, ref.n_sf_products, weights)
-    size = np.log10(acc.employees[deals.account[line_opp]])
-    quantity = 1 + rng.poisson(np.maximum(0.2, size * 1.5))
+    buyer = deals.account[line_opp]
+    size = np.maximum(0.2, np.log10(acc.employees[buyer]) * 1.5)
+    region = shape.REGION_OF_COUNTRY[acc.country[buyer]]
+    units = (
+        shape.SEGMENT_UNITS[acc.segment[buyer]] * shape.REGION_UNITS[region] * shape.INDUSTRY_UNITS[acc.industry[buyer]]
+    )
+    quantity = 1 + rng.poisson(size * units * acc.wallet[buyer])
     discount = np.where(rng.random(nl) < 0.5, rng.integers(0, 21, nl), 0)
     list_cents = ref.list_cents[product]
     unit = list_cents * (100 - discount) // 100
@@ -223,13 +231,31 @@ def _draw_lines(rng: np.random.Generator, ref: Reference, acc: Accounts, deals: 
     return _Lines(n_lines, line_opp, line_no, product, quantity, discount, list_cents, unit, total, amount, total_qty)
 
 
-def _draw_stages(rng: np.random.Generator, acc: Accounts, deals: _Deals) -> _Stages:
+def _quarter_end_rush(rng: np.random.Generator, won: np.ndarray, close_at: np.ndarray) -> np.ndarray:
+    """Won deals bunch at quarter end: a share of them closes in the last two weeks of its quarter instead."""
+    q_end = shape.quarter_end(close_at)
+    year_end = close_at.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64) % 12 >= 9
+    pull = won & (rng.random(len(won)) < np.where(year_end, shape.YEAR_END_PULL, shape.QUARTER_END_PULL))
+    rushed = (
+        q_end - rng.integers(0, shape.QUARTER_END_DAYS, len(won)) * DAY + rng.integers(9 * HOUR, 19 * HOUR, len(won))
+    )
+    return np.where(pull & (rushed > close_at), rushed, close_at)
+
+
+def _draw_stages(rng: np.random.Generator, ref: Reference, acc: Accounts, deals: _Deals) -> _Stages:
     n, created = deals.n, deals.created
+    account = deals.account
     buying = np.isin(acc.type, list(vocab.BUYING_TYPES))
-    won = buying[deals.account] & (rng.random(n) < WIN_RATE_BUYING)
+    region = shape.REGION_OF_COUNTRY[acc.country[account]]
+    segment, industry = acc.segment[account], acc.industry[account]
+    win_rate = WIN_RATE_BUYING * shape.SEGMENT_WIN[segment] * shape.REGION_WIN[region] * shape.INDUSTRY_WIN[industry]
+    win_rate = np.minimum(win_rate * ref.skill[deals.owner], shape.MAX_WIN_RATE)
+    won = buying[account] & (rng.random(n) < win_rate)
     stall = ~won & (rng.random(n) < STALL_RATE)
-    cycle = (rng.lognormal(np.log(np.where(won, 55, 35)), 0.6) * DAY).astype(np.int64) + DAY
-    close_at = created + cycle
+    pace = shape.SEGMENT_CYCLE[segment] * shape.REGION_CYCLE[region] * shape.INDUSTRY_CYCLE[industry]
+    cycle = (rng.lognormal(np.log(np.where(won, 55, 35) * pace), 0.6) * DAY).astype(np.int64) + DAY
+    close_at = _quarter_end_rush(rng, won, created + cycle)
+    cycle = close_at - created
     k = np.where(won, rng.integers(2, 6, n), rng.integers(1, 5, n))  # open stages visited
     keys = rng.random((n, vocab.N_OPEN_STAGES - 1))
     extra = np.argsort(keys, axis=1) + 1
@@ -260,7 +286,7 @@ def _opportunity(
     stage, v_opp, amount = stages.stage, stages.v_opp, lines.amount
     close_date = date(stages.close_at)
     v_prob = PROBABILITY[stage]
-    owner = np.where(rng.random(n) < 0.9, acc.owner[account], ref.owners_in(acc.country[account], rng))
+    owner = deals.owner
     close_dt = stages.close_at.astype("datetime64[s]")
     year = close_dt.astype("datetime64[Y]").astype(np.int64) + 1970
     quarter = (close_dt.astype("datetime64[M]").astype(np.int64) % 12) // 3 + 1
