@@ -126,6 +126,9 @@ def erp_block(ctx: Context, ref: Reference, block: int, chunk: int, acc: Account
     return ErpBlock([cust.history, sales_orders, lines, invoices, payments, returns, movements], stock)
 
 
+TAX_RATE = np.array([c.tax_rate for c in geo.COUNTRIES])
+
+
 @dataclass(frozen=True)
 class _Customers:
     """One per buying account (created within the hour), then the ERP-only customers."""
@@ -152,7 +155,8 @@ class _Orders:
     warehouse: np.ndarray
     ship_at: np.ndarray
     invoice_at: np.ndarray
-    total: np.ndarray
+    total: np.ndarray  # net: the sum of the lines, as the won deal's Amount
+    tax: np.ndarray  # VAT/GST at the customer's country's rate: the invoice bills total + tax
     line_order: np.ndarray  # per line: index into the orders
     line_no: np.ndarray
     product: np.ndarray
@@ -306,6 +310,7 @@ def _draw_orders(
         ship_at=ship_at,
         invoice_at=invoice_at,
         total=order_total,
+        tax=np.round(order_total * TAX_RATE[cust_country]).astype(np.int64),
         line_order=line_order,
         line_no=line_no,
         product=product,
@@ -318,7 +323,7 @@ def _draw_orders(
 def _draw_payments(
     rng: np.random.Generator, cust: _Customers, orders: _Orders, planted: tuple[scenarios.Effect, ...]
 ) -> _Payments:
-    no, total = orders.n, orders.total
+    no, total = orders.n, orders.total + orders.tax  # customers pay what the invoice bills, tax included
     term_days = np.array(vocab.PAYMENT_TERM_DAYS)[cust.terms[orders.customer]]
     payer = cust.payer[orders.customer]
     draw = rng.random(no)
@@ -401,13 +406,14 @@ def _invoices(ctx: Context, orders: _Orders, pay: _Payments) -> tuple[History, p
     i_at = np.concatenate([p[1] for p in i_parts])
     paid = np.concatenate([np.zeros(no, dtype=bool), np.ones(pays.sum(), dtype=bool)])
     i_paid = np.where(paid, pay.paid_cents[i_row], 0)
-    i_status = np.where(i_paid == 0, 0, np.where(i_paid >= orders.total[i_row], 1, 2))
+    gross = orders.total + orders.tax
+    i_status = np.where(i_paid == 0, 0, np.where(i_paid >= gross[i_row], 1, 2))
     invoices = History.build(
         "invoices",
         "erp",
         fields(
-            "invoice_number so_number customer_number invoice_date due_date currency amount amount_paid status "
-            "created_at updated_at"
+            "invoice_number so_number customer_number invoice_date due_date currency amount tax_amount amount_paid "
+            "status created_at updated_at"
         ),
         {
             "invoice_number": inv_numbers,
@@ -416,7 +422,8 @@ def _invoices(ctx: Context, orders: _Orders, pay: _Payments) -> tuple[History, p
             "invoice_date": date(invoice_at),
             "due_date": date(due),
             "currency": pa.array(["USD"] * no),
-            "amount": money(orders.total),
+            "amount": money(gross),
+            "tax_amount": money(orders.tax),
             "created_at": ts(invoice_at),
         },
         i_row,

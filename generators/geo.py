@@ -20,15 +20,16 @@ class Country:
     weight: float
     tld: str
     company_suffixes: tuple[str, ...]
+    tax_rate: float  # the standard VAT/GST rate an ERP adds to an invoice; US sales tax is state law, not modelled
 
 
 COUNTRIES: Final[tuple[Country, ...]] = (
-    Country("US", "United States", "en_US", 0.52, "com", ("Inc.", "LLC", "Corp.", "Co.", "Inc.")),
-    Country("CA", "Canada", "en_CA", 0.08, "ca", ("Inc.", "Ltd.", "Corp.")),
-    Country("GB", "United Kingdom", "en_GB", 0.12, "co.uk", ("Ltd", "PLC", "Ltd")),
-    Country("DE", "Germany", "de_DE", 0.11, "de", ("GmbH", "AG", "GmbH")),
-    Country("FR", "France", "fr_FR", 0.09, "fr", ("SA", "SARL", "SAS")),
-    Country("AU", "Australia", "en_AU", 0.08, "com.au", ("Pty Ltd", "Ltd")),
+    Country("US", "United States", "en_US", 0.52, "com", ("Inc.", "LLC", "Corp.", "Co.", "Inc."), 0.0),
+    Country("CA", "Canada", "en_CA", 0.08, "ca", ("Inc.", "Ltd.", "Corp."), 0.05),
+    Country("GB", "United Kingdom", "en_GB", 0.12, "co.uk", ("Ltd", "PLC", "Ltd"), 0.20),
+    Country("DE", "Germany", "de_DE", 0.11, "de", ("GmbH", "AG", "GmbH"), 0.19),
+    Country("FR", "France", "fr_FR", 0.09, "fr", ("SA", "SARL", "SAS"), 0.20),
+    Country("AU", "Australia", "en_AU", 0.08, "com.au", ("Pty Ltd", "Ltd"), 0.10),
 )
 
 # (country, city, state, postal pattern, phone prefix, latitude, longitude)

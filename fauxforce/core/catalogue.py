@@ -295,7 +295,7 @@ TABLES: tuple[Table, ...] = (
         "invoice_number",
         """invoice_number:key! so_number:key!>sales_orders
         customer_number:key!>customers invoice_date:date! due_date:date currency:text amount:money!
-        amount_paid:money status:text!""",
+        tax_amount:money amount_paid:money status:text!""",
     ),
     erp(
         "payments",

@@ -299,6 +299,9 @@ def test_each_closed_won_deal_is_one_sales_order_with_the_same_products(org: Org
     assert crm_lines == erp_lines
 
 
+TAX_RATES = {"US": 0.0, "CA": 0.05, "GB": 0.20, "DE": 0.19, "FR": 0.20, "AU": 0.10}  # standard VAT/GST
+
+
 def test_invoices_match_orders_and_payments_match_invoices(org: Org) -> None:
     orders = org["erp/sales_orders"].set_index("so_number")
     lines = org["erp/sales_order_lines"]
@@ -309,9 +312,14 @@ def test_invoices_match_orders_and_payments_match_invoices(org: Org) -> None:
     invoices = org["erp/invoices"]
     shipped = orders[orders["status"] != "open"]
     assert set(invoices["so_number"]) == set(shipped.index) and not invoices["so_number"].duplicated().any()
-    assert (
-        _cents(invoices["amount"]).to_numpy() == _cents(orders.loc[invoices["so_number"], "order_total"]).to_numpy()
-    ).all()
+    # an invoice bills the order plus the VAT/GST of the customer's country: invoiced ≠ won where tax applies
+    net = _cents(orders.loc[invoices["so_number"], "order_total"]).to_numpy()
+    tax = _cents(invoices["tax_amount"]).to_numpy()
+    assert (_cents(invoices["amount"]).to_numpy() == net + tax).all()
+    customers = org["erp/customers"].set_index("customer_number")
+    rate = customers.loc[invoices["customer_number"], "country"].map(TAX_RATES).to_numpy()
+    assert (np.abs(tax - net * rate) <= 0.5).all()
+    assert set(customers["country"]) == set(TAX_RATES) and (tax > 0).mean() > 0.3
     pay = org["erp/payments"]
     paid = _cents(pay["amount"]).groupby(pay["invoice_number"]).sum()
     inv = invoices.set_index("invoice_number")

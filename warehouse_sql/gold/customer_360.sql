@@ -5,7 +5,8 @@
 -- Metrics:
 --   contacts: live contacts. won_amount / won_count: Closed Won deals. open_pipeline: open deal amount.
 --   order_count: ERP sales orders; first/last_order_date; days_since_last_order = as-of date - last order.
---   invoiced_revenue: invoice amounts. outstanding_receivables: invoice amount - payments.
+--   invoiced_revenue: invoice amounts net of tax (fact_invoice.net_amount), comparable with won_amount.
+--   outstanding_receivables: invoice amount (tax included: what the customer owes) - payments.
 --   returns / returned_units / refunded_amount: ERP returns. open_cases: cases not closed.
 --   lifetime_value_tier by invoiced revenue among customers with any: platinum (top 10%), gold (next 20%),
 --   silver (next 30%), bronze (the rest); none without invoiced revenue.
@@ -40,7 +41,7 @@ orders as (
 ),
 
 invoices as (
-    select customer_key, sum(amount) as invoiced_revenue, sum(outstanding_amount) as outstanding_receivables
+    select customer_key, sum(net_amount) as invoiced_revenue, sum(outstanding_amount) as outstanding_receivables
     from gold.fact_invoice
     group by customer_key
 ),

@@ -3,7 +3,7 @@
 -- customers).
 -- Inputs: gold.deal_metrics, gold.dim_customer, gold.fact_invoice.
 -- Metrics: the deal metrics of deal_metrics.sql, plus customers (every unified customer in the segment),
--- invoiced_revenue (ERP invoice amounts), share_of_won_amount = the segment's won amount / all won amount.
+-- invoiced_revenue (ERP invoice amounts net of tax), share_of_won_amount = the segment's won amount / all won amount.
 -- @key segment
 -- @not_null customers invoiced_revenue won_amount won_count open_pipeline weighted_pipeline
 with customers as (
@@ -13,7 +13,7 @@ with customers as (
 ),
 
 invoiced as (
-    select c.segment, sum(i.amount) as invoiced_revenue
+    select c.segment, sum(i.net_amount) as invoiced_revenue
     from gold.fact_invoice as i
     inner join gold.dim_customer as c on c.customer_key = i.customer_key
     group by c.segment

@@ -1,16 +1,20 @@
 -- gold.fact_invoice: what customers were billed, what they paid, what they still owe.
 -- Grain: one row per ERP invoice.
 -- Inputs: silver.invoices, silver.payments, gold.dim_customer, gold.run_context.
+-- amount: what the invoice bills, tax included. tax_amount: the VAT/GST on it (0 where the ERP states none).
+-- net_amount = amount - tax_amount: the revenue, comparable with the won deal's Amount (which has no tax).
 -- paid_amount: the invoice's payments up to the as-of date (the payments ledger, not the invoice's own
 -- amount_paid field). outstanding_amount = amount - paid_amount. days_overdue: as-of date - due date when
 -- money is outstanding and the due date has passed, else 0. age_days = as-of date - invoice date.
 -- @key invoice_number
--- @not_null customer_key paid_amount days_overdue
+-- @not_null customer_key tax_amount paid_amount days_overdue
 -- @references customer_key dim_customer.customer_key
 -- @references invoice_date dim_date.date_key
 -- @references due_date dim_date.date_key
 with invoices as (
-    select invoice_number, so_number, customer_number, invoice_date, due_date, currency, amount, status
+    select
+        invoice_number, so_number, customer_number, invoice_date, due_date, currency, amount,
+        coalesce(tax_amount, 0) as tax_amount, status
     from silver.invoices
 ),
 
@@ -40,6 +44,8 @@ select
     i.currency,
     i.status,
     i.amount,
+    i.tax_amount,
+    cast(i.amount - i.tax_amount as numeric(18, 2)) as net_amount,
     cast(coalesce(p.amount, 0) as numeric(18, 2)) as paid_amount,
     cast(i.amount - coalesce(p.amount, 0) as numeric(18, 2)) as outstanding_amount,
     p.last_payment_date,

@@ -6,7 +6,8 @@
 --   bookings_this_quarter / bookings_last_quarter: Closed Won amount with a close date in the as-of date's
 --   fiscal quarter / the one before (sales_pipeline's periods). won_amount / won_count, open_pipeline,
 --   weighted_pipeline and the win rates: over all deals, as deal_metrics.sql defines them.
---   invoiced_revenue, outstanding_receivables, past_due_receivables (outstanding and past the due date).
+--   invoiced_revenue (net of tax), outstanding_receivables (tax included), past_due_receivables (outstanding
+--   and past the due date).
 --   stock_positions_at_risk: (sku, warehouse) pairs flagged by low_stock_risk. customers_exposed_to_stockout:
 --   customers who ordered an at-risk sku from that warehouse in the 90 days ending on the as-of date.
 -- @key as_of_date
@@ -31,7 +32,7 @@ deals as (
 
 receivables as (
     select
-        coalesce(sum(amount), 0) as invoiced_revenue,
+        coalesce(sum(net_amount), 0) as invoiced_revenue,
         coalesce(sum(outstanding_amount), 0) as outstanding,
         coalesce(sum(outstanding_amount) filter (where days_overdue > 0), 0) as past_due
     from gold.fact_invoice

@@ -1,9 +1,9 @@
--- Reconciliation: invoiced revenue and receivables in gold equal silver's invoices and its payments up to
--- the as-of date (a payment of an invoice silver does not hold pays nothing off; gold.reconciliation counts it).
+-- Reconciliation: invoiced revenue (net of tax) and receivables (tax included) in gold equal silver's invoices
+-- and its payments up to the as-of date (a payment of an invoice silver does not hold pays nothing off; gold.reconciliation counts it).
 -- Returns one row per figure that disagrees.
 with silver_figures as (
     select
-        (select coalesce(sum(amount), 0) from silver.invoices) as invoiced,
+        (select coalesce(sum(amount - coalesce(tax_amount, 0)), 0) from silver.invoices) as invoiced,
         (select coalesce(sum(amount), 0) from silver.invoices)
         - (select coalesce(sum(p.amount), 0) from silver.payments as p
            inner join gold.run_context as x on p.payment_date <= x.as_of_date
@@ -11,7 +11,7 @@ with silver_figures as (
 ),
 
 gold_figures as (
-    select 'fact_invoice' as place, coalesce(sum(amount), 0) as invoiced, coalesce(sum(outstanding_amount), 0)
+    select 'fact_invoice' as place, coalesce(sum(net_amount), 0) as invoiced, coalesce(sum(outstanding_amount), 0)
         as outstanding
     from gold.fact_invoice
     union all
