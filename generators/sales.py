@@ -7,13 +7,14 @@ per step. Amount is the sum of the line items, as Salesforce computes it.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fauxforce.generators import shape, vocab
+from fauxforce.generators import scenarios, shape, vocab
 from fauxforce.generators.columns import DAY, HOUR, child_index, choice, date, masked, money, pick, pool, ts, work_time
 from fauxforce.generators.context import BLOCK_DAYS, Context
 from fauxforce.generators.crm import (
@@ -184,7 +185,7 @@ def opportunities(
     rng = ctx.rng("Opportunity", block, chunk)
     deals = _draw_deals(ctx, rng, ref, acc)
     lines = _draw_lines(rng, ref, acc, deals)
-    stages = _draw_stages(rng, ref, acc, deals)
+    stages = _draw_stages(rng, ref, acc, deals, ctx.planted)
     opp, versions = _opportunity(rng, ref, acc, deals, lines, stages, campaign)
     history = _stage_history(ctx, deals, stages, versions)
     items = _line_items(ctx, ref, deals, lines, stages, versions)
@@ -231,6 +232,10 @@ def _draw_lines(rng: np.random.Generator, ref: Reference, acc: Accounts, deals: 
     return _Lines(n_lines, line_opp, line_no, product, quantity, discount, list_cents, unit, total, amount, total_qty)
 
 
+def _midnight(day: dt.date) -> int:
+    return (day - dt.date(1970, 1, 1)).days * DAY
+
+
 def _quarter_end_rush(rng: np.random.Generator, won: np.ndarray, close_at: np.ndarray) -> np.ndarray:
     """Won deals bunch at quarter end: a share of them closes in the last two weeks of its quarter instead."""
     q_end = shape.quarter_end(close_at)
@@ -242,7 +247,9 @@ def _quarter_end_rush(rng: np.random.Generator, won: np.ndarray, close_at: np.nd
     return np.where(pull & (rushed > close_at), rushed, close_at)
 
 
-def _draw_stages(rng: np.random.Generator, ref: Reference, acc: Accounts, deals: _Deals) -> _Stages:
+def _draw_stages(
+    rng: np.random.Generator, ref: Reference, acc: Accounts, deals: _Deals, planted: tuple[scenarios.Effect, ...]
+) -> _Stages:
     n, created = deals.n, deals.created
     account = deals.account
     buying = np.isin(acc.type, list(vocab.BUYING_TYPES))
@@ -250,6 +257,13 @@ def _draw_stages(rng: np.random.Generator, ref: Reference, acc: Accounts, deals:
     segment, industry = acc.segment[account], acc.industry[account]
     win_rate = WIN_RATE_BUYING * shape.SEGMENT_WIN[segment] * shape.REGION_WIN[region] * shape.INDUSTRY_WIN[industry]
     win_rate = np.minimum(win_rate * ref.skill[deals.owner], shape.MAX_WIN_RATE)
+    for e in planted:  # a win-rate drop: the same draws against a lower probability; nothing else changes
+        if isinstance(e, scenarios.WinRateDrop):
+            assert e.region is not None and e.start is not None
+            after = created >= _midnight(e.start)
+            before = created < _midnight(e.end) if e.end is not None else True
+            hit = (region == shape.REGIONS.index(e.region)) & after & before
+            win_rate = np.where(hit, np.maximum(win_rate - e.points, 0.0), win_rate)
     won = buying[account] & (rng.random(n) < win_rate)
     stall = ~won & (rng.random(n) < STALL_RATE)
     pace = shape.SEGMENT_CYCLE[segment] * shape.REGION_CYCLE[region] * shape.INDUSTRY_CYCLE[industry]

@@ -15,6 +15,11 @@ A scenario is a named preset or a YAML file of effects (`fauxforce generate --sc
       country: GB                  # default: the second-largest market
       factor: 2                    # days to pay, times what they were
       from: 2025-11-01             # default: 30% into the history (slow payments need time to show)
+    - effect: win_rate_drop        # a region's deals are won less often for a while
+      region: EMEA                 # NA, EMEA or APAC; default: the second-largest region
+      points: 0.1                  # the win probability of each of its customers' deals, less this
+      from: 2026-01-01             # deals created from this day (default: 60% into the history) ...
+      until: 2026-04-01            # ... to this one (default: the end of the history)
 
 Each effect changes only what it plants, drawn from random streams of its own: the rest of the org is the
 org without it. The manifest lists each effect as planted (defaults resolved: which supplier, which product,
@@ -32,8 +37,10 @@ from typing import Any
 import numpy as np
 import yaml
 
-DEFAULT_AT = 0.6  # an effect without `from` starts this far into the history (slow payers: SLOW_PAYERS_AT)
-SLOW_PAYERS_AT = 0.3
+from fauxforce.generators import vocab
+
+DEFAULT_AT = 0.6  # an effect without `from` starts this far into the history (slow payers, win rate: EARLY_AT)
+EARLY_AT = 0.3  # slow payments and lost deals need time to show: deals take months to close, invoices to fall due
 
 
 class ScenarioError(ValueError):
@@ -70,11 +77,31 @@ class SlowPayers:
     effect: str = "slow_payers"
 
 
-Effect = SupplierLate | ProductRecall | SlowPayers
+@dataclass(frozen=True)
+class WinRateDrop:
+    """Deals of the region's customers created from `start` (to `end`) are won with `points` less probability."""
+
+    points: float
+    region: str | None = None  # NA, EMEA or APAC (generators/shape.py); None: the second-largest region
+    start: dt.date | None = None
+    end: dt.date | None = None  # None: to the end of the history
+    effect: str = "win_rate_drop"
+
+
+Effect = SupplierLate | ProductRecall | SlowPayers | WinRateDrop
 PRESETS: dict[str, tuple[Effect, ...]] = {
     "late-supplier": (SupplierLate(late_share=0.4),),
     "recall": (ProductRecall(factor=3.0),),
     "slow-payers": (SlowPayers(factor=2.0),),
+    "win-rate-drop": (WinRateDrop(points=0.1),),
+}
+
+
+KNOWN: dict[str, tuple[str, ...]] = {  # each effect's settings in a scenario file
+    "supplier_late": ("supplier", "late_share", "from"),
+    "product_recall": ("sku", "factor", "from"),
+    "slow_payers": ("country", "factor", "from"),
+    "win_rate_drop": ("region", "points", "from", "until"),
 }
 
 
@@ -90,7 +117,7 @@ def load(text: str) -> tuple[Effect, ...]:
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise ScenarioError(f"{path} is not YAML: {str(e).splitlines()[0]}") from None
     if not isinstance(data, list) or not data:
-        raise ScenarioError(f"{path}: a scenario is a list of effects (supplier_late, product_recall, slow_payers)")
+        raise ScenarioError(f"{path}: a scenario is a list of effects ({', '.join(KNOWN)})")
     return tuple(_effect(f"{path}, entry {n}", item) for n, item in enumerate(data, 1))
 
 
@@ -98,19 +125,19 @@ def _effect(where: str, item: Any) -> Effect:
     if not isinstance(item, dict):
         raise ScenarioError(f"{where}: an effect is a mapping with `effect:` and its settings")
     kind = item.get("effect")
-    known = {
-        "supplier_late": ("supplier", "late_share", "from"),
-        "product_recall": ("sku", "factor", "from"),
-        "slow_payers": ("country", "factor", "from"),
-    }
-    if kind not in known:
-        raise ScenarioError(f"{where}: effect must be one of {', '.join(known)}, not {kind!r}")
-    unknown = set(item) - {"effect", *known[kind]}
+    if kind not in KNOWN:
+        raise ScenarioError(f"{where}: effect must be one of {', '.join(KNOWN)}, not {kind!r}")
+    unknown = set(item) - {"effect", *KNOWN[kind]}
     if unknown:
-        raise ScenarioError(f"{where}: {kind} takes {', '.join(known[kind])}, not {sorted(unknown)[0]!r}")
-    start = item.get("from")
-    if start is not None and not isinstance(start, dt.date):
-        raise ScenarioError(f"{where}: from is a date (YYYY-MM-DD), not {start!r}")
+        raise ScenarioError(f"{where}: {kind} takes {', '.join(KNOWN[kind])}, not {sorted(unknown)[0]!r}")
+    start, end = _day(where, item, "from"), _day(where, item, "until")
+    if kind == "win_rate_drop":
+        points = _number(where, item, "points", 0.1)
+        if not 0 < points <= 0.5:
+            raise ScenarioError(f"{where}: points is a drop in win probability between 0 and 0.5, not {points}")
+        if start is not None and end is not None and end <= start:
+            raise ScenarioError(f"{where}: until ({end}) must come after from ({start})")
+        return WinRateDrop(points, _name(where, item, "region"), start, end)
     if kind == "supplier_late":
         share = _number(where, item, "late_share", 0.4)
         if not 0 <= share <= 1:
@@ -125,6 +152,13 @@ def _effect(where: str, item: Any) -> Effect:
     if not 1 <= factor <= 20:
         raise ScenarioError(f"{where}: factor multiplies returns: between 1 and 20, not {factor}")
     return ProductRecall(factor, _name(where, item, "sku"), start)
+
+
+def _day(where: str, item: dict[str, Any], key: str) -> dt.date | None:
+    value = item.get(key)
+    if value is not None and not isinstance(value, dt.date):
+        raise ScenarioError(f"{where}: {key} is a date (YYYY-MM-DD), not {value!r}")
+    return value
 
 
 def _number(where: str, item: dict[str, Any], key: str, default: float) -> float:
@@ -165,14 +199,26 @@ def resolve(
     default_day = start + dt.timedelta(days=round(days * DEFAULT_AT))
     for e in effects:
         day = e.start or default_day
-        if isinstance(e, SlowPayers):
+        if isinstance(e, WinRateDrop):
+            weight: dict[str, float] = {}
+            for code, w in countries:
+                weight[vocab.REGIONS_BY_COUNTRY[code]] = weight.get(vocab.REGIONS_BY_COUNTRY[code], 0.0) + w
+            regions = sorted(weight, key=lambda r: -weight[r])
+            region = e.region or regions[min(1, len(regions) - 1)]
+            if region not in weight:
+                raise ScenarioError(
+                    f"win_rate_drop: no customers in region {region!r}; use one of {', '.join(regions)}"
+                )
+            first = e.start or start + dt.timedelta(days=round(days * EARLY_AT))
+            if e.end is not None and e.end <= first:
+                raise ScenarioError(f"win_rate_drop: until ({e.end}) must come after from ({first})")
+            out.append(replace(e, region=region, start=first))
+        elif isinstance(e, SlowPayers):
             codes = [c for c, _ in sorted(countries, key=lambda c: -c[1])]
             country = e.country or codes[1]
             if country not in codes:
                 raise ScenarioError(f"slow_payers: no customers in {country!r}; use one of {', '.join(sorted(codes))}")
-            out.append(
-                replace(e, country=country, start=e.start or start + dt.timedelta(days=round(days * SLOW_PAYERS_AT)))
-            )
+            out.append(replace(e, country=country, start=e.start or start + dt.timedelta(days=round(days * EARLY_AT))))
         elif isinstance(e, SupplierLate):
             supplier = e.supplier or steady
             if supplier not in supplier_ids:
@@ -189,10 +235,13 @@ def resolve(
 
 
 def planted(effects: tuple[Effect, ...]) -> list[dict[str, Any]]:
-    """The manifest's record of resolved effects: kind, target, size, from."""
+    """The manifest's record of resolved effects: kind, target, size, from (and until, where the effect ends)."""
     out = []
     for e in effects:
         d = asdict(e)
         d["from"] = str(d.pop("start"))
+        if "end" in d:
+            end = d.pop("end")
+            d["until"] = None if end is None else str(end)
         out.append(d)
     return out

@@ -32,11 +32,15 @@ def within(observed: float, expected: float, n: int) -> bool:
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], Warehouse, Path]]:
-    """Every preset planted at scale 0.3 and gold built; beside it the same org without them (its files)."""
+    """Every preset planted at scale 0.3 and gold built; beside it the files of the same org without them, with
+    every one but the win-rate drop (whose lost deals reach every sales document after them), and with every one
+    but the slow payers (the same invoices, paid at their usual time)."""
     root = tmp_path_factory.mktemp("scenarios")
     effects = tuple(e for preset in scenarios.PRESETS.values() for e in preset)
     generate(root / "org", scale=SCALE, scenarios=effects)
     generate(root / "plain", scale=SCALE)
+    generate(root / "erp-only", scale=SCALE, scenarios=tuple(e for e in effects if e.effect != "win_rate_drop"))
+    generate(root / "no-slow-payers", scale=SCALE, scenarios=tuple(e for e in effects if e.effect != "slow_payers"))
     wh = Warehouse(f"duckdb:///{root / 'w.duckdb'}")
     load_silver(wh, root / "org")
     build_gold(wh)
@@ -100,7 +104,7 @@ def test_slow_payers_take_the_planted_factor_longer_in_gold(planted: tuple[dict[
     invoice in the org without the effect; every other invoice is paid on the same day."""
     manifest, wh, root = planted
     (slow,) = [e for e in manifest["scenarios"] if e["effect"] == "slow_payers"]
-    without = pd.read_csv(root / "plain" / "erp" / "payments.csv", usecols=["invoice_number", "payment_date"])
+    without = pd.read_csv(root / "no-slow-payers" / "erp" / "payments.csv", usecols=["invoice_number", "payment_date"])
     plain = {n: dt.date.fromisoformat(d) for n, d in zip(without.invoice_number, without.payment_date, strict=True)}
     with wh.engine.connect() as conn:
         rows = conn.exec_driver_sql(
@@ -121,10 +125,53 @@ def test_slow_payers_take_the_planted_factor_longer_in_gold(planted: tuple[dict[
     assert unpaid_with > unpaid_without
 
 
+def test_a_win_rate_drop_is_found_in_gold_at_the_planted_points(
+    planted: tuple[dict[str, Any], Warehouse, Path],
+) -> None:
+    """The region's customers' deals created from the day on are won `points` less often than the same deals in
+    the org without the effect (the same draw per deal); every other deal ends as it did."""
+    manifest, wh, root = planted
+    (drop,) = [e for e in manifest["scenarios"] if e["effect"] == "win_rate_drop"]
+    assert drop["region"] == "EMEA" and drop["points"] == 0.1 and drop["until"] is None
+    plain = pd.read_csv(root / "plain" / "salesforce" / "Opportunity.csv", usecols=["Id", "IsWon", "IsClosed"])
+    won_plain = dict(zip(plain.Id, plain.IsWon, strict=True))
+    closed_plain = dict(zip(plain.Id, plain.IsClosed, strict=True))
+    with wh.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            f"""select o.opportunity_id, o.is_won, o.created_date, g.region = '{drop["region"]}', d.has_erp_customer
+            from gold.fact_opportunity as o
+            join gold.dim_customer as d using (customer_key)
+            join gold.dim_geography as g using (geography_key)"""
+        ).all()
+        mart = conn.exec_driver_sql(
+            f"""select sum(won_count) * 1.0 / sum(won_count + lost_count) from gold.revenue_by_geography
+            where region = '{drop["region"]}'"""
+        ).scalar_one()
+    start = dt.date.fromisoformat(drop["from"])
+    last = dt.date.fromisoformat(manifest["as_of"]) - dt.timedelta(days=120)  # time to close, won or lost
+    others = [(i, won) for i, won, created, in_region, _ in rows if not (in_region and created >= start)]
+    assert len(others) > 10_000 and all(won == won_plain[i] for i, won in others)
+    hit = [(i, won) for i, won, created, in_region, buys in rows if in_region and buys and start <= created <= last]
+    hit = [(i, won) for i, won in hit if closed_plain[i]]
+    before = sum(won_plain[i] for i, _ in hit) / len(hit)
+    after = sum(won for _, won in hit) / len(hit)
+    points = drop["points"]
+    assert len(hit) >= 1000 and abs(before - after - points) <= 3 * math.sqrt(points * (1 - points) / len(hit))
+    # the mart (all deals of the region, all time) shows its win rate fallen from the plain org's
+    opp = pd.read_csv(root / "plain" / "salesforce" / "Opportunity.csv", usecols=["AccountId", "IsWon", "IsClosed"])
+    acc = pd.read_csv(
+        root / "plain" / "salesforce" / "Account.csv", usecols=["Id", "GeographicRegion__c"], na_filter=False
+    )
+    closed = opp[opp.IsClosed].merge(acc, left_on="AccountId", right_on="Id")
+    plain_rate = closed[closed.GeographicRegion__c == drop["region"]].IsWon.mean()
+    assert float(mart) < plain_rate - points / 4
+
+
 def test_an_effect_changes_only_what_it_plants(planted: tuple[dict[str, Any], Warehouse, Path]) -> None:
     manifest, _, root = planted
     plain = json.loads((root / "plain" / "manifest.json").read_text())
-    changed = {f for f in plain["files"] if plain["files"][f] != manifest["files"][f]}
+    erp_only = json.loads((root / "erp-only" / "manifest.json").read_text())
+    changed = {f for f in plain["files"] if plain["files"][f] != erp_only["files"][f]}
     assert changed == {
         "erp/returns.csv",  # the recall
         "erp/purchase_orders.csv",  # the late deliveries, and what they do to stock and later orders
@@ -136,6 +183,16 @@ def test_an_effect_changes_only_what_it_plants(planted: tuple[dict[str, Any], Wa
         "erp/sales_orders.csv",
     }
     assert "scenarios" not in plain
+    # a win-rate drop: the deals it turns lost (their stages, close dates and line items' service dates), and
+    # the orders they no longer make: every later order's number, its invoice and payment, stock and purchasing
+    lost = {f for f in erp_only["files"] if erp_only["files"][f] != manifest["files"][f]}
+    assert lost == {
+        "salesforce/Opportunity.csv",
+        "salesforce/OpportunityHistory.csv",
+        "salesforce/OpportunityLineItem.csv",
+        *changed,
+        "erp/sales_order_lines.csv",
+    }
 
 
 def test_a_scenario_file_and_its_mistakes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -148,6 +205,8 @@ def test_a_scenario_file_and_its_mistakes(tmp_path: Path, capsys: pytest.Capture
         "- effect: product_recall\n  factor: many\n": "factor is a number",
         "- effect: product_recall\n  when: 2026-01-01\n": "not 'when'",
         "effect: product_recall\n": "a scenario is a list of effects",
+        "- effect: win_rate_drop\n  points: 0.9\n": "points is a drop in win probability between 0 and 0.5",
+        "- effect: win_rate_drop\n  from: 2026-03-01\n  until: 2026-01-01\n": r"until \(2026-01-01\) must come after",
     }
     for text, message in bad.items():
         path.write_text(text)
@@ -158,5 +217,7 @@ def test_a_scenario_file_and_its_mistakes(tmp_path: Path, capsys: pytest.Capture
     err = capsys.readouterr().err.strip()
     assert "no product 'SKU-NOPE' in this org" in err and "\n" not in err
     assert not (tmp_path / "org").exists() and not list(tmp_path.glob(".org.partial-*"))  # nothing half-written
+    with pytest.raises(GenerateError, match="no customers in region 'LATAM'"):
+        generate(tmp_path / "org", scale=0.01, scenarios=(scenarios.WinRateDrop(0.1, "LATAM"),))
     with pytest.raises(GenerateError, match="no supplier"):
         generate(tmp_path / "org", scale=0.01, scenarios=(scenarios.SupplierLate(0.5, "SUP-99999"),))
