@@ -39,6 +39,7 @@ from fauxforce.generators.timeline import History
 # Calibrated so scale 1 gives ≈60k Contacts after a year (opportunity and case rates: sales.py, support.py).
 CONTACTS_PER_ACCOUNT = 3.3
 CONVERTED_SHARE = 0.3
+LEAD_DAYS = 90  # a converted lead is created at most this long before its account (generators/support.py)
 
 SF_SYSTEM = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp")
 
@@ -185,10 +186,11 @@ def accounts(ctx: Context, ref: Reference, block: int, chunk: int, n: int) -> tu
     employees = np.maximum(2, rng.lognormal(5.0, 1.5, n)).astype(np.int64)
     revenue = (employees * rng.uniform(80_000, 260_000, n)).astype(np.int64) // 1000 * 1000 * 100
     segment = shape.segment_of(employees)
-    owner = ref.owners_in(country, rng)
+    from_lead = rng.random(n) < CONVERTED_SHARE
+    # an account from a lead is owned by the lead's owner, who had it up to LEAD_DAYS before the account
+    owner = ref.owners_in(country, np.where(from_lead, created - LEAD_DAYS * DAY, created), rng)
     buying = np.isin(acct_type, list(vocab.BUYING_TYPES))
     erp_no = masked(join("C", number_text(ctx.seq.number("customer_number", n), 7)), buying)
-    from_lead = rng.random(n) < CONVERTED_SHARE
     # Subsidiaries: a later account of the block points at an earlier one.
     parent = np.full(n, -1)
     sub = np.flatnonzero((rng.random(n) < 0.08) & (np.arange(n) > 0))

@@ -280,7 +280,7 @@ def _draw_orders(
     line_order = np.concatenate([won.line_opportunity, nw + o_line_order])
     product = np.concatenate([won.line_product, o_product])
     qty = np.concatenate([won.line_quantity, o_qty])
-    unit = np.concatenate([won.line_unit_cents, ref.list_cents[o_product]])
+    unit = np.concatenate([won.line_unit_cents, ref.list_price(o_product, o_at[o_line_order])])
     order_by_line = np.argsort(line_order, kind="stable")
     line_order, product, qty, unit = (
         line_order[order_by_line],

@@ -50,10 +50,16 @@ class Shape:
     rep_won_p90: float
     team_win_rate_min: float  # managers' teams (at least 100 closed deals)
     team_win_rate_max: float
+    new_rep_win_rate: float  # closed deals created in their owner's first 60 days
+    tenured_rep_win_rate: float  # closed deals whose owner had been in post 120 days or more
+    new_rep_deals: int
     late_payer_share: float  # customers whose median payment comes after the due date
     late_payment_share: float  # payments made after the due date
     over_credit_share: float  # customers owing more than their credit limit
     dso_days: float  # open receivables over the last 90 days' invoicing, times 90
+    cover_days_p25: float  # days of cover at the last day (on hand / the last 90 days' daily shipments), by demand
+    cover_days_p50: float
+    cover_days_p75: float
     segments: dict[str, Group] = field(default_factory=dict)
     regions: dict[str, Group] = field(default_factory=dict)
     industries: dict[str, Group] = field(default_factory=dict)
@@ -98,7 +104,7 @@ def measure(folder: Path) -> Shape:
     opp = _read(
         sf, "Opportunity", ["Id", "AccountId", "OwnerId", "Amount", "IsClosed", "IsWon", "CloseDate", "CreatedDate"]
     )
-    users = _read(sf, "User", ["Id", "ManagerId"])
+    users = _read(sf, "User", ["Id", "ManagerId", "CreatedDate"])
     lines = _read(sf, "OpportunityLineItem", ["OpportunityId", "Product2Id", "TotalPrice"])
     opp["won"] = opp.IsWon.astype(str).str.lower() == "true"
     opp["close"] = _day(opp.CloseDate)
@@ -140,6 +146,9 @@ def measure(folder: Path) -> Shape:
         .won.agg(["size", "mean"])
     )
     teams = teams[teams["size"] >= 100]
+    joined = closed.OwnerId.map(users.set_index("Id").CreatedDate.pipe(_day))
+    tenure = (_day(closed.CreatedDate) - joined).dt.days
+    new, tenured = closed[tenure < 60], closed[tenure >= 120]
 
     sold = lines[lines.OpportunityId.isin(won.Id)]
     product_revenue = sold.groupby("Product2Id").TotalPrice.sum()
@@ -166,11 +175,32 @@ def measure(folder: Path) -> Shape:
         rep_won_p90=float(reps.won_amount.quantile(0.9)),
         team_win_rate_min=float(teams["mean"].min()),
         team_win_rate_max=float(teams["mean"].max()),
+        new_rep_win_rate=float(new.won.mean()) if len(new) else float("nan"),
+        tenured_rep_win_rate=float(tenured.won.mean()),
+        new_rep_deals=len(new),
         **_payments(erp),
+        **_cover(erp, last),
         segments=_groups(closed, "CustomerSegment__c"),
         regions=_groups(closed, "GeographicRegion__c"),
         industries=_groups(closed, "Industry", minimum=200),
     )
+
+
+def _cover(erp: Path, last: pd.Timestamp) -> dict[str, float]:
+    """Days of cover of the stocked cells at the last day, weighted by their demand (slow movers hold more)."""
+    stock = _read(erp, "inventory", ["sku", "warehouse_code", "quantity_on_hand"])
+    moves = _read(
+        erp, "inventory_transactions", ["sku", "warehouse_code", "transaction_type", "quantity", "created_at"]
+    )
+    at = _day(moves.created_at)
+    sold = moves[(moves.transaction_type == "sale") & (at > last - pd.Timedelta(days=90)) & (at <= last)]
+    daily = -sold.groupby(["sku", "warehouse_code"]).quantity.sum() / 90
+    stock = stock.set_index(["sku", "warehouse_code"]).quantity_on_hand.astype(float)
+    daily = daily.reindex(stock.index).fillna(0.0)
+    moving = daily > 0
+    cover = (stock[moving] / daily[moving]).sort_values()
+    weight = daily[moving].reindex(cover.index).cumsum() / daily[moving].sum()
+    return {f"cover_days_p{q}": float(cover[weight >= q / 100].iloc[0]) for q in (25, 50, 75)}
 
 
 def _payments(erp: Path) -> dict[str, float]:

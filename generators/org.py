@@ -320,6 +320,7 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
         emit = _emitter(sink, shaper)
         ref = reference.build(ctx)
         ctx.planted = _planted(options.scenarios, spec, ref)
+        ref = reference.with_planted(ref, ctx.planted)
         rows = sum(emit(h) for h in ref.histories)
         if shaper is not None:
             rows += sum(sink.write("salesforce", n, t) for n, t in shaper.standalone(options.export == "changes"))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fauxforce.generators import geo, shape, vocab
+from fauxforce.generators import geo, scenarios, shape, vocab
 from fauxforce.generators.columns import DAY, choice, code, join, money, normal_quantiles, pick, pool, spread, ts
 from fauxforce.generators.context import Context
 from fauxforce.generators.ids import make_ids
@@ -23,10 +24,21 @@ STOCKED_FAMILIES = frozenset({0, 4})  # Hardware and Spare Parts are kept in sto
 
 
 @dataclass(frozen=True)
+class PriceStep:
+    """A price increase: from `at` (epoch seconds) on, the list price of `products` (a mask) times `factor`."""
+
+    at: int
+    products: np.ndarray
+    factor: float
+
+
+@dataclass(frozen=True)
 class Reference:
     user_ids: pa.Array
     rep_offsets: np.ndarray  # reps of country c are rep_order[rep_offsets[c]:rep_offsets[c + 1]]
     rep_order: np.ndarray
+    rep_joined: np.ndarray  # aligned with rep_order: when each rep joined (User.CreatedDate), ascending per country
+    user_created: np.ndarray  # per user
     skill: np.ndarray  # per user: the factor on the base win rate of the deals she owns (generators/shape.py)
     integration_user: int
     product_ids: pa.Array  # Product2 Ids, for the first n_sf_products ERP products
@@ -45,10 +57,25 @@ class Reference:
     reliability: np.ndarray  # share of a supplier's deliveries that arrive on time
     warehouse_codes: pa.Array
     histories: tuple[History, ...]
+    price_steps: tuple[PriceStep, ...] = ()  # planted price increases (generators/scenarios.py), in order
 
-    def owners_in(self, country: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """A sales rep (user index) from the country of each record."""
-        lo, hi = self.rep_offsets[country], self.rep_offsets[country + 1]
+    def list_price(self, product: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """List price in cents of each product at each instant: the catalogue's, raised by every step by then."""
+        cents = self.list_cents[product]
+        for step in self.price_steps:
+            hit = step.products[product] & (at >= step.at)
+            cents = np.where(hit, np.round(cents * step.factor / 100).astype(np.int64) * 100, cents)
+        return cents
+
+    def owners_in(self, country: np.ndarray, at: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A sales rep (user index) from the country of each record, among the reps who had joined by `at`."""
+        lo = self.rep_offsets[country]
+        hi = self.rep_offsets[country + 1].copy()
+        at = np.broadcast_to(at, country.shape)
+        for c in np.unique(country):  # a country's reps are in order of joining: those in post are a prefix
+            mine = country == c
+            joined = self.rep_joined[self.rep_offsets[c] : self.rep_offsets[c + 1]]
+            hi[mine] = self.rep_offsets[c] + np.maximum(np.searchsorted(joined, at[mine], side="right"), 1)
         return self.rep_order[lo + (rng.random(len(country)) * (hi - lo)).astype(np.int64)]
 
 
@@ -56,7 +83,7 @@ def _count(ctx: Context, at_scale_1: int, minimum: int) -> int:
     return max(minimum, round(at_scale_1 * ctx.spec.scale))
 
 
-def _users(ctx: Context) -> tuple[History, pa.Array, np.ndarray, np.ndarray, np.ndarray]:
+def _users(ctx: Context) -> tuple[History, pa.Array, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     rng = ctx.rng("User")
     # At least one rep per country, so every account can have an owner from its own country.
     n = _count(ctx, USERS_AT_SCALE_1, 4 + 2 * len(geo.COUNTRIES))
@@ -91,6 +118,13 @@ def _users(ctx: Context) -> tuple[History, pa.Array, np.ndarray, np.ndarray, np.
     titles = np.array(["Integration User", "VP of Sales", "Sales Manager", "Account Executive"], dtype=object)
     created = ctx.spec.start_ts - rng.integers(30, 900, n) * DAY
     created[0] = ctx.spec.start_ts - 1000 * DAY
+    # Some reps join during the history (never a country's first rep): they own nothing before they join and
+    # win less while they ramp up (generators/shape.py).
+    hires = ctx.rng("hires")
+    joins = (role == 3) & (hires.random(n) < shape.REPS_HIRED_DURING_HISTORY)
+    joins[2 + n_managers : 2 + n_managers + k] = False
+    hired = ctx.spec.start_ts + hires.integers(0, max(1, int(ctx.spec.days * 0.9)), n) * DAY + 9 * 3600
+    created = np.where(joins, hired, created)
     mgr_ids = pc.if_else(pa.array(manager >= 0), ids.take(pa.array(np.maximum(manager, 0))), None)
     static = {
         "Id": ids,
@@ -143,10 +177,10 @@ def _users(ctx: Context) -> tuple[History, pa.Array, np.ndarray, np.ndarray, np.
     )
     history = History.created_only("User", "salesforce", columns, static, created)
     rep_country = country[reps]
-    order = reps[np.argsort(rep_country, kind="stable")]
+    order = reps[np.lexsort((created[reps], rep_country))]  # by country, then by the day they joined
     offsets = np.searchsorted(np.sort(rep_country), np.arange(k + 1))
     team = np.where(role == 3, country, -1)  # reps by country; the others own no deals
-    return history, ids, order, offsets, shape.skills(ctx.rng("rep-skill"), manager, team)
+    return history, ids, order, offsets, created, shape.skills(ctx.rng("rep-skill"), manager, team)
 
 
 def _suppliers(ctx: Context) -> tuple[History, pa.Array, np.ndarray, np.ndarray]:
@@ -254,7 +288,7 @@ def _price_and_popularity(rng: np.random.Generator, family: np.ndarray, n_sf: in
 
 
 def build(ctx: Context) -> Reference:
-    users, user_ids, rep_order, rep_offsets, skill = _users(ctx)
+    users, user_ids, rep_order, rep_offsets, user_created, skill = _users(ctx)
     suppliers, supplier_ids, lead, reliability = _suppliers(ctx)
     warehouses, warehouse_codes = _warehouses(ctx)
     skus, names, family, cents, popularity, n_sf = _products(ctx, len(supplier_ids))
@@ -372,6 +406,8 @@ def build(ctx: Context) -> Reference:
         user_ids=user_ids,
         rep_offsets=rep_offsets,
         rep_order=rep_order,
+        rep_joined=user_created[rep_order],
+        user_created=user_created,
         skill=skill,
         integration_user=0,
         product_ids=product_ids,
@@ -391,3 +427,46 @@ def build(ctx: Context) -> Reference:
         warehouse_codes=warehouse_codes,
         histories=(users, product2, pricebook, entries, erp_products, suppliers, warehouses),
     )
+
+
+def with_planted(ref: Reference, effects: tuple[scenarios.Effect, ...]) -> Reference:
+    """The reference with planted price increases: each is a new version of the raised products' price book
+    entries and ERP products, on its day; lines and orders from then on are priced by `list_price`."""
+    steps: list[PriceStep] = []
+    for e in effects:
+        if isinstance(e, scenarios.PriceIncrease):
+            assert e.start is not None
+            products = np.ones(len(ref.family), dtype=bool)
+            if e.family is not None:
+                products = ref.family == vocab.PRODUCT_FAMILIES.index(e.family)
+            at = (e.start - dt.date(1970, 1, 1)).days * DAY
+            steps.append(PriceStep(at, products, 1 + e.percent / 100))
+    if not steps:
+        return ref
+    return _with_price_steps(ref, tuple(sorted(steps, key=lambda step: step.at)))
+
+
+def _with_price_steps(ref: Reference, steps: tuple[PriceStep, ...]) -> Reference:
+    raised = replace(ref, price_steps=steps)
+    n_sf, n = ref.n_sf_products, len(ref.list_cents)
+
+    def repriced(h: History, column: str, count: int) -> History:
+        rows = [np.arange(count)]
+        at = [h.at[:count]]
+        for step in steps:
+            mine = np.flatnonzero(step.products[:count])
+            rows.append(mine)
+            at.append(np.full(len(mine), step.at, dtype=np.int64))
+        row, when = np.concatenate(rows), np.concatenate(at)
+        prices = raised.list_price(row, when)
+        return History.build(h.name, h.system, h.columns, h.static, row, when, {column: money(prices)})
+
+    histories = tuple(
+        repriced(h, "UnitPrice", n_sf)
+        if h.name == "PricebookEntry"
+        else repriced(h, "list_price", n)
+        if h.name == "products"
+        else h
+        for h in ref.histories
+    )
+    return replace(raised, histories=histories)

@@ -63,7 +63,7 @@ def campaigns(ctx: Context, ref: Reference, block: int, chunk: int) -> tuple[His
     ends = starts + rng.integers(14, 90, n) * DAY
     kind = rng.integers(0, len(vocab.CAMPAIGN_TYPES), n)
     budget = rng.integers(20, 400, n) * 10_000
-    owner = ref.owners_in(np.zeros(n, dtype=np.int64), rng)
+    owner = ref.owners_in(np.zeros(n, dtype=np.int64), created, rng)
     quarter = pa.array(
         ((created // DAY).astype("datetime64[D]").astype("datetime64[M]").astype(str)).tolist(), type=pa.string()
     )
@@ -205,7 +205,7 @@ def _draw_deals(ctx: Context, rng: np.random.Generator, ref: Reference, acc: Acc
     # A converted lead brings its first opportunity within minutes of the account.
     gaps = np.where((rank == 0) & acc.from_lead[account], rng.integers(60, 600, n), gaps)
     created = acc.created[account] + _cumulative(gaps, account)
-    owner = np.where(rng.random(n) < 0.9, acc.owner[account], ref.owners_in(acc.country[account], rng))
+    owner = np.where(rng.random(n) < 0.9, acc.owner[account], ref.owners_in(acc.country[account], created, rng))
     return _Deals(account, rank, counts, ids, created, owner)
 
 
@@ -224,7 +224,7 @@ def _draw_lines(rng: np.random.Generator, ref: Reference, acc: Accounts, deals: 
     )
     quantity = 1 + rng.poisson(size * units * acc.wallet[buyer])
     discount = np.where(rng.random(nl) < 0.5, rng.integers(0, 21, nl), 0)
-    list_cents = ref.list_cents[product]
+    list_cents = ref.list_price(product, deals.created[line_opp])  # the price book's price when the deal opens
     unit = list_cents * (100 - discount) // 100
     total = unit * quantity
     amount = np.bincount(line_opp, weights=total, minlength=n).astype(np.int64)
@@ -256,7 +256,8 @@ def _draw_stages(
     region = shape.REGION_OF_COUNTRY[acc.country[account]]
     segment, industry = acc.segment[account], acc.industry[account]
     win_rate = WIN_RATE_BUYING * shape.SEGMENT_WIN[segment] * shape.REGION_WIN[region] * shape.INDUSTRY_WIN[industry]
-    win_rate = np.minimum(win_rate * ref.skill[deals.owner], shape.MAX_WIN_RATE)
+    tenure = created - ref.user_created[deals.owner]  # a new rep wins less while she ramps up
+    win_rate = np.minimum(win_rate * ref.skill[deals.owner] * shape.ramp(tenure), shape.MAX_WIN_RATE)
     for e in planted:  # a win-rate drop: the same draws against a lower probability; nothing else changes
         if isinstance(e, scenarios.WinRateDrop):
             assert e.region is not None and e.start is not None

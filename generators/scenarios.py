@@ -20,6 +20,10 @@ A scenario is a named preset or a YAML file of effects (`fauxforce generate --sc
       points: 0.1                  # the win probability of each of its customers' deals, less this
       from: 2026-01-01             # deals created from this day (default: 60% into the history) ...
       until: 2026-04-01            # ... to this one (default: the end of the history)
+    - effect: price_increase       # list prices rise on a day
+      family: Hardware             # a product family; default: every product
+      percent: 5                   # the rise, in percent (prices stay whole dollars)
+      from: 2026-04-01             # default: 60% into the history
 
 Each effect changes only what it plants, drawn from random streams of its own: the rest of the org is the
 org without it. The manifest lists each effect as planted (defaults resolved: which supplier, which product,
@@ -88,12 +92,23 @@ class WinRateDrop:
     effect: str = "win_rate_drop"
 
 
-Effect = SupplierLate | ProductRecall | SlowPayers | WinRateDrop
+@dataclass(frozen=True)
+class PriceIncrease:
+    """From `start` on, the list prices of the family's products (or of every product) are `percent` higher."""
+
+    percent: float
+    family: str | None = None  # a product family (vocab.PRODUCT_FAMILIES); None: every product
+    start: dt.date | None = None
+    effect: str = "price_increase"
+
+
+Effect = SupplierLate | ProductRecall | SlowPayers | WinRateDrop | PriceIncrease
 PRESETS: dict[str, tuple[Effect, ...]] = {
     "late-supplier": (SupplierLate(late_share=0.4),),
     "recall": (ProductRecall(factor=3.0),),
     "slow-payers": (SlowPayers(factor=2.0),),
     "win-rate-drop": (WinRateDrop(points=0.1),),
+    "price-increase": (PriceIncrease(percent=5.0),),
 }
 
 
@@ -102,6 +117,7 @@ KNOWN: dict[str, tuple[str, ...]] = {  # each effect's settings in a scenario fi
     "product_recall": ("sku", "factor", "from"),
     "slow_payers": ("country", "factor", "from"),
     "win_rate_drop": ("region", "points", "from", "until"),
+    "price_increase": ("family", "percent", "from"),
 }
 
 
@@ -138,6 +154,11 @@ def _effect(where: str, item: Any) -> Effect:
         if start is not None and end is not None and end <= start:
             raise ScenarioError(f"{where}: until ({end}) must come after from ({start})")
         return WinRateDrop(points, _name(where, item, "region"), start, end)
+    if kind == "price_increase":
+        percent = _number(where, item, "percent", 5.0)
+        if not 0 < percent <= 100:
+            raise ScenarioError(f"{where}: percent is a rise between 0 and 100, not {percent}")
+        return PriceIncrease(percent, _name(where, item, "family"), start)
     if kind == "supplier_late":
         share = _number(where, item, "late_share", 0.4)
         if not 0 <= share <= 1:
@@ -199,7 +220,12 @@ def resolve(
     default_day = start + dt.timedelta(days=round(days * DEFAULT_AT))
     for e in effects:
         day = e.start or default_day
-        if isinstance(e, WinRateDrop):
+        if isinstance(e, PriceIncrease):
+            if e.family is not None and e.family not in vocab.PRODUCT_FAMILIES:
+                families = ", ".join(vocab.PRODUCT_FAMILIES)
+                raise ScenarioError(f"price_increase: no product family {e.family!r}; use one of {families}")
+            out.append(replace(e, start=day))
+        elif isinstance(e, WinRateDrop):
             weight: dict[str, float] = {}
             for code, w in countries:
                 weight[vocab.REGIONS_BY_COUNTRY[code]] = weight.get(vocab.REGIONS_BY_COUNTRY[code], 0.0) + w

@@ -67,6 +67,11 @@ WALLET_FREQUENCY: Final = 0.25  # larger wallets also buy more often: opportunit
 REP_SKILL_SIGMA: Final = 0.3
 TEAM_SIGMA: Final = 0.15
 MAX_WIN_RATE: Final = 0.9
+# New reps: a fifth of the reps join during the history; a rep wins at RAMP_START of her rate on joining,
+# rising linearly to her full rate after RAMP_DAYS.
+REPS_HIRED_DURING_HISTORY: Final = 0.2
+RAMP_START: Final = 0.5
+RAMP_DAYS: Final = 120
 
 # The calendar: a share of won deals is pulled to the last two weeks of their quarter; more in Q4.
 QUARTER_END_PULL: Final = 0.2
@@ -123,6 +128,11 @@ def skills(rng: np.random.Generator, manager: np.ndarray, team: np.ndarray) -> n
     for t in np.unique(team):
         skill[team == t] /= skill[team == t].mean()
     return skill
+
+
+def ramp(tenure_seconds: np.ndarray) -> np.ndarray:
+    """The factor on a rep's win rate after this long in post."""
+    return np.clip(RAMP_START + (1 - RAMP_START) * tenure_seconds / (RAMP_DAYS * 86_400), RAMP_START, 1.0)
 
 
 def quarter_end(seconds: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ from fauxforce.generators.context import BLOCK_DAYS, Context
 from fauxforce.generators.crm import (
     CITY_NAMES,
     COUNTRY_NAMES,
+    LEAD_DAYS,
     SF_SYSTEM,
     STATE_NAMES,
     Accounts,
@@ -99,7 +100,7 @@ def leads(
     # Converted leads: the account's name and address, the first contact's person.
     first_contact = con.start[conv]
     converted_at = acc.created[conv]
-    conv_created = np.maximum(spec.start_ts, converted_at - rng.integers(3, 90, nc) * DAY)
+    conv_created = np.maximum(spec.start_ts, converted_at - rng.integers(3, LEAD_DAYS, nc) * DAY)
     # Leads that never convert: a company of their own.
     o_country = choice(rng, n_open, len(geo.COUNTRIES), [c.weight for c in geo.COUNTRIES])
     o_city, o_street, o_postal = _addresses(ctx, rng, o_country)
@@ -119,7 +120,7 @@ def leads(
     employees = np.concatenate([acc.employees[conv], np.maximum(2, rng.lognormal(4.5, 1.4, n_open)).astype(np.int64)])
     industry = np.concatenate([acc.industry[conv], o_names.industry])
     domain = both(acc.domain.take(pa.array(conv)), o_names.domain)
-    owner = np.concatenate([acc.owner[conv], ref.owners_in(o_country, rng)])
+    owner = np.concatenate([acc.owner[conv], ref.owners_in(o_country, o_created, rng)])
     level = rng.integers(0, len(vocab.TITLES_BY_LEVEL), n)
     static = {
         "Id": ids,
@@ -196,7 +197,7 @@ def cases(
     gaps = rng.exponential(120 * DAY, n).astype(np.int64) + DAY
     created = acc.created[account] + _cumulative(gaps, account)
     contact, found = available_contact(rng, con, account, created)
-    owner = ref.owners_in(acc.country[account], rng)
+    owner = ref.owners_in(acc.country[account], created, rng)
     static = {
         "Id": ids,
         "CaseNumber": number_text(ctx.seq.number("CaseNumber", n), 8),

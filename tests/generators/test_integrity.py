@@ -227,6 +227,17 @@ def test_children_are_created_after_parents(org: Org, child: str, column: str, p
     assert (child_at >= parent_at).all()
 
 
+@pytest.mark.parametrize("name", ["Account", "Contact", "Lead", "Opportunity", "Case", "Campaign"])
+def test_records_are_owned_by_users_already_in_post(reference_org: Org, name: str) -> None:
+    """A rep who joins during the history owns nothing created before she joined."""
+    df = reference_org[name]
+    joined = _created(reference_org, "User")
+    for column in ("OwnerId", "CreatedById"):
+        assert (ts(df["CreatedDate"]).to_numpy() >= joined.loc[df[column]].to_numpy()).all(), column
+    users = reference_org["User"]
+    assert (ts(users["CreatedDate"]) > pd.Timestamp(reference_org.manifest.start, tz="UTC")).sum() >= 20
+
+
 def test_converted_leads_precede_what_they_became(org: Org) -> None:
     lead = org["Lead"]
     converted = lead[lead["IsConverted"] == "true"]

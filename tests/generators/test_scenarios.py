@@ -30,16 +30,22 @@ def within(observed: float, expected: float, n: int) -> bool:
     return abs(observed - expected) <= 3 * math.sqrt(expected * (1 - expected) / n)
 
 
+ERP_EFFECTS = ("supplier_late", "product_recall", "slow_payers")
+
+
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], Warehouse, Path]]:
-    """Every preset planted at scale 0.3 and gold built; beside it the files of the same org without them, with
-    every one but the win-rate drop (whose lost deals reach every sales document after them), and with every one
-    but the slow payers (the same invoices, paid at their usual time)."""
+    """Every preset planted at scale 0.3 and gold built. Beside it, the files of the same org planted with less,
+    each one effect apart from the next, so each effect's reach is compared file by file: none (plain), the
+    ERP effects, those and the win-rate drop (every preset but the price increase); and every preset but the
+    slow payers (the same invoices, paid at their usual time)."""
     root = tmp_path_factory.mktemp("scenarios")
     effects = tuple(e for preset in scenarios.PRESETS.values() for e in preset)
     generate(root / "org", scale=SCALE, scenarios=effects)
     generate(root / "plain", scale=SCALE)
-    generate(root / "erp-only", scale=SCALE, scenarios=tuple(e for e in effects if e.effect != "win_rate_drop"))
+    generate(root / "erp", scale=SCALE, scenarios=tuple(e for e in effects if e.effect in ERP_EFFECTS))
+    no_price = tuple(e for e in effects if e.effect != "price_increase")
+    generate(root / "no-price-increase", scale=SCALE, scenarios=no_price)
     generate(root / "no-slow-payers", scale=SCALE, scenarios=tuple(e for e in effects if e.effect != "slow_payers"))
     wh = Warehouse(f"duckdb:///{root / 'w.duckdb'}")
     load_silver(wh, root / "org")
@@ -167,32 +173,78 @@ def test_a_win_rate_drop_is_found_in_gold_at_the_planted_points(
     assert float(mart) < plain_rate - points / 4
 
 
+def files_changed(root: Path, before: str, after: str) -> set[str]:
+    a, b = (json.loads((root / name / "manifest.json").read_text())["files"] for name in (before, after))
+    return {f for f in a if a[f] != b[f]}
+
+
 def test_an_effect_changes_only_what_it_plants(planted: tuple[dict[str, Any], Warehouse, Path]) -> None:
-    manifest, _, root = planted
-    plain = json.loads((root / "plain" / "manifest.json").read_text())
-    erp_only = json.loads((root / "erp-only" / "manifest.json").read_text())
-    changed = {f for f in plain["files"] if plain["files"][f] != erp_only["files"][f]}
-    assert changed == {
+    """Each effect changes files only where it reaches (stock at the as-of date may happen to end the same)."""
+    _, _, root = planted
+    erp = files_changed(root, "plain", "erp")
+    assert erp - {"erp/inventory.csv"} == {
         "erp/returns.csv",  # the recall
         "erp/purchase_orders.csv",  # the late deliveries, and what they do to stock and later orders
         "erp/purchase_order_lines.csv",
-        "erp/inventory.csv",
         "erp/inventory_transactions.csv",
         "erp/payments.csv",  # the slow payers, and the invoices and orders they settle later
         "erp/invoices.csv",
         "erp/sales_orders.csv",
     }
-    assert "scenarios" not in plain
+    assert "scenarios" not in json.loads((root / "plain" / "manifest.json").read_text())
     # a win-rate drop: the deals it turns lost (their stages, close dates and line items' service dates), and
     # the orders they no longer make: every later order's number, its invoice and payment, stock and purchasing
-    lost = {f for f in erp_only["files"] if erp_only["files"][f] != manifest["files"][f]}
-    assert lost == {
+    assert files_changed(root, "erp", "no-price-increase") - {"erp/inventory.csv"} == {
         "salesforce/Opportunity.csv",
         "salesforce/OpportunityHistory.csv",
         "salesforce/OpportunityLineItem.csv",
-        *changed,
+        *(erp - {"erp/inventory.csv"}),
         "erp/sales_order_lines.csv",
     }
+    # a price increase: the price book and the ERP's list prices, the deals priced after it and their orders;
+    # stock moves by units, and units do not change
+    assert files_changed(root, "no-price-increase", "org") == {
+        "salesforce/PricebookEntry.csv",
+        "erp/products.csv",
+        "salesforce/Opportunity.csv",
+        "salesforce/OpportunityHistory.csv",
+        "salesforce/OpportunityLineItem.csv",
+        "erp/sales_orders.csv",
+        "erp/sales_order_lines.csv",
+        "erp/invoices.csv",
+        "erp/payments.csv",
+        "erp/returns.csv",
+    }
+
+
+def test_a_price_increase_is_found_in_gold_at_the_planted_percent(
+    planted: tuple[dict[str, Any], Warehouse, Path],
+) -> None:
+    """Every product's deals carry one list price before the day and that price raised by the percent (to the
+    whole dollar) from it; the product dimension holds the raised price."""
+    manifest, wh, root = planted
+    (rise,) = [e for e in manifest["scenarios"] if e["effect"] == "price_increase"]
+    assert rise["percent"] == 5 and rise["family"] is None
+    factor, start = 1 + rise["percent"] / 100, dt.date.fromisoformat(rise["from"])
+    with wh.engine.connect() as conn:
+        lines = conn.exec_driver_sql(
+            """select l.product_key, l.list_price, o.created_date
+            from gold.fact_opportunity_line as l join gold.fact_opportunity as o using (opportunity_id)"""
+        ).all()
+        listed = dict(conn.exec_driver_sql("select sku, list_price from gold.dim_product where in_erp").all())
+    before: dict[str, set[float]] = {}
+    after: dict[str, set[float]] = {}
+    for product, price, created in lines:
+        (after if created >= start else before).setdefault(product, set()).add(float(price))
+    assert all(len(p) == 1 for p in before.values()) and all(len(p) == 1 for p in after.values())
+    both = before.keys() & after.keys()
+    assert len(both) >= 100
+    assert all(abs(after[p].pop() - before[p].pop() * factor) <= 1 for p in both)
+    plain = pd.read_csv(root / "plain" / "erp" / "products.csv", usecols=["sku", "list_price"])
+    assert len(listed) == len(plain)
+    assert all(
+        abs(float(listed[sku]) - price * factor) <= 1 for sku, price in zip(plain.sku, plain.list_price, strict=True)
+    )
 
 
 def test_a_scenario_file_and_its_mistakes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -206,6 +258,7 @@ def test_a_scenario_file_and_its_mistakes(tmp_path: Path, capsys: pytest.Capture
         "- effect: product_recall\n  when: 2026-01-01\n": "not 'when'",
         "effect: product_recall\n": "a scenario is a list of effects",
         "- effect: win_rate_drop\n  points: 0.9\n": "points is a drop in win probability between 0 and 0.5",
+        "- effect: price_increase\n  percent: -5\n": "percent is a rise between 0 and 100",
         "- effect: win_rate_drop\n  from: 2026-03-01\n  until: 2026-01-01\n": r"until \(2026-01-01\) must come after",
     }
     for text, message in bad.items():
@@ -217,6 +270,8 @@ def test_a_scenario_file_and_its_mistakes(tmp_path: Path, capsys: pytest.Capture
     err = capsys.readouterr().err.strip()
     assert "no product 'SKU-NOPE' in this org" in err and "\n" not in err
     assert not (tmp_path / "org").exists() and not list(tmp_path.glob(".org.partial-*"))  # nothing half-written
+    with pytest.raises(GenerateError, match="no product family 'Toys'"):
+        generate(tmp_path / "org", scale=0.01, scenarios=(scenarios.PriceIncrease(5.0, "Toys"),))
     with pytest.raises(GenerateError, match="no customers in region 'LATAM'"):
         generate(tmp_path / "org", scale=0.01, scenarios=(scenarios.WinRateDrop(0.1, "LATAM"),))
     with pytest.raises(GenerateError, match="no supplier"):

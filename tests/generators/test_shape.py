@@ -72,6 +72,18 @@ def test_reps_and_teams_perform_differently(shape: Shape) -> None:
     assert shape.team_win_rate_max >= 1.5 * shape.team_win_rate_min
 
 
+def test_new_reps_ramp_up(shape: Shape) -> None:
+    # a fifth of the reps join during the history and win half as often at first, fully after 120 days
+    assert shape.new_rep_deals >= 300
+    assert shape.new_rep_win_rate <= 0.8 * shape.tenured_rep_win_rate
+
+
+def test_stock_is_sized_to_demand(shape: Shape) -> None:
+    # weighted by demand, stock covers one to two months: the lead time with a margin, plus a month's reorder
+    assert 20 <= shape.cover_days_p50 <= 90
+    assert shape.cover_days_p25 >= 10 and shape.cover_days_p75 <= 120
+
+
 def test_most_customers_pay_on_time_and_within_their_credit(shape: Shape) -> None:
     assert 0.12 <= shape.late_payer_share <= 0.30
     assert shape.late_payment_share <= 0.30
