@@ -466,9 +466,11 @@ def _returns(
     r_qty = np.minimum(r_qty, qty[ret])
     r_at = orders.ship_at[line_order[ret]] + rng.integers(5, 61, len(ret)) * DAY
     r_reason = choice(rng, len(ret), len(vocab.RETURN_REASONS), (0.2, 0.25, 0.2, 0.25, 0.1))
-    for n, effect in enumerate(ctx.planted):  # a recall: more of its lines come back, defective
+    for effect in ctx.planted:  # a recall: more of its lines come back, defective
         if isinstance(effect, scenarios.ProductRecall):
-            extra = _recalled(ctx.rng("scenario", n, *key), ref, orders, effect, stocked_line, ret)
+            # its own stream, named by the recall itself: the other effects planted beside it do not move it
+            stream = ctx.rng("scenario", effect.effect, str(effect.sku), str(effect.start), *key)
+            extra = _recalled(stream, ref, orders, effect, stocked_line, ret)
             order = np.argsort(np.concatenate([ret, extra[0]]), kind="stable")
             ret, r_qty, r_at, r_reason = (
                 np.concatenate([a, b])[order] for a, b in zip((ret, r_qty, r_at, r_reason), extra, strict=True)

@@ -284,6 +284,7 @@ def _planted(
             ref.skus.to_pylist(),
             np.where(stocked, erp.sales_weights(ref), 0.0),
             [(c.code, c.weight) for c in geo.COUNTRIES],
+            ref.reps(),
         )
     except scenarios.ScenarioError as e:
         raise GenerateError(str(e)) from None
@@ -328,6 +329,7 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
         stock: list[erp.StockEvents] = []
         for block, chunk, n in blocks:
             histories, events = _block_histories(ctx, ref, block, chunk, n)
+            histories = [reference.hand_over(h, ref) for h in histories]
             stock.append(events)
             if spec.block_start(block) < cut:
                 rows += sum(emit(h) for h in histories)

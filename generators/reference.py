@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fauxforce.generators import geo, scenarios, shape, vocab
+from fauxforce.generators import geo, scenarios, shape, timeline, vocab
 from fauxforce.generators.columns import DAY, choice, code, join, money, normal_quantiles, pick, pool, spread, ts
 from fauxforce.generators.context import Context
 from fauxforce.generators.ids import make_ids
@@ -58,6 +58,23 @@ class Reference:
     warehouse_codes: pa.Array
     histories: tuple[History, ...]
     price_steps: tuple[PriceStep, ...] = ()  # planted price increases (generators/scenarios.py), in order
+    departures: tuple[tuple[int, int, int], ...] = ()  # planted (rep, epoch second she leaves, successor)
+
+    def reps(self) -> list[tuple[str, str, dt.date]]:
+        """(User Id, country code, first day) of every sales rep, by country and then in order of joining."""
+        out = []
+        for c, country in enumerate(geo.COUNTRIES):
+            for i in range(self.rep_offsets[c], self.rep_offsets[c + 1]):
+                user = int(self.rep_order[i])
+                joined = dt.datetime.fromtimestamp(int(self.rep_joined[i]), dt.UTC).date()
+                out.append((str(self.user_ids[user].as_py()), country.code, joined))
+        return out
+
+    def in_post(self, owner: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """The owners, with a rep who has left by `at` replaced by her successor."""
+        for rep, left, successor in self.departures:
+            owner = np.where((owner == rep) & (at >= left), successor, owner)
+        return owner
 
     def list_price(self, product: np.ndarray, at: np.ndarray) -> np.ndarray:
         """List price in cents of each product at each instant: the catalogue's, raised by every step by then."""
@@ -76,7 +93,7 @@ class Reference:
             mine = country == c
             joined = self.rep_joined[self.rep_offsets[c] : self.rep_offsets[c + 1]]
             hi[mine] = self.rep_offsets[c] + np.maximum(np.searchsorted(joined, at[mine], side="right"), 1)
-        return self.rep_order[lo + (rng.random(len(country)) * (hi - lo)).astype(np.int64)]
+        return self.in_post(self.rep_order[lo + (rng.random(len(country)) * (hi - lo)).astype(np.int64)], at)
 
 
 def _count(ctx: Context, at_scale_1: int, minimum: int) -> int:
@@ -434,6 +451,8 @@ def with_planted(ref: Reference, effects: tuple[scenarios.Effect, ...]) -> Refer
     entries and ERP products, on its day; lines and orders from then on are priced by `list_price`."""
     steps: list[PriceStep] = []
     for e in effects:
+        if isinstance(e, scenarios.RepLeaves):
+            ref = _with_departure(ref, e)
         if isinstance(e, scenarios.PriceIncrease):
             assert e.start is not None
             products = np.ones(len(ref.family), dtype=bool)
@@ -470,3 +489,40 @@ def _with_price_steps(ref: Reference, steps: tuple[PriceStep, ...]) -> Reference
         for h in ref.histories
     )
     return replace(raised, histories=histories)
+
+
+def _with_departure(ref: Reference, e: scenarios.RepLeaves) -> Reference:
+    """The rep's user is deactivated on the day she leaves (a new version); records are handed over by
+    `hand_over`, and records drawn for her after it go to her successor (`in_post`)."""
+    assert e.rep is not None and e.successor is not None and e.start is not None
+    ids = ref.user_ids.to_pylist()
+    rep, successor = ids.index(e.rep), ids.index(e.successor)
+    left = (e.start - dt.date(1970, 1, 1)).days * DAY
+    histories = []
+    for h in ref.histories:
+        if h.name == "User":
+            row = np.concatenate([h.row, [rep]])
+            at = np.concatenate([h.at, [left]])
+            changing = {
+                **{k: pa.concat_arrays([v, v.take(pa.array([rep]))]) for k, v in h.changing.items()},
+                "IsActive": pa.array([*([True] * len(h.row)), False]),
+                "LastModifiedById": pa.array([*h.static["LastModifiedById"].take(pa.array(h.row)).to_pylist(), ids[0]]),
+            }
+            static = {k: v for k, v in h.static.items() if k not in changing}
+            h = History.build(h.name, h.system, h.columns, static, row, at, changing)
+        histories.append(h)
+    return replace(ref, histories=tuple(histories), departures=(*ref.departures, (rep, left, successor)))
+
+
+def hand_over(h: History, ref: Reference) -> History:
+    """A block's Salesforce records, with what each departed rep owned handed over to her successor."""
+    if h.system != "salesforce":
+        return h
+    ids = ref.user_ids
+    for rep, left, successor in ref.departures:
+        h = timeline.hand_over(h, ids[rep].as_py(), ids[successor].as_py(), left, FINISHED.get(h.name))
+    return h
+
+
+# A departed rep keeps what is finished when she leaves: closed deals (her bookings) and cases, converted leads.
+FINISHED = {"Opportunity": "IsClosed", "Case": "IsClosed", "Lead": "IsConverted"}

@@ -206,6 +206,7 @@ def _draw_deals(ctx: Context, rng: np.random.Generator, ref: Reference, acc: Acc
     gaps = np.where((rank == 0) & acc.from_lead[account], rng.integers(60, 600, n), gaps)
     created = acc.created[account] + _cumulative(gaps, account)
     owner = np.where(rng.random(n) < 0.9, acc.owner[account], ref.owners_in(acc.country[account], created, rng))
+    owner = ref.in_post(owner, created)  # a deal opened after its account's rep left is her successor's
     return _Deals(account, rank, counts, ids, created, owner)
 
 

@@ -20,6 +20,10 @@ A scenario is a named preset or a YAML file of effects (`fauxforce generate --sc
       points: 0.1                  # the win probability of each of its customers' deals, less this
       from: 2026-01-01             # deals created from this day (default: 60% into the history) ...
       until: 2026-04-01            # ... to this one (default: the end of the history)
+    - effect: rep_leaves           # a rep leaves; her accounts and open work go to a successor
+      rep: 0055g000002ZixyAAC       # a User Id; default: the longest-serving rep of the largest market
+      successor: 0055g000002Zj0AAAS # default: the longest-serving other rep of her country
+      from: 2026-02-01             # default: 60% into the history
     - effect: price_increase       # list prices rise on a day
       family: Hardware             # a product family; default: every product
       percent: 5                   # the rise, in percent (prices stay whole dollars)
@@ -102,13 +106,25 @@ class PriceIncrease:
     effect: str = "price_increase"
 
 
-Effect = SupplierLate | ProductRecall | SlowPayers | WinRateDrop | PriceIncrease
+@dataclass(frozen=True)
+class RepLeaves:
+    """On `start` the rep leaves (her user is deactivated); `successor` takes over what she owns then and
+    every deal, account and case that would have been hers after it."""
+
+    rep: str | None = None  # a User Id; None: the longest-serving rep of the largest market
+    successor: str | None = None  # None: the longest-serving other rep of her country in post that day
+    start: dt.date | None = None
+    effect: str = "rep_leaves"
+
+
+Effect = SupplierLate | ProductRecall | SlowPayers | WinRateDrop | PriceIncrease | RepLeaves
 PRESETS: dict[str, tuple[Effect, ...]] = {
     "late-supplier": (SupplierLate(late_share=0.4),),
     "recall": (ProductRecall(factor=3.0),),
     "slow-payers": (SlowPayers(factor=2.0),),
     "win-rate-drop": (WinRateDrop(points=0.1),),
     "price-increase": (PriceIncrease(percent=5.0),),
+    "rep-leaves": (RepLeaves(),),
 }
 
 
@@ -118,6 +134,7 @@ KNOWN: dict[str, tuple[str, ...]] = {  # each effect's settings in a scenario fi
     "slow_payers": ("country", "factor", "from"),
     "win_rate_drop": ("region", "points", "from", "until"),
     "price_increase": ("family", "percent", "from"),
+    "rep_leaves": ("rep", "successor", "from"),
 }
 
 
@@ -154,6 +171,8 @@ def _effect(where: str, item: Any) -> Effect:
         if start is not None and end is not None and end <= start:
             raise ScenarioError(f"{where}: until ({end}) must come after from ({start})")
         return WinRateDrop(points, _name(where, item, "region"), start, end)
+    if kind == "rep_leaves":
+        return RepLeaves(_name(where, item, "rep"), _name(where, item, "successor"), start)
     if kind == "price_increase":
         percent = _number(where, item, "percent", 5.0)
         if not 0 < percent <= 100:
@@ -209,6 +228,7 @@ def resolve(
     skus: list[str],
     sales_weight: np.ndarray,
     countries: list[tuple[str, float]],
+    reps: list[tuple[str, str, dt.date]],
 ) -> tuple[Effect, ...]:
     """Effects with every default made concrete: the day; the supplier (the most reliable of those supplying at
     least the median number of stocked products, so that lateness planted on it shows as a drop); the product
@@ -220,7 +240,9 @@ def resolve(
     default_day = start + dt.timedelta(days=round(days * DEFAULT_AT))
     for e in effects:
         day = e.start or default_day
-        if isinstance(e, PriceIncrease):
+        if isinstance(e, RepLeaves):
+            out.append(_resolve_rep(e, day, reps, countries))
+        elif isinstance(e, PriceIncrease):
             if e.family is not None and e.family not in vocab.PRODUCT_FAMILIES:
                 families = ", ".join(vocab.PRODUCT_FAMILIES)
                 raise ScenarioError(f"price_increase: no product family {e.family!r}; use one of {families}")
@@ -258,6 +280,27 @@ def resolve(
                 raise ScenarioError(f"product_recall: {sku} is not a stocked product; only those come back")
             out.append(replace(e, sku=sku, start=day))
     return tuple(out)
+
+
+def _resolve_rep(
+    e: RepLeaves, day: dt.date, reps: list[tuple[str, str, dt.date]], countries: list[tuple[str, float]]
+) -> RepLeaves:
+    """`reps`: (User Id, country code, first day) of every sales rep, in order of joining."""
+    largest = max(countries, key=lambda c: c[1])[0]
+    rep = e.rep or next(r for r, c, _ in reps if c == largest)
+    mine = [r for r in reps if r[0] == rep]
+    if not mine:
+        raise ScenarioError(f"rep_leaves: no sales rep {rep!r} in this org (e.g. {reps[0][0]})")
+    _, country, joined = mine[0]
+    if joined >= day:
+        raise ScenarioError(f"rep_leaves: {rep} joins on {joined}, after she would leave on {day}")
+    peers = [r for r, c, first in reps if c == country and r != rep and first <= day]
+    successor = e.successor or (peers[0] if peers else None)
+    if successor is None:
+        raise ScenarioError(f"rep_leaves: no other sales rep of {country} in post on {day} to take over")
+    if successor not in peers:
+        raise ScenarioError(f"rep_leaves: successor {successor} is not another sales rep of {country} in post on {day}")
+    return replace(e, rep=rep, successor=successor, start=day)
 
 
 def planted(effects: tuple[Effect, ...]) -> list[dict[str, Any]]:

@@ -106,3 +106,55 @@ class History:
         if by_day:
             out[DAY_COLUMN] = pa.array(self.at[last] // DAY, type=pa.int64())
         return pa.table(out)
+
+
+def hand_over(h: History, old: str, new: str, at: int, done: str | None = None) -> History:
+    """A Salesforce user `old` leaves at `at` (epoch seconds) and `new` takes over her work.
+
+    Records she owns at that moment get a new version then, owned by `new` (their other values as they
+    were), except those whose `done` column is true by then (closed deals and cases, converted leads stay
+    hers, as Salesforce's mass transfer leaves them); from then on every value naming her (owner, creator,
+    last modifier) names `new` instead. What she did before she left keeps her name. Objects without
+    those columns come back as they were.
+    """
+    users = [c for c in ("OwnerId", "CreatedById", "LastModifiedById") if c in h.columns]
+    if not users:
+        return h
+    n_records = len(h.static[next(iter(h.static))]) if h.static else 0
+    created = np.full(n_records, np.iinfo(np.int64).max)
+    np.minimum.at(created, h.row, h.at)
+    per_version: dict[str, pa.Array] = {
+        c: h.changing[c] if c in h.changing else h.static[c].take(pa.array(h.row)) for c in users
+    }
+    static = {k: v for k, v in h.static.items() if k not in users}
+    changing: dict[str, pa.Array] = {**h.changing, **per_version}
+    row, when = h.row, h.at
+    kept = np.zeros(n_records, dtype=bool)  # records she owned, finished by then: they stay hers
+    n_old = len(row)
+    if "OwnerId" in users:  # what she owns when she leaves is handed over then: one new version per record
+        nxt_row, nxt_at = np.r_[row[1:], -1], np.r_[when[1:], np.iinfo(np.int64).max]
+        last_before = (when < at) & ((nxt_row != row) | (nxt_at >= at))
+        mine = last_before & (per_version["OwnerId"].to_numpy(zero_copy_only=False) == old)
+        if done is not None:
+            finished = (changing[done] if done in changing else h.static[done].take(pa.array(row))).fill_null(False)
+            finished_np = finished.to_numpy(zero_copy_only=False).astype(bool)
+            kept[row[mine & finished_np]] = True
+            mine &= ~finished_np
+        owned = np.flatnonzero(mine)
+        if len(owned):
+            row = np.concatenate([row, row[owned]])
+            when = np.concatenate([when, np.full(len(owned), at, dtype=np.int64)])
+            taken = pa.array(np.concatenate([np.arange(n_old), owned]))
+            changing = {k: v.take(taken) for k, v in changing.items()}
+    handed = np.arange(len(row)) >= n_old
+    after = when >= at
+    for c in users:
+        values = changing[c].to_numpy(zero_copy_only=False)
+        if c == "CreatedById":
+            mask = (values == old) & (created[row] >= at)
+        elif c == "OwnerId":
+            mask = (values == old) & after & ~kept[row]
+        else:  # LastModifiedById: the hand-over is the new owner's first change
+            mask = ((values == old) & after) | handed
+        changing[c] = pa.array(np.where(mask, new, values), type=changing[c].type)
+    return History.build(h.name, h.system, h.columns, static, row, when, changing)

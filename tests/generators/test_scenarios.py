@@ -30,29 +30,28 @@ def within(observed: float, expected: float, n: int) -> bool:
     return abs(observed - expected) <= 3 * math.sqrt(expected * (1 - expected) / n)
 
 
-ERP_EFFECTS = ("supplier_late", "product_recall", "slow_payers")
-
-
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], Warehouse, Path]]:
-    """Every preset planted at scale 0.3 and gold built. Beside it, the files of the same org planted with less,
-    each one effect apart from the next, so each effect's reach is compared file by file: none (plain), the
-    ERP effects, those and the win-rate drop (every preset but the price increase); and every preset but the
-    slow payers (the same invoices, paid at their usual time)."""
+    """Every preset planted at scale 0.3 and gold built. Beside it, for each effect, the files of the same org
+    with every preset but that one (`without/<effect>`): what the effect alone changed, and the values it
+    changed them from; and the org with none (`plain`)."""
     root = tmp_path_factory.mktemp("scenarios")
     effects = tuple(e for preset in scenarios.PRESETS.values() for e in preset)
     generate(root / "org", scale=SCALE, scenarios=effects)
     generate(root / "plain", scale=SCALE)
-    generate(root / "erp", scale=SCALE, scenarios=tuple(e for e in effects if e.effect in ERP_EFFECTS))
-    no_price = tuple(e for e in effects if e.effect != "price_increase")
-    generate(root / "no-price-increase", scale=SCALE, scenarios=no_price)
-    generate(root / "no-slow-payers", scale=SCALE, scenarios=tuple(e for e in effects if e.effect != "slow_payers"))
+    for effect in effects:
+        generate(root / "without" / effect.effect, scale=SCALE, scenarios=tuple(e for e in effects if e != effect))
     wh = Warehouse(f"duckdb:///{root / 'w.duckdb'}")
     load_silver(wh, root / "org")
     build_gold(wh)
     manifest = json.loads((root / "org" / "manifest.json").read_text())
     yield manifest, wh, root
     wh.dispose()
+
+
+def without(root: Path, effect: str) -> Path:
+    """The files of the org planted with every preset but `effect`."""
+    return root / "without" / effect
 
 
 def shares(wh: Warehouse, sql: str) -> dict[bool, tuple[int, float]]:
@@ -110,8 +109,10 @@ def test_slow_payers_take_the_planted_factor_longer_in_gold(planted: tuple[dict[
     invoice in the org without the effect; every other invoice is paid on the same day."""
     manifest, wh, root = planted
     (slow,) = [e for e in manifest["scenarios"] if e["effect"] == "slow_payers"]
-    without = pd.read_csv(root / "no-slow-payers" / "erp" / "payments.csv", usecols=["invoice_number", "payment_date"])
-    plain = {n: dt.date.fromisoformat(d) for n, d in zip(without.invoice_number, without.payment_date, strict=True)}
+    usual = pd.read_csv(
+        without(root, "slow_payers") / "erp" / "payments.csv", usecols=["invoice_number", "payment_date"]
+    )
+    plain = {n: dt.date.fromisoformat(d) for n, d in zip(usual.invoice_number, usual.payment_date, strict=True)}
     with wh.engine.connect() as conn:
         rows = conn.exec_driver_sql(
             f"""select i.invoice_number, i.invoice_date, i.last_payment_date, d.geography_key = '{slow["country"]}'
@@ -139,7 +140,9 @@ def test_a_win_rate_drop_is_found_in_gold_at_the_planted_points(
     manifest, wh, root = planted
     (drop,) = [e for e in manifest["scenarios"] if e["effect"] == "win_rate_drop"]
     assert drop["region"] == "EMEA" and drop["points"] == 0.1 and drop["until"] is None
-    plain = pd.read_csv(root / "plain" / "salesforce" / "Opportunity.csv", usecols=["Id", "IsWon", "IsClosed"])
+    plain = pd.read_csv(
+        without(root, "win_rate_drop") / "salesforce" / "Opportunity.csv", usecols=["Id", "IsWon", "IsClosed"]
+    )
     won_plain = dict(zip(plain.Id, plain.IsWon, strict=True))
     closed_plain = dict(zip(plain.Id, plain.IsClosed, strict=True))
     with wh.engine.connect() as conn:
@@ -164,57 +167,102 @@ def test_a_win_rate_drop_is_found_in_gold_at_the_planted_points(
     points = drop["points"]
     assert len(hit) >= 1000 and abs(before - after - points) <= 3 * math.sqrt(points * (1 - points) / len(hit))
     # the mart (all deals of the region, all time) shows its win rate fallen from the plain org's
-    opp = pd.read_csv(root / "plain" / "salesforce" / "Opportunity.csv", usecols=["AccountId", "IsWon", "IsClosed"])
+    opp = pd.read_csv(
+        without(root, "win_rate_drop") / "salesforce" / "Opportunity.csv", usecols=["AccountId", "IsWon", "IsClosed"]
+    )
     acc = pd.read_csv(
-        root / "plain" / "salesforce" / "Account.csv", usecols=["Id", "GeographicRegion__c"], na_filter=False
+        without(root, "win_rate_drop") / "salesforce" / "Account.csv",
+        usecols=["Id", "GeographicRegion__c"],
+        na_filter=False,
     )
     closed = opp[opp.IsClosed].merge(acc, left_on="AccountId", right_on="Id")
     plain_rate = closed[closed.GeographicRegion__c == drop["region"]].IsWon.mean()
     assert float(mart) < plain_rate - points / 4
 
 
-def files_changed(root: Path, before: str, after: str) -> set[str]:
-    a, b = (json.loads((root / name / "manifest.json").read_text())["files"] for name in (before, after))
+def files_changed(root: Path, before: Path, after: Path) -> set[str]:
+    a, b = (json.loads((folder / "manifest.json").read_text())["files"] for folder in (before, after))
     return {f for f in a if a[f] != b[f]}
 
 
+SALES = {"erp/sales_orders.csv", "erp/sales_order_lines.csv", "erp/invoices.csv", "erp/payments.csv"}
+STOCK = {
+    "erp/inventory.csv",
+    "erp/inventory_transactions.csv",
+    "erp/purchase_orders.csv",
+    "erp/purchase_order_lines.csv",
+}
+DEALS = {"salesforce/Opportunity.csv", "salesforce/OpportunityHistory.csv", "salesforce/OpportunityLineItem.csv"}
+# Each effect's reach: the files it must change, and the files it may change besides (stock on the as-of date
+# may end the same; a deal that ends differently may or may not have a return).
+REACH: dict[str, tuple[set[str], set[str]]] = {
+    "supplier_late": (  # the late deliveries, and what they do to stock and later orders
+        {"erp/purchase_orders.csv", "erp/purchase_order_lines.csv", "erp/inventory_transactions.csv"},
+        {"erp/inventory.csv"},
+    ),
+    "product_recall": ({"erp/returns.csv"}, {"erp/inventory.csv", "erp/inventory_transactions.csv"}),
+    "slow_payers": ({"erp/payments.csv", "erp/invoices.csv", "erp/sales_orders.csv"}, set()),
+    # the deals it turns lost, and the orders they no longer make: every later order's number, its invoice and
+    # payment, stock and purchasing
+    "win_rate_drop": (DEALS | SALES, STOCK | {"erp/returns.csv"}),
+    # the price book, the ERP's list prices, the deals priced after it and their orders; not stock (units)
+    "price_increase": (
+        {"salesforce/PricebookEntry.csv", "erp/products.csv"} | DEALS | SALES,
+        {"erp/returns.csv"},
+    ),
+    # her user, what she owned and what would have been hers; deals drawn with her successor's skill end
+    # differently, and their orders with them
+    "rep_leaves": (
+        DEALS
+        | {
+            f"salesforce/{name}.csv"
+            for name in ("User", "Account", "Contact", "Lead", "Case", "Campaign", "OpportunityContactRole")
+        },
+        SALES | STOCK | {"erp/returns.csv"},
+    ),
+}
+
+
 def test_an_effect_changes_only_what_it_plants(planted: tuple[dict[str, Any], Warehouse, Path]) -> None:
-    """Each effect changes files only where it reaches (stock at the as-of date may happen to end the same)."""
-    _, _, root = planted
-    erp = files_changed(root, "plain", "erp")
-    assert erp - {"erp/inventory.csv"} == {
-        "erp/returns.csv",  # the recall
-        "erp/purchase_orders.csv",  # the late deliveries, and what they do to stock and later orders
-        "erp/purchase_order_lines.csv",
-        "erp/inventory_transactions.csv",
-        "erp/payments.csv",  # the slow payers, and the invoices and orders they settle later
-        "erp/invoices.csv",
-        "erp/sales_orders.csv",
-    }
+    manifest, _, root = planted
+    assert {e["effect"] for e in manifest["scenarios"]} == set(REACH)
+    for effect, (required, allowed) in REACH.items():
+        changed = files_changed(root, without(root, effect), root / "org")
+        assert required <= changed <= required | allowed, (effect, changed - required - allowed, required - changed)
     assert "scenarios" not in json.loads((root / "plain" / "manifest.json").read_text())
-    # a win-rate drop: the deals it turns lost (their stages, close dates and line items' service dates), and
-    # the orders they no longer make: every later order's number, its invoice and payment, stock and purchasing
-    assert files_changed(root, "erp", "no-price-increase") - {"erp/inventory.csv"} == {
-        "salesforce/Opportunity.csv",
-        "salesforce/OpportunityHistory.csv",
-        "salesforce/OpportunityLineItem.csv",
-        *(erp - {"erp/inventory.csv"}),
-        "erp/sales_order_lines.csv",
-    }
-    # a price increase: the price book and the ERP's list prices, the deals priced after it and their orders;
-    # stock moves by units, and units do not change
-    assert files_changed(root, "no-price-increase", "org") == {
-        "salesforce/PricebookEntry.csv",
-        "erp/products.csv",
-        "salesforce/Opportunity.csv",
-        "salesforce/OpportunityHistory.csv",
-        "salesforce/OpportunityLineItem.csv",
-        "erp/sales_orders.csv",
-        "erp/sales_order_lines.csv",
-        "erp/invoices.csv",
-        "erp/payments.csv",
-        "erp/returns.csv",
-    }
+
+
+def test_a_rep_who_leaves_hands_over_in_gold(planted: tuple[dict[str, Any], Warehouse, Path]) -> None:
+    """Her user is inactive; every account she owned and every deal of hers still open when she left is her
+    successor's; she keeps the deals she closed before; nothing opened after her last day is hers."""
+    manifest, wh, root = planted
+    (leaves,) = [e for e in manifest["scenarios"] if e["effect"] == "rep_leaves"]
+    rep, successor, day = leaves["rep"], leaves["successor"], dt.date.fromisoformat(leaves["from"])
+    before = without(root, "rep_leaves") / "salesforce"
+    accounts = pd.read_csv(before / "Account.csv", usecols=["Id", "OwnerId"])
+    deals = pd.read_csv(before / "Opportunity.csv", usecols=["Id", "OwnerId", "IsClosed"])
+    with wh.engine.connect() as conn:
+        active = dict(conn.exec_driver_sql("select user_id, is_active from gold.dim_user").all())
+        owner_of = dict(conn.exec_driver_sql("select account_id, owner_user_id from gold.dim_customer").all())
+        opportunities = conn.exec_driver_sql(
+            "select opportunity_id, owner_user_id, created_date, close_date, is_closed, amount, is_won "
+            "from gold.fact_opportunity"
+        ).all()
+        bookings = conn.exec_driver_sql(
+            f"select bookings from gold.owner_performance where owner_user_id = '{rep}'"
+        ).scalar_one()
+    assert active[rep] is False and active[successor] is True
+    hers = accounts[accounts.OwnerId == rep].Id
+    assert len(hers) >= 50 and all(owner_of[a] == successor for a in hers)
+    assert rep not in set(owner_of.values())
+    kept = [o for o in opportunities if o[1] == rep]
+    assert kept and all(o[4] and o[3] < day and o[2] < day for o in kept)  # closed before she left
+    assert not [o for o in opportunities if o[2] >= day and o[1] == rep]
+    owner = {o[0]: o[1] for o in opportunities}
+    closed_then = {o[0] for o in opportunities if o[4] and o[3] < day}
+    open_then = [i for i in deals[deals.OwnerId == rep].Id if i not in closed_then]
+    assert len(open_then) >= 20 and all(owner[i] == successor for i in open_then)
+    assert float(bookings) == pytest.approx(sum(float(o[5]) for o in kept if o[6]), abs=0.01)
 
 
 def test_a_price_increase_is_found_in_gold_at_the_planted_percent(
@@ -240,7 +288,7 @@ def test_a_price_increase_is_found_in_gold_at_the_planted_percent(
     both = before.keys() & after.keys()
     assert len(both) >= 100
     assert all(abs(after[p].pop() - before[p].pop() * factor) <= 1 for p in both)
-    plain = pd.read_csv(root / "plain" / "erp" / "products.csv", usecols=["sku", "list_price"])
+    plain = pd.read_csv(without(root, "price_increase") / "erp" / "products.csv", usecols=["sku", "list_price"])
     assert len(listed) == len(plain)
     assert all(
         abs(float(listed[sku]) - price * factor) <= 1 for sku, price in zip(plain.sku, plain.list_price, strict=True)
@@ -259,6 +307,7 @@ def test_a_scenario_file_and_its_mistakes(tmp_path: Path, capsys: pytest.Capture
         "effect: product_recall\n": "a scenario is a list of effects",
         "- effect: win_rate_drop\n  points: 0.9\n": "points is a drop in win probability between 0 and 0.5",
         "- effect: price_increase\n  percent: -5\n": "percent is a rise between 0 and 100",
+        "- effect: rep_leaves\n  rep: 7\n": "rep is an identifier",
         "- effect: win_rate_drop\n  from: 2026-03-01\n  until: 2026-01-01\n": r"until \(2026-01-01\) must come after",
     }
     for text, message in bad.items():
@@ -270,6 +319,8 @@ def test_a_scenario_file_and_its_mistakes(tmp_path: Path, capsys: pytest.Capture
     err = capsys.readouterr().err.strip()
     assert "no product 'SKU-NOPE' in this org" in err and "\n" not in err
     assert not (tmp_path / "org").exists() and not list(tmp_path.glob(".org.partial-*"))  # nothing half-written
+    with pytest.raises(GenerateError, match="no sales rep 'nobody'"):
+        generate(tmp_path / "org", scale=0.01, scenarios=(scenarios.RepLeaves("nobody"),))
     with pytest.raises(GenerateError, match="no product family 'Toys'"):
         generate(tmp_path / "org", scale=0.01, scenarios=(scenarios.PriceIncrease(5.0, "Toys"),))
     with pytest.raises(GenerateError, match="no customers in region 'LATAM'"):
