@@ -14,6 +14,7 @@ from fauxforce.core.settings import resolve
 from fauxforce.generators.daily import advance
 from fauxforce.generators.org import DEFAULT_AS_OF, GenerateError, Options
 from fauxforce.generators.org import generate_org as write_org
+from fauxforce.generators.scenarios import load as load_scenario
 from fauxforce.generators.writers import Format
 
 
@@ -31,6 +32,7 @@ def generate_org(
     overwrite: bool = False,
     day: dt.date | None = None,
     describe: str | None = None,
+    scenarios: list[str] | None = None,
 ) -> dict[str, int]:
     """Generate the org and return rows per object (or per day and object for a changes export; days and
     rows written for a daily export).
@@ -41,15 +43,17 @@ def generate_org(
     (default `as_of` - `days`) and stays fixed, so every day extends the same org.
 
     `describe`, a folder of the org's describe JSON, makes its twin (docs/twin.md); full and changes
-    exports only.
+    exports only. `scenarios`: presets or YAML files of effects to plant (docs/generator.md, Planted
+    scenarios); a daily export takes the same ones every day.
     """
     logger = get_run_logger()
     target = resolve(landing=out).landing
+    planted = tuple(effect for text in scenarios or () for effect in load_scenario(text))
     if export == "daily":
         if describe:
             raise GenerateError("describe makes a twin in a full or changes export; the daily export does not take it")
         history_start = start or as_of - dt.timedelta(days=days)
-        result = advance(target, seed, scale, history_start, as_of, format, day)
+        result = advance(target, seed, scale, history_start, as_of, format, day, planted)
         if result.days:
             logger.info("wrote %s rows for %s to %s", f"{result.rows:,}", ", ".join(map(str, result.days)), target)
         else:
@@ -72,6 +76,7 @@ def generate_org(
         since=since,
         overwrite=overwrite,
         describe=Path(describe) if describe else None,
+        scenarios=planted,
     )
     manifest = write_org(options)
     rows = {key: counts["rows"] for key, counts in manifest.objects.items()}

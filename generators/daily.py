@@ -19,10 +19,12 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from fauxforce.core.runlock import folder_lock
+from fauxforce.generators import scenarios
 from fauxforce.generators.org import GenerateError, Manifest, Options, generate_org
 from fauxforce.generators.writers import Format
 
@@ -38,6 +40,7 @@ class DailyState:
     start: str  # the history's first day; fixed so every later day extends the same history
     format: str
     last_day: str
+    scenarios: list[dict[str, Any]] = field(default_factory=list)  # the effects planted, as the manifest has them
 
     @property
     def last(self) -> dt.date:
@@ -75,27 +78,36 @@ def advance(
     first_day: dt.date = dt.date(2026, 6, 30),
     format: Format = "csv",
     day: dt.date | None = None,
+    planted: tuple[scenarios.Effect, ...] = (),
 ) -> DailyResult:
     """Write the next simulated day (or `day`, and any skipped before it) into `landing`. Two calls on one
-    folder never overlap: the second waits for the first, then finds its day written."""
+    folder never overlap: the second waits for the first, then finds its day written. `planted`: effects
+    planted in the org (generators/scenarios.py); every day of a folder takes the same ones."""
     landing.mkdir(parents=True, exist_ok=True)
     with folder_lock(landing / LOCK_FILE):
-        return _advance(landing, seed, scale, start, first_day, format, day)
+        return _advance(landing, seed, scale, start, first_day, format, day, planted)
 
 
 def _advance(
-    landing: Path, seed: int, scale: float, start: dt.date, first_day: dt.date, format: Format, day: dt.date | None
+    landing: Path,
+    seed: int,
+    scale: float,
+    start: dt.date,
+    first_day: dt.date,
+    format: Format,
+    day: dt.date | None,
+    planted: tuple[scenarios.Effect, ...],
 ) -> DailyResult:
     state = read_state(landing)
     if state is None and any(p for p in landing.iterdir() if not p.name.startswith(".")):
         state = _adopt(landing, seed, scale, start, format)  # a full export `fauxforce generate` wrote, or an error
+        _check_planted(landing, state, planted)
         _write_state(landing, state)
     if state is None:
         target = day or first_day
-        manifest = _write(
-            landing, Options(out=landing, seed=seed, scale=scale, start=start, as_of=target, format=format)
-        )
-        state = DailyState(seed, scale, start.isoformat(), format, target.isoformat())
+        options = Options(out=landing, seed=seed, scale=scale, start=start, as_of=target, format=format)
+        manifest = _write(landing, replace(options, scenarios=planted))
+        state = DailyState(seed, scale, start.isoformat(), format, target.isoformat(), manifest.scenarios or [])
         _write_state(landing, state)
         return DailyResult([target], manifest.total_rows, state)
     wanted = (state.seed, state.scale, state.start, state.format)
@@ -104,6 +116,7 @@ def _advance(
             f"{landing} holds the daily export of seed {state.seed}, scale {state.scale:g}, start {state.start}, "
             f"{state.format}; run with those, or give a different org its own folder"
         )
+    _check_planted(landing, state, planted)
     last = state.last
     target = day or last + dt.timedelta(days=1)
     if target <= last:
@@ -117,9 +130,10 @@ def _advance(
         format=format,
         export="changes",
         since=last,
+        scenarios=planted,
     )
     manifest = _write(landing, options)
-    state = DailyState(seed, scale, start.isoformat(), format, target.isoformat())
+    state = DailyState(seed, scale, start.isoformat(), format, target.isoformat(), state.scenarios)
     _write_state(landing, state)
     days = [last + dt.timedelta(days=n) for n in range(1, (target - last).days + 1)]
     return DailyResult(days, manifest.total_rows, state)
@@ -144,7 +158,18 @@ def _adopt(landing: Path, seed: int, scale: float, start: dt.date, format: Forma
             f"{theirs[2]}, {theirs[3]}, {manifest.get('export')} export); run the daily export with those, or give "
             "it its own folder"
         )
-    return DailyState(seed, scale, start.isoformat(), format, str(manifest["as_of"]))
+    return DailyState(seed, scale, start.isoformat(), format, str(manifest["as_of"]), manifest.get("scenarios") or [])
+
+
+def _check_planted(landing: Path, state: DailyState, planted: tuple[scenarios.Effect, ...]) -> None:
+    """Every day of a daily export is the same org: the effects asked for must be the ones planted."""
+    if not scenarios.matches(planted, state.scenarios):
+        held = ", ".join(str(e["effect"]) for e in state.scenarios) or "no scenario"
+        asked = ", ".join(e.effect for e in planted) or "no scenario"
+        raise GenerateError(
+            f"{landing} holds a daily export planted with {held}, not {asked}; run with the same scenarios, "
+            "or give a different org its own folder"
+        )
 
 
 def _write(landing: Path, options: Options) -> Manifest:

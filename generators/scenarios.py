@@ -314,3 +314,19 @@ def planted(effects: tuple[Effect, ...]) -> list[dict[str, Any]]:
             d["until"] = None if end is None else str(end)
         out.append(d)
     return out
+
+
+def matches(requested: tuple[Effect, ...], planted_records: list[dict[str, Any]]) -> bool:
+    """Whether effects as asked for (defaults unresolved) are the ones a manifest or daily state records as
+    planted: the same kinds in the same order, agreeing on every setting the request gives."""
+    if len(requested) != len(planted_records):
+        return False
+    for effect, done in zip(requested, planted_records, strict=True):
+        asked = asdict(effect)
+        asked["from"] = asked.pop("start")
+        if "end" in asked:
+            asked["until"] = asked.pop("end")
+        for key, value in asked.items():
+            if value is not None and done.get(key) != (str(value) if isinstance(value, dt.date) else value):
+                return False
+    return True

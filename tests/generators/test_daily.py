@@ -7,9 +7,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from fauxforce.core.runlock import folder_lock
+from fauxforce.generators import scenarios
 from fauxforce.generators.daily import LOCK_FILE, STATE_FILE, advance, read_state
 from fauxforce.generators.org import GenerateError, Options, generate_org
 
@@ -60,6 +62,35 @@ def test_a_full_export_of_the_same_org_is_continued_day_by_day(tmp_path: Path) -
     with pytest.raises(GenerateError, match=r"another org \(seed 42, scale 0\.02"):
         advance(other, scale=0.01, start=START, first_day=FIRST)
     assert not (other / STATE_FILE).exists()
+
+
+def test_every_day_keeps_the_scenario_its_first_day_was_planted_with(tmp_path: Path) -> None:
+    """A rep who leaves on the second day: that day's changes deactivate her and hand her accounts over; the
+    folder refuses a day asked for without the scenario, or with another."""
+    landing = tmp_path / "landing"
+    leaves = (scenarios.RepLeaves(start=dt.date(2026, 3, 2)),)
+    first = advance(landing, scale=0.01, start=START, first_day=FIRST, planted=leaves)
+    state = read_state(landing)
+    assert first.days == [FIRST] and state is not None and [e["effect"] for e in state.scenarios] == ["rep_leaves"]
+    rep, successor = state.scenarios[0]["rep"], state.scenarios[0]["successor"]
+    accounts = pd.read_csv(landing / "salesforce" / "Account.csv", usecols=["Id", "OwnerId"])
+    hers = set(accounts[accounts.OwnerId == rep].Id)
+    assert hers
+    for wrong in ((), (scenarios.RepLeaves(start=dt.date(2026, 3, 3)),)):
+        with pytest.raises(GenerateError, match="planted with rep_leaves"):
+            advance(landing, scale=0.01, start=START, first_day=FIRST, planted=wrong)
+    assert advance(landing, scale=0.01, start=START, first_day=FIRST, planted=leaves).days == [dt.date(2026, 3, 2)]
+    day = landing / "2026-03-02" / "salesforce"
+    users = pd.read_csv(day / "User.csv", usecols=["Id", "IsActive"])
+    assert users.set_index("Id").IsActive[rep] == False  # noqa: E712 - read as a boolean column
+    changed = pd.read_csv(day / "Account.csv", usecols=["Id", "OwnerId"]).set_index("Id").OwnerId
+    assert hers <= set(changed.index) and (changed[list(hers)] == successor).all()
+    # the same effects, defaults and all, on a folder a full export planted them in
+    adopted = tmp_path / "adopted"
+    generate_org(Options(out=adopted, scale=0.01, start=START, as_of=FIRST, scenarios=leaves))
+    assert advance(adopted, scale=0.01, start=START, first_day=FIRST, planted=leaves).days == [dt.date(2026, 3, 2)]
+    with pytest.raises(GenerateError, match="planted with rep_leaves, not no scenario"):
+        advance(adopted, scale=0.01, start=START, first_day=FIRST)
 
 
 def test_two_writers_at_once_write_one_day_each(tmp_path: Path) -> None:
