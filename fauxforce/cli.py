@@ -143,8 +143,8 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME|FILE",
         help="plant a scenario's effects in the org, recorded in the manifest with their sizes: a preset "
-        "(late-supplier, recall, slow-payers, win-rate-drop, price-increase, rep-leaves) or a YAML file of "
-        "effects (docs/generator.md, Planted scenarios); repeatable",
+        "(late-supplier, recall, slow-payers, win-rate-drop, price-increase, rep-leaves, churn) or a YAML file "
+        "of effects (docs/generator.md, Planted scenarios); repeatable",
     )
     gen.add_argument(
         "--erp-url",

@@ -7,13 +7,14 @@ the views cut that future at the as-of moment. Children always start after their
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fauxforce.generators import geo, shape, vocab
+from fauxforce.generators import geo, scenarios, shape, vocab
 from fauxforce.generators.columns import (
     DAY,
     HOUR,
@@ -64,6 +65,7 @@ class Accounts:
     industry: np.ndarray
     segment: np.ndarray  # index into vocab.CUSTOMER_SEGMENTS
     wallet: np.ndarray  # spending power, a multiplier with mean 1 (generators/shape.py)
+    churned_at: np.ndarray  # epoch second from which the account wins nothing (a planted churn), else the max
 
 
 @dataclass(frozen=True)
@@ -327,8 +329,26 @@ def accounts(ctx: Context, ref: Reference, block: int, chunk: int, n: int) -> tu
         industry=industry,
         segment=segment,
         wallet=shape.wallet(ctx.rng("wallet", block, chunk), n),
+        churned_at=_churned(ctx, block, chunk, created, segment, buying),
     )
     return history, info
+
+
+def _churned(
+    ctx: Context, block: int, chunk: int, created: np.ndarray, segment: np.ndarray, buying: np.ndarray
+) -> np.ndarray:
+    """Per account: when a planted churn takes it (the customers of the segment with an account by then, each
+    with the effect's probability, from a stream of the effect's own), else never."""
+    never = np.full(len(created), np.iinfo(np.int64).max)
+    for e in ctx.planted:
+        if isinstance(e, scenarios.CustomerChurn):
+            assert e.start is not None
+            at = (e.start - dt.date(1970, 1, 1)).days * DAY
+            draw = ctx.rng("scenario", e.effect, str(e.segment), str(e.start), block, chunk).random(len(created))
+            mine = segment == vocab.CUSTOMER_SEGMENTS.index(e.segment) if e.segment else True
+            hit = buying & mine & (created < at) & (draw < e.share)
+            never = np.where(hit, np.minimum(never, at), never)
+    return never
 
 
 def _cumulative(gaps: np.ndarray, parent: np.ndarray) -> np.ndarray:

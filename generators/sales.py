@@ -271,6 +271,7 @@ def _draw_stages(
     pace = shape.SEGMENT_CYCLE[segment] * shape.REGION_CYCLE[region] * shape.INDUSTRY_CYCLE[industry]
     cycle = (rng.lognormal(np.log(np.where(won, 55, 35) * pace), 0.6) * DAY).astype(np.int64) + DAY
     close_at = _quarter_end_rush(rng, won, created + cycle)
+    won &= close_at < acc.churned_at[account]  # a churned customer's deals closing from then on are lost
     cycle = close_at - created
     k = np.where(won, rng.integers(2, 6, n), rng.integers(1, 5, n))  # open stages visited
     keys = rng.random((n, vocab.N_OPEN_STAGES - 1))

@@ -24,6 +24,10 @@ A scenario is a named preset or a YAML file of effects (`fauxforce generate --sc
       rep: 0055g000002ZixyAAC       # a User Id; default: the longest-serving rep of the largest market
       successor: 0055g000002Zj0AAAS # default: the longest-serving other rep of her country
       from: 2026-02-01             # default: 60% into the history
+    - effect: customer_churn       # a share of the customers stop buying from a day on
+      share: 0.2                   # of the customers of the segment who had an account by then
+      segment: Enterprise          # Enterprise, Mid-Market or SMB; default: every segment
+      from: 2025-11-01             # default: 30% into the history (there must be time to see them not buy)
     - effect: price_increase       # list prices rise on a day
       family: Hardware             # a product family; default: every product
       percent: 5                   # the rise, in percent (prices stay whole dollars)
@@ -47,7 +51,7 @@ import yaml
 
 from fauxforce.generators import vocab
 
-DEFAULT_AT = 0.6  # an effect without `from` starts this far into the history (slow payers, win rate: EARLY_AT)
+DEFAULT_AT = 0.6  # an effect without `from` starts this far into the history (slow payers, win rate, churn: EARLY_AT)
 EARLY_AT = 0.3  # slow payments and lost deals need time to show: deals take months to close, invoices to fall due
 
 
@@ -117,7 +121,18 @@ class RepLeaves:
     effect: str = "rep_leaves"
 
 
-Effect = SupplierLate | ProductRecall | SlowPayers | WinRateDrop | PriceIncrease | RepLeaves
+@dataclass(frozen=True)
+class CustomerChurn:
+    """From `start` on, `share` of the segment's customers (those with an account by then) win no deal: every
+    deal of theirs that would have closed won from that day is lost."""
+
+    share: float
+    segment: str | None = None  # vocab.CUSTOMER_SEGMENTS; None: every segment
+    start: dt.date | None = None
+    effect: str = "customer_churn"
+
+
+Effect = SupplierLate | ProductRecall | SlowPayers | WinRateDrop | PriceIncrease | RepLeaves | CustomerChurn
 PRESETS: dict[str, tuple[Effect, ...]] = {
     "late-supplier": (SupplierLate(late_share=0.4),),
     "recall": (ProductRecall(factor=3.0),),
@@ -125,6 +140,7 @@ PRESETS: dict[str, tuple[Effect, ...]] = {
     "win-rate-drop": (WinRateDrop(points=0.1),),
     "price-increase": (PriceIncrease(percent=5.0),),
     "rep-leaves": (RepLeaves(),),
+    "churn": (CustomerChurn(share=0.2),),
 }
 
 
@@ -135,6 +151,7 @@ KNOWN: dict[str, tuple[str, ...]] = {  # each effect's settings in a scenario fi
     "win_rate_drop": ("region", "points", "from", "until"),
     "price_increase": ("family", "percent", "from"),
     "rep_leaves": ("rep", "successor", "from"),
+    "customer_churn": ("share", "segment", "from"),
 }
 
 
@@ -171,6 +188,11 @@ def _effect(where: str, item: Any) -> Effect:
         if start is not None and end is not None and end <= start:
             raise ScenarioError(f"{where}: until ({end}) must come after from ({start})")
         return WinRateDrop(points, _name(where, item, "region"), start, end)
+    if kind == "customer_churn":
+        share = _number(where, item, "share", 0.2)
+        if not 0 < share <= 1:
+            raise ScenarioError(f"{where}: share is a share of customers between 0 and 1, not {share}")
+        return CustomerChurn(share, _name(where, item, "segment"), start)
     if kind == "rep_leaves":
         return RepLeaves(_name(where, item, "rep"), _name(where, item, "successor"), start)
     if kind == "price_increase":
@@ -240,7 +262,12 @@ def resolve(
     default_day = start + dt.timedelta(days=round(days * DEFAULT_AT))
     for e in effects:
         day = e.start or default_day
-        if isinstance(e, RepLeaves):
+        if isinstance(e, CustomerChurn):
+            if e.segment is not None and e.segment not in vocab.CUSTOMER_SEGMENTS:
+                segments = ", ".join(vocab.CUSTOMER_SEGMENTS)
+                raise ScenarioError(f"customer_churn: no segment {e.segment!r}; use one of {segments}")
+            out.append(replace(e, start=e.start or start + dt.timedelta(days=round(days * EARLY_AT))))
+        elif isinstance(e, RepLeaves):
             out.append(_resolve_rep(e, day, reps, countries))
         elif isinstance(e, PriceIncrease):
             if e.family is not None and e.family not in vocab.PRODUCT_FAMILIES:

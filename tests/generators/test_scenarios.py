@@ -210,6 +210,12 @@ REACH: dict[str, tuple[set[str], set[str]]] = {
         {"salesforce/PricebookEntry.csv", "erp/products.csv"} | DEALS | SALES,
         {"erp/returns.csv"},
     ),
+    # the churned customers' deals that would have been won from the day: lost, with their stage history (the
+    # same close dates), and the orders they no longer make
+    "customer_churn": (
+        {"salesforce/Opportunity.csv", "salesforce/OpportunityHistory.csv"} | SALES,
+        STOCK | {"erp/returns.csv"},
+    ),
     # her user, what she owned and what would have been hers; deals drawn with her successor's skill end
     # differently, and their orders with them
     "rep_leaves": (
@@ -265,6 +271,40 @@ def test_a_rep_who_leaves_hands_over_in_gold(planted: tuple[dict[str, Any], Ware
     assert float(bookings) == pytest.approx(sum(float(o[5]) for o in kept if o[6]), abs=0.01)
 
 
+def test_churned_customers_are_found_in_gold_at_the_planted_share(
+    planted: tuple[dict[str, Any], Warehouse, Path],
+) -> None:
+    """Of the customers with an account before the day who win again from it in the org without the effect,
+    the planted share win nothing; customers who arrive later buy as they did."""
+    manifest, wh, root = planted
+    (churn,) = [e for e in manifest["scenarios"] if e["effect"] == "customer_churn"]
+    assert churn["share"] == 0.2 and churn["segment"] is None
+    day, share = dt.date.fromisoformat(churn["from"]), churn["share"]
+    usual = pd.read_csv(
+        without(root, "customer_churn") / "salesforce" / "Opportunity.csv",
+        usecols=["Id", "AccountId", "IsWon", "CloseDate"],
+    )
+    with wh.engine.connect() as conn:
+        customers = dict(
+            conn.exec_driver_sql(
+                "select account_id, first_seen_date from gold.dim_customer where has_crm_account and has_erp_customer"
+            ).all()
+        )
+        deals = conn.exec_driver_sql(
+            "select opportunity_id, account_id, is_won, close_date from gold.fact_opportunity"
+        ).all()
+    older = {a for a, first in customers.items() if first < day}
+    wins_with = {a for _, a, won, close in deals if won and close is not None and close >= day} & older
+    late = usual[usual.IsWon & (usual.CloseDate >= str(day))]
+    wins_without = set(late.AccountId) & older
+    assert len(wins_without) >= 500 and wins_with <= wins_without
+    kept = len(wins_with) / len(wins_without)
+    assert abs(kept - (1 - share)) <= 3 * math.sqrt(share * (1 - share) / len(wins_without)), kept
+    won_before = dict(zip(usual.Id, usual.IsWon, strict=True))
+    newer = [(i, won) for i, a, won, _ in deals if a in customers and customers[a] >= day]
+    assert len(newer) > 1000 and all(won == won_before[i] for i, won in newer)
+
+
 def test_a_price_increase_is_found_in_gold_at_the_planted_percent(
     planted: tuple[dict[str, Any], Warehouse, Path],
 ) -> None:
@@ -308,6 +348,7 @@ def test_a_scenario_file_and_its_mistakes(tmp_path: Path, capsys: pytest.Capture
         "- effect: win_rate_drop\n  points: 0.9\n": "points is a drop in win probability between 0 and 0.5",
         "- effect: price_increase\n  percent: -5\n": "percent is a rise between 0 and 100",
         "- effect: rep_leaves\n  rep: 7\n": "rep is an identifier",
+        "- effect: customer_churn\n  share: 1.5\n": "share is a share of customers between 0 and 1",
         "- effect: win_rate_drop\n  from: 2026-03-01\n  until: 2026-01-01\n": r"until \(2026-01-01\) must come after",
     }
     for text, message in bad.items():
@@ -319,6 +360,8 @@ def test_a_scenario_file_and_its_mistakes(tmp_path: Path, capsys: pytest.Capture
     err = capsys.readouterr().err.strip()
     assert "no product 'SKU-NOPE' in this org" in err and "\n" not in err
     assert not (tmp_path / "org").exists() and not list(tmp_path.glob(".org.partial-*"))  # nothing half-written
+    with pytest.raises(GenerateError, match="no segment 'Huge'"):
+        generate(tmp_path / "org", scale=0.01, scenarios=(scenarios.CustomerChurn(0.2, "Huge"),))
     with pytest.raises(GenerateError, match="no sales rep 'nobody'"):
         generate(tmp_path / "org", scale=0.01, scenarios=(scenarios.RepLeaves("nobody"),))
     with pytest.raises(GenerateError, match="no product family 'Toys'"):
