@@ -239,7 +239,7 @@ def _warehouses(ctx: Context) -> tuple[History, pa.Array]:
 
 
 FAMILY_SALES_SHARE = (0.45, 0.2, 0.2, 0.15)  # Hardware, Software, Services, Support: share of deal lines
-POPULARITY_SIGMA = 1.3  # lognormal popularity: the top 20% of products sell ≈ 60% of the lines
+POPULARITY_SIGMA = 1.3  # lognormal popularity: within a family, the top 20% of products sell ≈ 2/3 of the lines
 
 PRODUCT_SERIES = ("GenWatt", "VoltEdge", "AquaFlow", "SensIQ", "CoreLink", "TerraMax", "NovaGrid", "PulseOne")
 PRODUCT_FORMS = {
@@ -447,8 +447,10 @@ def build(ctx: Context) -> Reference:
 
 
 def with_planted(ref: Reference, effects: tuple[scenarios.Effect, ...]) -> Reference:
-    """The reference with planted price increases: each is a new version of the raised products' price book
-    entries and ERP products, on its day; lines and orders from then on are priced by `list_price`."""
+    """The reference with the planted effects that change it: a rep who leaves (her user deactivated, and the
+    departure that `in_post` and `hand_over` apply), and price increases (each a new version of the raised
+    products' price book entries and ERP products, on its day; lines and orders from then on are priced by
+    `list_price`)."""
     steps: list[PriceStep] = []
     for e in effects:
         if isinstance(e, scenarios.RepLeaves):
