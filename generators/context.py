@@ -72,6 +72,8 @@ class Context:
     pools: Pools
     seq: Sequences
     planted: tuple[Any, ...] = ()  # the scenario's effects, resolved (generators/scenarios.py)
+    # records planted effects name, as met while generating: name → (created, epoch seconds; a buying account)
+    met: dict[str, tuple[int, bool]] = field(default_factory=dict)
 
     def rng(self, *keys: int | str) -> np.random.Generator:
         return rng_for(self.spec.seed, *keys)

@@ -329,24 +329,39 @@ def accounts(ctx: Context, ref: Reference, block: int, chunk: int, n: int) -> tu
         industry=industry,
         segment=segment,
         wallet=shape.wallet(ctx.rng("wallet", block, chunk), n),
-        churned_at=_churned(ctx, block, chunk, created, segment, buying),
+        churned_at=_churned(ctx, block, chunk, created, segment, buying, (ids, erp_no)),
     )
     return history, info
 
 
 def _churned(
-    ctx: Context, block: int, chunk: int, created: np.ndarray, segment: np.ndarray, buying: np.ndarray
+    ctx: Context,
+    block: int,
+    chunk: int,
+    created: np.ndarray,
+    segment: np.ndarray,
+    buying: np.ndarray,
+    names: tuple[pa.Array, pa.Array],
 ) -> np.ndarray:
     """Per account: when a planted churn takes it (the customers of the segment with an account by then, each
-    with the effect's probability, from a stream of the effect's own), else never."""
+    with the effect's probability, from a stream of the effect's own; or the one customer it names), else
+    never. A named customer is noted in `ctx.met`, so the org can say when it names none."""
     never = np.full(len(created), np.iinfo(np.int64).max)
     for e in ctx.planted:
         if isinstance(e, scenarios.CustomerChurn):
             assert e.start is not None
             at = (e.start - dt.date(1970, 1, 1)).days * DAY
-            draw = ctx.rng("scenario", e.effect, str(e.segment), str(e.start), block, chunk).random(len(created))
-            mine = segment == vocab.CUSTOMER_SEGMENTS.index(e.segment) if e.segment else True
-            hit = buying & mine & (created < at) & (draw < e.share)
+            if e.customer is not None:
+                named = np.zeros(len(created), dtype=bool)
+                for column in names:  # the Account Id, or the ERP customer number
+                    named |= pc.fill_null(pc.equal(column, e.customer), False).to_numpy(zero_copy_only=False)
+                for i in np.flatnonzero(named):
+                    ctx.met[e.customer] = (int(created[i]), bool(buying[i]))
+                hit = named & buying & (created < at)
+            else:
+                draw = ctx.rng("scenario", e.effect, str(e.segment), str(e.start), block, chunk).random(len(created))
+                mine = segment == vocab.CUSTOMER_SEGMENTS.index(e.segment) if e.segment else True
+                hit = buying & mine & (created < at) & (draw < e.share)
             never = np.where(hit, np.minimum(never, at), never)
     return never
 

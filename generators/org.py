@@ -334,6 +334,10 @@ def generate_org(options: Options, progress: Progress | None = None) -> Manifest
             if spec.block_start(block) < cut:
                 rows += sum(emit(h) for h in histories)
             progress.advance(1, f"{rows:,} rows")
+        try:
+            scenarios.check_met(ctx.planted, ctx.met)
+        except scenarios.ScenarioError as e:
+            raise GenerateError(str(e)) from None
         events = erp.StockEvents.concat(stock)
         stock.clear()  # each part is in `events` now; hold one copy while planning
         planned = inventory.plan(ctx, ref, events, as_of_day)

@@ -28,6 +28,9 @@ A scenario is a named preset or a YAML file of effects (`fauxforce generate --sc
       share: 0.2                   # of the customers of the segment who had an account by then
       segment: Enterprise          # Enterprise, Mid-Market or SMB; default: every segment
       from: 2025-11-01             # default: 30% into the history (there must be time to see them not buy)
+    - effect: customer_churn       # or one customer, named by Account Id or ERP customer number
+      customer: C0000123
+      from: 2026-05-01
     - effect: price_increase       # list prices rise on a day
       family: Hardware             # a product family; default: every product
       percent: 5                   # the rise, in percent (prices stay whole dollars)
@@ -129,6 +132,7 @@ class CustomerChurn:
     share: float
     segment: str | None = None  # vocab.CUSTOMER_SEGMENTS; None: every segment
     start: dt.date | None = None
+    customer: str | None = None  # one customer (Account Id or ERP customer number) instead of a share
     effect: str = "customer_churn"
 
 
@@ -151,7 +155,7 @@ KNOWN: dict[str, tuple[str, ...]] = {  # each effect's settings in a scenario fi
     "win_rate_drop": ("region", "points", "from", "until"),
     "price_increase": ("family", "percent", "from"),
     "rep_leaves": ("rep", "successor", "from"),
-    "customer_churn": ("share", "segment", "from"),
+    "customer_churn": ("share", "segment", "customer", "from"),
 }
 
 
@@ -189,6 +193,11 @@ def _effect(where: str, item: Any) -> Effect:
             raise ScenarioError(f"{where}: until ({end}) must come after from ({start})")
         return WinRateDrop(points, _name(where, item, "region"), start, end)
     if kind == "customer_churn":
+        customer = _name(where, item, "customer")
+        if customer is not None:
+            if "share" in item or "segment" in item:
+                raise ScenarioError(f"{where}: customer_churn names one customer or a share of a segment, not both")
+            return CustomerChurn(1.0, None, start, customer)
         share = _number(where, item, "share", 0.2)
         if not 0 < share <= 1:
             raise ScenarioError(f"{where}: share is a share of customers between 0 and 1, not {share}")
@@ -328,6 +337,22 @@ def _resolve_rep(
     if successor not in peers:
         raise ScenarioError(f"rep_leaves: successor {successor} is not another sales rep of {country} in post on {day}")
     return replace(e, rep=rep, successor=successor, start=day)
+
+
+def check_met(effects: tuple[Effect, ...], met: dict[str, tuple[int, bool]]) -> None:
+    """After generating: every record an effect names was there to take the effect (a named customer can only be
+    found once its account is drawn)."""
+    for e in effects:
+        if isinstance(e, CustomerChurn) and e.customer is not None:
+            assert e.start is not None
+            if e.customer not in met:
+                raise ScenarioError(f"customer_churn: no account or customer {e.customer!r} in this org")
+            created, buying = met[e.customer]
+            opened = dt.datetime.fromtimestamp(created, dt.UTC).date()
+            if not buying:
+                raise ScenarioError(f"customer_churn: {e.customer} is a prospect or partner that buys nothing")
+            if opened >= e.start:
+                raise ScenarioError(f"customer_churn: {e.customer} opens on {opened}, on or after from ({e.start})")
 
 
 def planted(effects: tuple[Effect, ...]) -> list[dict[str, Any]]:

@@ -305,6 +305,41 @@ def test_churned_customers_are_found_in_gold_at_the_planted_share(
     assert len(newer) > 1000 and all(won == won_before[i] for i, won in newer)
 
 
+def test_a_named_customer_churns_and_no_other(tmp_path: Path) -> None:
+    """The customer who wins most after the day, named by its ERP number, wins nothing from then on; every
+    other deal ends as it did. A name the org does not have, or a prospect, is one line and writes nothing."""
+    day = dt.date(2026, 1, 1)
+    generate(tmp_path / "plain", scale=0.05)
+    deals = pd.read_csv(
+        tmp_path / "plain" / "salesforce" / "Opportunity.csv", usecols=["Id", "AccountId", "IsWon", "CloseDate"]
+    )
+    accounts = pd.read_csv(
+        tmp_path / "plain" / "salesforce" / "Account.csv", usecols=["Id", "ERP_Customer_Number__c", "CreatedDate"]
+    ).set_index("Id")
+    older = accounts[(accounts.CreatedDate < str(day)) & accounts.ERP_Customer_Number__c.notna()]
+    wins_after = deals[deals.IsWon & (deals.CloseDate >= str(day))].groupby("AccountId").size()
+    target = wins_after.reindex(older.index).idxmax()
+    number = older.ERP_Customer_Number__c[target]
+    generate(tmp_path / "org", scale=0.05, scenarios=(scenarios.CustomerChurn(1.0, None, day, number),))
+    manifest = json.loads((tmp_path / "org" / "manifest.json").read_text())
+    assert manifest["scenarios"] == [
+        {"effect": "customer_churn", "customer": number, "share": 1.0, "segment": None, "from": str(day)}
+    ]
+    churned = pd.read_csv(
+        tmp_path / "org" / "salesforce" / "Opportunity.csv", usecols=["Id", "AccountId", "IsWon", "CloseDate"]
+    )
+    theirs = churned[churned.AccountId == target]
+    assert wins_after[target] >= 2 and not (theirs.IsWon & (theirs.CloseDate >= str(day))).any()
+    before = dict(zip(deals.Id, deals.IsWon, strict=True))
+    others = churned[churned.AccountId != target]
+    assert (others.IsWon == others.Id.map(before)).all()
+    prospect = accounts[accounts.ERP_Customer_Number__c.isna()].index[0]
+    for name, message in (("C9999999", "no account or customer 'C9999999'"), (prospect, "buys nothing")):
+        with pytest.raises(GenerateError, match=message):
+            generate(tmp_path / "bad", scale=0.05, scenarios=(scenarios.CustomerChurn(1.0, None, day, name),))
+        assert not (tmp_path / "bad").exists()
+
+
 def test_a_price_increase_is_found_in_gold_at_the_planted_percent(
     planted: tuple[dict[str, Any], Warehouse, Path],
 ) -> None:
@@ -349,6 +384,7 @@ def test_a_scenario_file_and_its_mistakes(tmp_path: Path, capsys: pytest.Capture
         "- effect: price_increase\n  percent: -5\n": "percent is a rise between 0 and 100",
         "- effect: rep_leaves\n  rep: 7\n": "rep is an identifier",
         "- effect: customer_churn\n  share: 1.5\n": "share is a share of customers between 0 and 1",
+        "- effect: customer_churn\n  customer: C0000001\n  share: 0.2\n": "one customer or a share of a segment",
         "- effect: win_rate_drop\n  from: 2026-03-01\n  until: 2026-01-01\n": r"until \(2026-01-01\) must come after",
     }
     for text, message in bad.items():
