@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zlib
 from collections.abc import Sequence
 from statistics import NormalDist
@@ -91,6 +92,11 @@ def child_index(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def work_time(rng: np.random.Generator, day_start: np.ndarray) -> np.ndarray:
     """A moment during working hours (08:00–18:00 UTC) of the given days."""
     return day_start + 8 * HOUR + rng.integers(0, 10 * HOUR, len(day_start))
+
+
+def midnight(day: dt.date) -> int:
+    """The first second (00:00 UTC) of a day, in epoch seconds: where a planted effect's day starts."""
+    return (day - dt.date(1970, 1, 1)).days * DAY
 
 
 def floor_day(seconds: np.ndarray) -> np.ndarray:

@@ -7,7 +7,6 @@ the views cut that future at the as-of moment. Children always start after their
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +23,7 @@ from fauxforce.generators.columns import (
     digits,
     join,
     masked,
+    midnight,
     money,
     number_text,
     pick,
@@ -350,7 +350,7 @@ def _churned(
     for e in ctx.planted:
         if isinstance(e, scenarios.CustomerChurn):
             assert e.start is not None
-            at = (e.start - dt.date(1970, 1, 1)).days * DAY
+            at = midnight(e.start)
             if e.customer is not None:
                 named = np.zeros(len(created), dtype=bool)
                 for column in names:  # the Account Id, or the ERP customer number

@@ -7,7 +7,6 @@ are invoiced when shipped and paid (or not) later; returns come back after shipp
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +24,7 @@ from fauxforce.generators.columns import (
     floor_day,
     join,
     masked,
+    midnight,
     money,
     number_text,
     pick,
@@ -167,6 +167,11 @@ class _Orders:
     @property
     def n(self) -> int:
         return len(self.at)
+
+    @property
+    def gross(self) -> np.ndarray:
+        """What each order's invoice bills: its net total plus tax."""
+        return self.total + self.tax
 
 
 @dataclass(frozen=True)
@@ -323,7 +328,7 @@ def _draw_orders(
 def _draw_payments(
     rng: np.random.Generator, cust: _Customers, orders: _Orders, planted: tuple[scenarios.Effect, ...]
 ) -> _Payments:
-    no, total = orders.n, orders.total + orders.tax  # customers pay what the invoice bills, tax included
+    no, total = orders.n, orders.gross  # customers pay what the invoice bills, tax included
     term_days = np.array(vocab.PAYMENT_TERM_DAYS)[cust.terms[orders.customer]]
     payer = cust.payer[orders.customer]
     draw = rng.random(no)
@@ -333,7 +338,7 @@ def _draw_payments(
     for e in planted:  # slow payers: the same draws, stretched; nothing else changes
         if isinstance(e, scenarios.SlowPayers):
             assert e.start is not None and e.country is not None
-            start = (e.start - dt.date(1970, 1, 1)).days * DAY
+            start = midnight(e.start)
             country = [c.code for c in geo.COUNTRIES].index(e.country)
             slow = (cust.country[orders.customer] == country) & (orders.invoice_at >= start)
             delay = np.where(slow, delay * e.factor, delay)
@@ -406,7 +411,7 @@ def _invoices(ctx: Context, orders: _Orders, pay: _Payments) -> tuple[History, p
     i_at = np.concatenate([p[1] for p in i_parts])
     paid = np.concatenate([np.zeros(no, dtype=bool), np.ones(pays.sum(), dtype=bool)])
     i_paid = np.where(paid, pay.paid_cents[i_row], 0)
-    gross = orders.total + orders.tax
+    gross = orders.gross
     i_status = np.where(i_paid == 0, 0, np.where(i_paid >= gross[i_row], 1, 2))
     invoices = History.build(
         "invoices",
@@ -512,7 +517,7 @@ def _recalled(
     """The lines of a recalled product, ordered from the recall on, that come back on top of the usual returns,
     so that `factor` times the usual share of them does: (line, quantity, returned at, reason)."""
     assert effect.start is not None and effect.sku is not None
-    start = (effect.start - dt.date(1970, 1, 1)).days * DAY
+    start = midnight(effect.start)
     line_order = orders.line_order
     target = ref.skus.to_pylist().index(effect.sku)
     eligible = stocked_line & (orders.product == target) & (orders.at[line_order] >= start)

@@ -10,7 +10,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fauxforce.generators import geo, scenarios, shape, timeline, vocab
-from fauxforce.generators.columns import DAY, choice, code, join, money, normal_quantiles, pick, pool, spread, ts
+from fauxforce.generators.columns import (
+    DAY,
+    choice,
+    code,
+    join,
+    midnight,
+    money,
+    normal_quantiles,
+    pick,
+    pool,
+    spread,
+    ts,
+)
 from fauxforce.generators.context import Context
 from fauxforce.generators.ids import make_ids
 from fauxforce.generators.pools import people
@@ -460,7 +472,7 @@ def with_planted(ref: Reference, effects: tuple[scenarios.Effect, ...]) -> Refer
             products = np.ones(len(ref.family), dtype=bool)
             if e.family is not None:
                 products = ref.family == vocab.PRODUCT_FAMILIES.index(e.family)
-            at = (e.start - dt.date(1970, 1, 1)).days * DAY
+            at = midnight(e.start)
             steps.append(PriceStep(at, products, 1 + e.percent / 100))
     if not steps:
         return ref
@@ -499,7 +511,7 @@ def _with_departure(ref: Reference, e: scenarios.RepLeaves) -> Reference:
     assert e.rep is not None and e.successor is not None and e.start is not None
     ids = ref.user_ids.to_pylist()
     rep, successor = ids.index(e.rep), ids.index(e.successor)
-    left = (e.start - dt.date(1970, 1, 1)).days * DAY
+    left = midnight(e.start)
     histories = []
     for h in ref.histories:
         if h.name == "User":

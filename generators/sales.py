@@ -7,7 +7,6 @@ per step. Amount is the sum of the line items, as Salesforce computes it.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +14,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fauxforce.generators import scenarios, shape, vocab
-from fauxforce.generators.columns import DAY, HOUR, child_index, choice, date, masked, money, pick, pool, ts, work_time
+from fauxforce.generators.columns import (
+    DAY,
+    HOUR,
+    child_index,
+    choice,
+    date,
+    masked,
+    midnight,
+    money,
+    pick,
+    pool,
+    ts,
+    work_time,
+)
 from fauxforce.generators.context import BLOCK_DAYS, Context
 from fauxforce.generators.crm import (
     SF_SYSTEM,
@@ -233,10 +245,6 @@ def _draw_lines(rng: np.random.Generator, ref: Reference, acc: Accounts, deals: 
     return _Lines(n_lines, line_opp, line_no, product, quantity, discount, list_cents, unit, total, amount, total_qty)
 
 
-def _midnight(day: dt.date) -> int:
-    return (day - dt.date(1970, 1, 1)).days * DAY
-
-
 def _quarter_end_rush(rng: np.random.Generator, won: np.ndarray, close_at: np.ndarray) -> np.ndarray:
     """Won deals bunch at quarter end: a share of them closes in the last two weeks of its quarter instead."""
     q_end = shape.quarter_end(close_at)
@@ -262,8 +270,8 @@ def _draw_stages(
     for e in planted:  # a win-rate drop: the same draws against a lower probability; nothing else changes
         if isinstance(e, scenarios.WinRateDrop):
             assert e.region is not None and e.start is not None
-            after = created >= _midnight(e.start)
-            before = created < _midnight(e.end) if e.end is not None else True
+            after = created >= midnight(e.start)
+            before = created < midnight(e.end) if e.end is not None else True
             hit = (region == shape.REGIONS.index(e.region)) & after & before
             win_rate = np.where(hit, np.maximum(win_rate - e.points, 0.0), win_rate)
     won = buying[account] & (rng.random(n) < win_rate)

@@ -355,17 +355,18 @@ def check_met(effects: tuple[Effect, ...], met: dict[str, tuple[int, bool]]) -> 
                 raise ScenarioError(f"customer_churn: {e.customer} opens on {opened}, on or after from ({e.start})")
 
 
+def _record(effect: Effect) -> dict[str, Any]:
+    """An effect as the manifest writes it: its settings under their file names, days as text, unset as None."""
+    d = asdict(effect)
+    d["from"] = d.pop("start")
+    if "end" in d:
+        d["until"] = d.pop("end")
+    return {k: str(v) if isinstance(v, dt.date) else v for k, v in d.items()}
+
+
 def planted(effects: tuple[Effect, ...]) -> list[dict[str, Any]]:
     """The manifest's record of resolved effects: kind, target, size, from (and until, where the effect ends)."""
-    out = []
-    for e in effects:
-        d = asdict(e)
-        d["from"] = str(d.pop("start"))
-        if "end" in d:
-            end = d.pop("end")
-            d["until"] = None if end is None else str(end)
-        out.append(d)
-    return out
+    return [_record(e) for e in effects]
 
 
 def matches(requested: tuple[Effect, ...], planted_records: list[dict[str, Any]]) -> bool:
@@ -373,12 +374,7 @@ def matches(requested: tuple[Effect, ...], planted_records: list[dict[str, Any]]
     planted: the same kinds in the same order, agreeing on every setting the request gives."""
     if len(requested) != len(planted_records):
         return False
-    for effect, done in zip(requested, planted_records, strict=True):
-        asked = asdict(effect)
-        asked["from"] = asked.pop("start")
-        if "end" in asked:
-            asked["until"] = asked.pop("end")
-        for key, value in asked.items():
-            if value is not None and done.get(key) != (str(value) if isinstance(value, dt.date) else value):
-                return False
-    return True
+    return all(
+        all(value is None or done.get(key) == value for key, value in _record(effect).items())
+        for effect, done in zip(requested, planted_records, strict=True)
+    )
