@@ -90,7 +90,12 @@ def build_gold(
     create_table_artifact(
         key="gold-tables",
         table=[
-            {"table": f"gold.{k}", "rows": v, "rebuilt": k in result.rebuilt, "seconds": round(result.seconds[k], 3)}
+            {
+                "table": f"gold.{k}",
+                "rows": v,
+                "written": "by key" if k in result.updated else "rebuilt" if k in result.rebuilt else "unchanged",
+                "seconds": round(result.seconds[k], 3),
+            }
             for k, v in result.tables.items()
         ],
         description=f"Gold as of {result.as_of}: {result.writes()}",

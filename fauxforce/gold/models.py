@@ -7,6 +7,19 @@ the build in `-- @` lines:
     -- @not_null stage_name status                           not null
     -- @references customer_key dim_customer.customer_key    every non-null value is in that gold table
     -- @accepted status won lost open                        every non-null value is one of these
+    -- @incremental silver.opportunity opportunity_id        built by key from what changed (below)
+    -- @incremental gold.run_context as_of_date where not is_closed
+
+`@incremental` lines let a build update the table by key instead of rebuilding it whole: each names an input
+the query reads and how a change in it reaches this table's rows.
+- `@incremental <schema.table> <column …>`: a changed row of the input changes the rows of this table whose
+  columns of those names hold its values; when the columns are this table's key, the changed rows' values
+  are keys of this table too (new rows).
+- `@incremental gold.<table> <column …> reading <column …>`: the same, where a gold input's row counts as
+  changed only when one of those columns changed (the query reads no other); without `reading`, any column.
+- `@incremental gold.run_context <column …> where <predicate>`: a change of those run-context columns
+  changes the rows of this table (as last built) that the predicate selects.
+A change in any input no line names rebuilds the table whole.
 
 A model depends on the gold tables its query reads (`gold.<name>`) and those it references; the
 build runs them in that order. `gold.run_context` (the as-of date, fiscal year start and reporting
@@ -24,7 +37,7 @@ from fauxforce.core import resources
 
 CONTEXT_TABLE = "run_context"
 BUILT_FIRST = (CONTEXT_TABLE, "currency_rate", "reconciliation")  # the build writes these before any model
-DIRECTIVES = ("key", "not_null", "references", "accepted")
+DIRECTIVES = ("key", "not_null", "references", "accepted", "incremental")
 
 
 class ModelError(ValueError):
@@ -39,6 +52,16 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Incremental:
+    """An `@incremental` line: how a change in one input reaches the table's rows."""
+
+    source: tuple[str, str]  # (schema, table)
+    columns: tuple[str, ...]
+    where: str | None = None  # for gold.run_context: the rows (as last built) that its change reaches
+    reading: tuple[str, ...] = ()  # for a gold input: the other columns the query reads from it (default: all)
+
+
+@dataclass(frozen=True)
 class Model:
     name: str
     sql: str
@@ -48,6 +71,7 @@ class Model:
     accepted: dict[str, tuple[str, ...]] = field(default_factory=dict)
     depends: frozenset[str] = frozenset()
     reads: frozenset[tuple[str, str]] = frozenset()  # every (schema, table) its query names, e.g. ("silver", "case")
+    incremental: tuple[Incremental, ...] = ()
 
 
 def tables_read(sql: str) -> frozenset[tuple[str, str]]:
@@ -69,6 +93,7 @@ def parse(path: Traversable) -> Model:
     not_null: list[str] = []
     references: list[Reference] = []
     accepted: dict[str, tuple[str, ...]] = {}
+    incremental: list[tuple[str, Incremental]] = []
     for number, line in enumerate(sql.splitlines(), 1):
         m = re.match(r"--\s*@(\w+)\s*(.*)$", line)
         if not m:
@@ -83,6 +108,8 @@ def parse(path: Traversable) -> Model:
             key += words
         elif directive == "not_null":
             not_null += words
+        elif directive == "incremental":
+            incremental.append((where, _incremental(where, words)))
         elif directive == "references":
             target = re.fullmatch(r"(\w+)\.(\w+)", words[-1])
             if len(words) != 2 or not target:
@@ -96,9 +123,34 @@ def parse(path: Traversable) -> Model:
         raise ModelError(f"{path.name}: no @key line; every gold table states its grain's key")
     body = strip_comments(sql).strip()
     reads = tables_read(body)
+    for where, spec in incremental:
+        if spec.source not in reads:
+            raise ModelError(f"{where}: @incremental names {'.'.join(spec.source)}, which the query does not read")
+    if len({spec.source for _, spec in incremental}) < len(incremental):
+        raise ModelError(f"{path.name}: two @incremental lines name the same input")
     gold = {t for s, t in reads if s == "gold"} | {r.table for r in references}
     depends = frozenset(gold - {name, *BUILT_FIRST})
-    return Model(name, body, tuple(key), tuple(not_null), tuple(references), accepted, depends, reads)
+    lines = tuple(spec for _, spec in incremental)
+    return Model(name, body, tuple(key), tuple(not_null), tuple(references), accepted, depends, reads, lines)
+
+
+def _incremental(where: str, words: list[str]) -> Incremental:
+    source = re.fullmatch(r"(silver|gold)\.(\w+)", words[0].lower())
+    if not source or len(words) < 2:
+        raise ModelError(
+            f"{where}: write @incremental <silver or gold table> <column> [<column> …] [reading <column> …] "
+            "or @incremental gold.run_context <column> [<column> …] where <predicate>"
+        )
+    text, _, predicate = " ".join(words[1:]).partition(" where ")
+    columns, _, reading = text.partition(" reading ")
+    names, read = tuple(columns.split()), tuple(reading.split())
+    if not names or not all(re.fullmatch(r"\w+", n) for n in (*names, *read)):
+        raise ModelError(f"{where}: @incremental names no column of {words[0]}")
+    if (source.group(2) == CONTEXT_TABLE) != bool(predicate.strip()):
+        raise ModelError(f"{where}: @incremental gold.{CONTEXT_TABLE} takes `where <predicate>`, and only it does")
+    if read and source.group(1) != "gold":
+        raise ModelError(f"{where}: `reading` is for a gold input (a silver input's changed rows are its new rows)")
+    return Incremental((source.group(1), source.group(2)), names, predicate.strip() or None, read)
 
 
 def sql_files(directory: Traversable | None = None) -> list[Traversable]:

@@ -4,6 +4,7 @@ and a failed check that leaves the previous gold in place."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,6 +66,11 @@ def test_the_models_parse_and_run_after_what_they_read() -> None:
     fact = next(m for m in models if m.name == "fact_opportunity")
     assert fact.key == ("opportunity_id",) and fact.accepted["status"] == ("won", "lost", "open")
     assert {"dim_customer", "dim_user", "dim_date"} <= fact.depends
+    assert [(i.source, i.columns, i.where, i.reading) for i in fact.incremental] == [
+        (("silver", "opportunity"), ("opportunity_id",), None, ()),
+        (("gold", "dim_customer"), ("account_id",), None, ("customer_key",)),
+        (("gold", "run_context"), ("as_of_date",), "not is_closed", ()),
+    ]
 
 
 def test_a_malformed_model_is_named_with_its_line(tmp_path: Path) -> None:
@@ -75,6 +81,16 @@ def test_a_malformed_model_is_named_with_its_line(tmp_path: Path) -> None:
     bad.write_text("-- no key\nselect 1 as id\n")
     with pytest.raises(ModelError, match="no @key line"):
         parse(bad)
+    for line, message in (
+        ("silver.account account_id", "which the query does not read"),
+        ("gold.run_context as_of_date", "takes `where <predicate>`, and only it does"),
+        ("silver.opportunity id where is_closed", "takes `where <predicate>`, and only it does"),
+        ("silver.opportunity id reading name", "`reading` is for a gold input"),
+        ("opportunity id", "write @incremental"),
+    ):
+        bad.write_text(f"-- @key id\n-- @incremental {line}\nselect id from silver.opportunity, gold.run_context\n")
+        with pytest.raises(ModelError, match=rf"x\.sql:2: .*{re.escape(message)}"):
+            parse(bad)
     (tmp_path / "a.sql").write_text("-- @key id\nselect id from gold.b\n")
     (tmp_path / "b.sql").write_text("-- @key id\nselect id from gold.a\n")
     bad.unlink()

@@ -3,6 +3,7 @@ build would write, on DuckDB and PostgreSQL, day after day."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -52,6 +53,33 @@ def snapshot(wh: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
+def edited_row(landings: list[Path], obj: str, record_id: str, values: dict[str, str], out: Path) -> None:
+    """Write `out/<obj>.csv` holding the record's latest exported row with `values` changed: the next export."""
+    latest = None
+    for landing in landings:
+        for path in sorted(landing.glob(f"**/salesforce/{obj}.csv")):
+            with path.open(newline="", encoding="utf-8") as f:
+                for row in csv.DictReader(f):
+                    if row["Id"] == record_id:
+                        latest = row
+    assert latest is not None, (obj, record_id)
+    with (out / f"{obj}.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(latest))
+        writer.writeheader()
+        writer.writerow({**latest, **values})
+
+
+def by_hand(incremental: Warehouse, full: Warehouse, sql: str) -> GoldResult:
+    """Run `sql` on both warehouses, build gold on each (incremental, full) and check they agree."""
+    for wh in (incremental, full):
+        with wh.engine.begin() as conn:
+            conn.exec_driver_sql(sql)
+    result = build_gold(incremental)
+    build_gold(full, full=True)
+    assert snapshot(incremental) == snapshot(full)
+    return result
+
+
 def readers_of(table: str) -> set[str]:
     """The models that read `table`, directly or through other models."""
     found: set[str] = set()
@@ -77,6 +105,12 @@ def test_incremental_builds_day_after_day_equal_full_builds(landings: list[Path]
             assert snapshot(incremental) == snapshot(full), landing.name
         assert results[0].writes() == "all rebuilt"
         assert all(r.rebuilt for r in results[1:])  # each day changes deals, orders, stock
+        # The tables with @incremental lines were updated by key, day after day, and came out as full builds do.
+        by_key = {name for name, m in MODELS.items() if m.incremental}
+        assert {"fact_opportunity", "fact_opportunity_line", "dim_contact"} <= by_key
+        assert all(set(r.updated) <= by_key for r in results)
+        assert {n for r in results[1:] for n in r.updated} == by_key
+        assert all(r.writes().startswith(f"{len(r.updated)} updated by key, ") for r in results[1:])
 
         nothing = build_gold(incremental)  # nothing new: nothing is rebuilt, nothing checked again
         assert (nothing.rebuilt, nothing.checks, nothing.writes()) == ([], 0, f"0 rebuilt, {len(MODELS)} unchanged")
@@ -87,20 +121,68 @@ def test_incremental_builds_day_after_day_equal_full_builds(landings: list[Path]
             "UPDATE silver.warehouses SET warehouse_name = warehouse_name || ' (renamed)' "
             "WHERE warehouse_code = (SELECT min(warehouse_code) FROM silver.warehouses)"
         )
-        for wh in (incremental, full):
-            with wh.engine.begin() as conn:
-                conn.exec_driver_sql(rename)
-        renamed = build_gold(incremental)
-        build_gold(full, full=True)
+        renamed = by_hand(incremental, full, rename)
         rebuilt = set(renamed.rebuilt)
         assert {"dim_warehouse", "dim_geography"} <= rebuilt <= readers_of("warehouses")
         if engine == "duckdb":  # dim_geography came out the same (its version is its content): no further
             assert rebuilt == {"dim_warehouse", "dim_geography"}
         assert 0 < renamed.checks < results[0].checks
-        assert snapshot(incremental) == snapshot(full)
         with incremental.engine.connect() as conn:
             names = conn.exec_driver_sql("SELECT warehouse_name FROM gold.dim_warehouse").scalars().all()
         assert sum(str(n).endswith(" (renamed)") for n in names) == 1
+
+        # Changes that reach a table only through another gold table, loaded as the next export: a deal is won
+        # (its lines are not in the export, yet their status follows the deal's), and an account is linked to
+        # an ERP customer that had none (that customer's order lines move to the account's customer key).
+        with incremental.engine.connect() as conn:
+            deal = conn.exec_driver_sql(
+                "SELECT min(o.opportunity_id) FROM gold.fact_opportunity AS o WHERE o.status = 'open' AND EXISTS "
+                "(SELECT 1 FROM gold.fact_opportunity_line AS l WHERE l.opportunity_id = o.opportunity_id)"
+            ).scalar_one()
+            account = conn.exec_driver_sql(
+                "SELECT min(account_id) FROM gold.dim_customer WHERE match_method = 'unmatched_crm'"
+            ).scalar_one()
+            customer = conn.exec_driver_sql(
+                "SELECT min(c.customer_number) FROM gold.dim_customer AS c WHERE c.match_method = 'unmatched_erp' "
+                "AND EXISTS (SELECT 1 FROM gold.fact_sales_order_line AS l WHERE l.customer_number = c.customer_number)"
+            ).scalar_one()
+        assert deal and account and customer
+        later = (FIRST + dt.timedelta(days=DAYS, hours=12)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        won = {"StageName": "Closed Won", "IsClosed": "true", "IsWon": "true", "Probability": "100"}
+        export = tmp_path / "export" / str(FIRST + dt.timedelta(days=DAYS + 1)) / "salesforce"
+        export.mkdir(parents=True)
+        edited_row(landings, "Opportunity", deal, {**won, "SystemModstamp": later}, export)
+        edited_row(landings, "Account", account, {"ERP_Customer_Number__c": customer, "SystemModstamp": later}, export)
+        for wh in (incremental, full):
+            load_silver(wh, export.parents[1])
+        linked = build_gold(incremental)
+        build_gold(full, full=True)
+        assert {"fact_opportunity", "fact_opportunity_line", "fact_sales_order_line"} <= set(linked.updated)
+        assert snapshot(incremental) == snapshot(full)
+        with incremental.engine.connect() as conn:
+            statuses = (
+                conn.exec_driver_sql(
+                    f"SELECT DISTINCT status FROM gold.fact_opportunity_line WHERE opportunity_id = '{deal}'"
+                )
+                .scalars()
+                .all()
+            )
+            keys = (
+                conn.exec_driver_sql(
+                    f"SELECT DISTINCT customer_key FROM gold.fact_sales_order_line WHERE customer_number = '{customer}'"
+                )
+                .scalars()
+                .all()
+            )
+        assert (statuses, keys) == (["won"], [account])
+
+        # A deal changed by hand (no load, so no new batch): what reads it is rebuilt whole, and is right.
+        close = (
+            "UPDATE silver.opportunity SET stage_name = 'Closed Lost', is_closed = true, is_won = false "
+            "WHERE opportunity_id = (SELECT min(opportunity_id) FROM silver.opportunity WHERE NOT is_closed)"
+        )
+        closed = by_hand(incremental, full, close)
+        assert "fact_opportunity" in closed.rebuilt and "fact_opportunity" not in closed.updated
         for wh in (incremental, full):
             wh.dispose()
 

@@ -7,6 +7,8 @@
 -- @references customer_key dim_customer.customer_key
 -- @references owner_user_id dim_user.user_id
 -- @references geography_key dim_geography.geography_key
+-- @incremental silver.contact contact_id
+-- @incremental gold.dim_customer account_id reading customer_key
 with contacts as (
     select
         contact_id, account_id, name, first_name, last_name, salutation, title, department, email, phone,

@@ -9,6 +9,7 @@
 -- @references warehouse_code dim_warehouse.warehouse_code
 -- @references movement_date dim_date.date_key
 -- @accepted direction in out
+-- @incremental silver.inventory_transactions transaction_id
 select
     transaction_id,
     sku as product_key,

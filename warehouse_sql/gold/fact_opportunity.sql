@@ -17,6 +17,9 @@
 -- @references created_date dim_date.date_key
 -- @references close_date dim_date.date_key
 -- @accepted status won lost open
+-- @incremental silver.opportunity opportunity_id
+-- @incremental gold.dim_customer account_id reading customer_key
+-- @incremental gold.run_context as_of_date where not is_closed
 with opportunities as (
     select
         opportunity_id, account_id, owner_id, campaign_id, name, type, lead_source, stage_name, forecast_category,

@@ -9,6 +9,10 @@
 -- @references product_key dim_product.product_key
 -- @references warehouse_code dim_warehouse.warehouse_code
 -- @references order_date dim_date.date_key
+-- @incremental silver.sales_order_lines so_number line_number
+-- @incremental silver.sales_orders so_number
+-- @incremental silver.returns so_number line_number
+-- @incremental gold.dim_customer customer_number reading customer_key
 with lines as (
     select so_number, line_number, sku, quantity, unit_price, line_total from silver.sales_order_lines
 ),
