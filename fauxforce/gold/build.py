@@ -446,11 +446,10 @@ def build_gold(
                 except sa.exc.DBAPIError as e:
                     raise WarehouseError(f"warehouse_sql/gold/{model.name}.sql failed: {e.orig}") from e
                 rebuilt.append(model.name)
-            state.models[model.name] = {"fingerprint": fingerprint(model), "versions": signatures.inputs[model.name]}
+            state.keep(model, fingerprint(model), signatures.inputs[model.name], context, batches)
             tables[model.name] = int(conn.exec_driver_sql(f"SELECT count(*) FROM {target}").scalar_one())
             seconds[model.name] = time.perf_counter() - started
             progress.advance(1, model.name)
-        state.context, state.batches = context, batches
         checks = [c for m in models for c in contract_checks(wh, m, rebuilt, by_key.written)]
         present = set(wh.tables(conn, "gold"))  # a build of some models only checks what the gold it has allows
         suite = [c for c in suite if {t for s, t in c.reads if s == "gold"} <= present]

@@ -28,9 +28,7 @@ from sqlalchemy.engine import Connection
 from fauxforce.core.warehouse import Warehouse
 from fauxforce.gold.models import CONTEXT_TABLE, Incremental, Model
 
-STATE = "state:"  # meta.gold_signatures rows: `state:<model>` → what it was built from, `state:` + context …
-CONTEXT_STATE = f"{STATE}{CONTEXT_TABLE}"
-BATCH_STATE = f"{STATE}batches"
+STATE = "state:"  # meta.gold_signatures rows: `state:<model>` → what the model's table was last built from
 
 
 def temp(kind: str, name: str) -> str:
@@ -39,30 +37,34 @@ def temp(kind: str, name: str) -> str:
 
 @dataclass
 class State:
-    """What the last build that passed was made from: each model's fingerprint and input versions, the run
-    context, and the highest `_batch_id` of each silver table a model reads by key."""
+    """What each model's table was made from at the last build that passed: the model's fingerprint, the
+    versions of its inputs, the run context, and the highest `_batch_id` of each silver table it reads by key
+    (per model, so a build of some models only leaves the others' starting point as it was)."""
 
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
-    context: dict[str, Any] = field(default_factory=dict)
-    batches: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def read(cls, stored: Mapping[str, str]) -> State:
-        state = cls()
-        for name, value in stored.items():
-            if name == CONTEXT_STATE:
-                state.context = json.loads(value)
-            elif name == BATCH_STATE:
-                state.batches = {k: int(v) for k, v in json.loads(value).items()}
-            elif name.startswith(STATE):
-                state.models[name.removeprefix(STATE)] = json.loads(value)
-        return state
+        return cls({n.removeprefix(STATE): json.loads(v) for n, v in stored.items() if n.startswith(STATE)})
+
+    def keep(
+        self,
+        model: Model,
+        fingerprint: str,
+        versions: Mapping[str, str],
+        context: Mapping[str, Any],
+        batches: Mapping[str, int],
+    ) -> None:
+        read = {i.source[1] for i in model.incremental if i.source[0] == "silver"}
+        self.models[model.name] = {
+            "fingerprint": fingerprint,
+            "versions": dict(versions),
+            "context": dict(context),
+            "batches": {t: b for t, b in batches.items() if t in read},
+        }
 
     def rows(self) -> dict[str, str]:
-        out = {f"{STATE}{m}": json.dumps(v, sort_keys=True) for m, v in self.models.items()}
-        out[CONTEXT_STATE] = json.dumps(self.context, sort_keys=True)
-        out[BATCH_STATE] = json.dumps(self.batches, sort_keys=True)
-        return out
+        return {f"{STATE}{m}": json.dumps(v, sort_keys=True) for m, v in self.models.items()}
 
 
 def silver_read_by_key(models: Sequence[Model]) -> list[str]:
@@ -123,14 +125,15 @@ class ByKey:
             if line is None:
                 return None
             if line.where is not None:
-                moved = {c for c in set(context) | set(self.last.context) if context.get(c) != self.last.context.get(c)}
+                was = before.get("context", {})
+                moved = {c for c in set(context) | set(was) if context.get(c) != was.get(c)}
                 if not moved:
                     continue
                 if moved - set(line.columns):
                     return None
                 parts.append(f"SELECT {key} FROM {target} WHERE {line.where}")
                 continue
-            rows = self._changed_rows(line)
+            rows = self._changed_rows(line, before.get("batches", {}))
             if rows is None:
                 return None
             parts.append(
@@ -141,7 +144,7 @@ class ByKey:
                 parts.append(f"SELECT {key} FROM {rows} AS c")
         return " UNION ".join(parts) if parts else f"SELECT {key} FROM {target} WHERE 1 = 0"
 
-    def _changed_rows(self, line: Incremental) -> str | None:
+    def _changed_rows(self, line: Incremental, last_batches: Mapping[str, int]) -> str | None:
         schema, table = line.source
         columns = ", ".join(self.wh.q(c) for c in (*line.columns, *line.reading)) if line.reading else "*"
         if schema == "gold":
@@ -154,7 +157,7 @@ class ByKey:
             added = f"SELECT {columns} FROM {after} EXCEPT SELECT {columns} FROM {before}"
             removed = f"SELECT {columns} FROM {before} EXCEPT SELECT {columns} FROM {after}"
             return f"(({added}) UNION ALL ({removed}))"
-        was, now = self.last.batches.get(table), self.batches.get(table)
+        was, now = last_batches.get(table), self.batches.get(table)
         if was is None or now is None or now <= was:
             return None  # changed, but not by a load since the last build (or never tracked)
         return f"(SELECT {columns} FROM {self.wh.q('silver', table)} WHERE _batch_id > {was})"
