@@ -422,21 +422,19 @@ def build_gold(
         for model in models:
             started = time.perf_counter()
             target = wh.q("gold", model.name)
-            signature = signatures.model(model)
-            if signature == last.get(model.name) and model.name in present:
-                by_key.unchanged(model)
-            else:
+            made_from = fingerprint(model)
+            if signatures.model(model) != last.get(model.name) or model.name not in present:
                 keys = (
                     None
                     if model.name not in present
-                    else by_key.keys(model, fingerprint(model), signatures.inputs[model.name], context)
+                    else by_key.keys(model, made_from, signatures.inputs[model.name], context)
                 )
                 try:
                     if keys is not None:
                         by_key.update(model, keys)
                         updated.append(model.name)
                     else:
-                        same = state.models.get(model.name, {}).get("fingerprint") == fingerprint(model)
+                        same = state.models.get(model.name, {}).get("fingerprint") == made_from
                         by_key.before_rebuild(model, model.name in present, same)
                         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {target}")
                         conn.exec_driver_sql(f"CREATE TABLE {target} AS {model.sql}")
@@ -446,7 +444,7 @@ def build_gold(
                 except sa.exc.DBAPIError as e:
                     raise WarehouseError(f"warehouse_sql/gold/{model.name}.sql failed: {e.orig}") from e
                 rebuilt.append(model.name)
-            state.keep(model, fingerprint(model), signatures.inputs[model.name], context, batches)
+            state.keep(model, made_from, signatures.inputs[model.name], context, batches)
             tables[model.name] = int(conn.exec_driver_sql(f"SELECT count(*) FROM {target}").scalar_one())
             seconds[model.name] = time.perf_counter() - started
             progress.advance(1, model.name)

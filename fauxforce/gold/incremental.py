@@ -98,13 +98,12 @@ class ByKey:
 
     def __init__(self, wh: Warehouse, conn: Connection, last: State, batches: Mapping[str, int], wanted: set[str]):
         self.wh, self.conn, self.last, self.batches, self.wanted = wh, conn, last, batches, wanted
-        # gold table → its rows before and after this build, for the keys it wrote; "": unchanged; None: unknown
-        self.changes: dict[str, tuple[str, str] | str | None] = {}
+        # gold table written in this build → its rows before and after, for the keys it wrote (absent: unknown;
+        # a table left as it is in this build may still have changed since a reader was built, by a build of
+        # some models only)
+        self.changes: dict[str, tuple[str, str]] = {}
         self.written: dict[str, str] = {}  # gold table updated by key → a query for the rows it wrote
         self._temps: list[str] = []
-
-    def unchanged(self, model: Model) -> None:
-        self.changes[model.name] = ""  # "" : nothing changed
 
     def keys(
         self, model: Model, fingerprint: str, versions: Mapping[str, str], context: Mapping[str, Any]
@@ -148,12 +147,9 @@ class ByKey:
         schema, table = line.source
         columns = ", ".join(self.wh.q(c) for c in (*line.columns, *line.reading)) if line.reading else "*"
         if schema == "gold":
-            changes = self.changes.get(table)
-            if changes == "":
-                return f"(SELECT {columns} FROM {self.wh.q('gold', table)} WHERE 1 = 0)"
-            if changes is None or isinstance(changes, str):
+            if table not in self.changes:
                 return None
-            before, after = changes
+            before, after = self.changes[table]
             added = f"SELECT {columns} FROM {after} EXCEPT SELECT {columns} FROM {before}"
             removed = f"SELECT {columns} FROM {before} EXCEPT SELECT {columns} FROM {after}"
             return f"(({added}) UNION ALL ({removed}))"
@@ -162,8 +158,8 @@ class ByKey:
             return None  # changed, but not by a load since the last build (or never tracked)
         return f"(SELECT {columns} FROM {self.wh.q('silver', table)} WHERE _batch_id > {was})"
 
-    def update(self, model: Model, keys: str) -> int:
-        """Rewrite the rows of `model` for `keys`; returns how many keys that was."""
+    def update(self, model: Model, keys: str) -> None:
+        """Rewrite the rows of `model` for `keys`."""
         wh, conn = self.wh, self.conn
         target, key_table = wh.q("gold", model.name), temp("keys", model.name)
         self._create(key_table, keys)
@@ -187,11 +183,9 @@ class ByKey:
         if model.name in self.wanted:
             self._create(temp("after", model.name), f"SELECT * FROM {target} AS t WHERE {reached}")
             self.changes[model.name] = (temp("before", model.name), temp("after", model.name))
-        return int(conn.exec_driver_sql(f"SELECT count(*) FROM {key_table}").scalar_one())
 
     def before_rebuild(self, model: Model, present: bool, same_model: bool) -> None:
         """Keep the old rows of a table a later model reads by key, to tell it what the rebuild changed."""
-        self.changes[model.name] = None
         if model.name in self.wanted and present and same_model:
             self._create(temp("old", model.name), f"SELECT * FROM {self.wh.q('gold', model.name)}")
 
