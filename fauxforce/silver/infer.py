@@ -22,7 +22,7 @@ the run says so).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import pandas as pd
 
@@ -52,7 +52,7 @@ DIGIT_CODES = re.compile(r"(postalcode|zip|zipcode|number|code|phone|fax|ssn|sic
 def shape(
     ref: ObjectRef,
     declared: Table | None,
-    raw: pd.DataFrame,
+    raw: pd.DataFrame | Callable[[str], pd.Series],
     source_columns: list[str],
     described: Mapping[str, str],
     existing: Mapping[str, str],
@@ -60,7 +60,8 @@ def shape(
 ) -> Table | None:
     """This batch's silver shape of `ref`; None when no key can be known (an undeclared ERP table, or an object
     without `Id`). `existing`: the silver table's columns and SQL types; `objects`: the names of every object of
-    the system that the warehouse has seen (lookup targets)."""
+    the system that the warehouse has seen (lookup targets). `raw`: the batch, or what gives one of its columns'
+    values (read only for a column whose type neither silver nor the describe says)."""
     if declared is None:
         if ref.system != "salesforce" or not any(key(c) == "id" for c in source_columns):
             return None
@@ -84,7 +85,10 @@ def shape(
             name = f"{name}_c" if source.endswith("__c") and f"{name}_c" not in names else ""
         if not name or name.startswith("_"):
             continue
-        kind = _type(source, name, raw[source] if source in raw.columns else None, described, existing)
+        values = None
+        if existing.get(name, "") not in SQL_TO_TYPE and source not in described:  # the values are read
+            values = (raw[source] if source in raw.columns else None) if isinstance(raw, pd.DataFrame) else raw(source)
+        kind = _type(source, name, values, described, existing)
         parent = _target(source, by_key) if kind == "id" else None
         extra.append(Column(source, name, kind, False, parent))
         names.add(name)
