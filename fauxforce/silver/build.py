@@ -303,8 +303,8 @@ def _apply_in_sql(
             ensure_tables(wh, conn, t)
         typed = set_based_sql.type_batch(wh, conn, t, source, batch_id, bronze_columns, keys.extracted, picklists)
         out = _conform_marked(wh, conn, t, source, batch_id, keys, policy, picklists) if typed.failed else None
-        kept, duplicates = set_based_sql.clean(wh, conn, t, started)
-        stale = _merge(wh, conn, t, set_based_sql.CLEAN) if kept else 0
+        kept, duplicates, inserted = set_based_sql.clean(wh, conn, t, started)
+        stale = _merge(wh, conn, t, set_based_sql.CLEAN) if kept and not inserted else 0
         if out is None:
             out = Conformed(pd.DataFrame(), pd.DataFrame(columns=list(QUARANTINE_COLUMNS)), 0)
         else:

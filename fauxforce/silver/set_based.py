@@ -48,6 +48,7 @@ E164 = "\\+[1-9][0-9]{7,14}"
 NANP = "1?[2-9][0-9]{2}[2-9][0-9]{6}"
 DECIMAL = "-?[0-9]+(\\.[0-9]+)?"
 MONEY = "-?[0-9]{1,13}(\\.[0-9]{1,2})?"
+LINEAGE = ("_batch_id", "_row_number", "_loaded_at")  # silver's own columns (`build.LINEAGE_COLUMNS`)
 UNTRIMMED = ("text", "key", "phone")  # the types whose canonical form could start or end with a space
 TYPED = "_fauxforce_typed"
 CLEAN = "_fauxforce_clean"
@@ -120,11 +121,14 @@ class Sql:
         return f"({value} ~ {_literal('^(?:' + pattern + ')$')})"
 
     def isin(self, value: str, items: Iterable[object]) -> str:
-        """Whether `value` is one of `items` (on DuckDB a list lookup: an `IN` list there is a join)."""
-        listed = ", ".join(_literal(x) for x in items)
+        """Whether `value` is one of `items`. On DuckDB a short list is a `CASE`: an `IN` list there becomes a
+        join, which made a batch's typing 25% slower."""
+        listed = [_literal(x) for x in items]
         if not listed:
             return "FALSE"
-        return f"list_contains([{listed}], {value})" if self.duck else f"({value} IN ({listed}))"
+        if self.duck and len(listed) <= 16:
+            return f"(CASE {value} {' '.join(f'WHEN {x} THEN TRUE' for x in listed)} ELSE FALSE END)"
+        return f"list_contains([{', '.join(listed)}], {value})" if self.duck else f"({value} IN ({', '.join(listed)}))"
 
     def _safe(self, value: str) -> str:
         """Whether `value` starts and ends with a character `str.strip()` keeps."""
@@ -398,24 +402,30 @@ def take_keys(wh: Warehouse, conn: Connection, t: Table, keys: pd.DataFrame) -> 
     return max(result.rowcount or 0, 0)
 
 
-def clean(wh: Warehouse, conn: Connection, t: Table, loaded_at: dt.datetime) -> tuple[int, int]:
-    """`CLEAN`: the latest version of each key of the records SQL typed, as silver's rows; return (rows,
-    older versions left out)."""
-    cols = ", ".join(wh.q(name) for name, _ in t.output_columns())
+def clean(wh: Warehouse, conn: Connection, t: Table, loaded_at: dt.datetime) -> tuple[int, int, bool]:
+    """The latest version of each key of the records SQL typed, as silver's rows: inserted straight into an
+    empty silver table, else kept in `CLEAN` to be merged. Returns (rows, older versions left out, whether they
+    were inserted)."""
+    cols = ", ".join(wh.q(name) for name in [*(name for name, _ in t.output_columns()), *LINEAGE])
     partition = ", ".join(wh.q(k) for k in t.key_columns)
     mod = wh.q(t.modstamp_column)
     at = _literal(loaded_at.astimezone(dt.UTC).isoformat())
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {CLEAN}")
-    conn.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE {CLEAN} AS SELECT {cols}, _batch_id, _row_number, "
-        f"CAST({at} AS TIMESTAMP WITH TIME ZONE) AS _loaded_at FROM (SELECT *, row_number() OVER (PARTITION BY "
-        f"{partition} ORDER BY {mod} DESC NULLS LAST, _row_number DESC) AS _ff_version FROM {TYPED} "
+    latest = (
+        f"SELECT {cols} FROM (SELECT *, CAST({at} AS TIMESTAMP WITH TIME ZONE) AS _loaded_at, row_number() OVER "
+        f"(PARTITION BY {partition} ORDER BY {mod} DESC NULLS LAST, _row_number DESC) AS _ff_version FROM {TYPED} "
         f"WHERE NOT {FAILED}) AS v WHERE _ff_version = 1"
     )
-    kept = int(conn.exec_driver_sql(f"SELECT count(*) FROM {CLEAN}").scalar_one())
     typed = int(conn.exec_driver_sql(f"SELECT count(*) FROM {TYPED} WHERE NOT {FAILED}").scalar_one())
+    target = wh.q("silver", t.name)
+    if not conn.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {target})").scalar_one():  # a first load
+        conn.exec_driver_sql(f"INSERT INTO {target} ({cols}) {latest}")
+        kept = int(conn.exec_driver_sql(f"SELECT count(*) FROM {target}").scalar_one())
+        return kept, typed - kept, True
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {CLEAN}")
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {CLEAN} AS {latest}")
+    kept = int(conn.exec_driver_sql(f"SELECT count(*) FROM {CLEAN}").scalar_one())
     wh.analyze(conn, CLEAN)
-    return kept, typed - kept
+    return kept, typed - kept, False
 
 
 def drop(conn: Connection) -> None:
