@@ -3,13 +3,14 @@
 The same bronze goes through `build_all(set_based=True)` and `build_all(set_based=False)` (every record through
 `conform`, the semantics the other silver tests pin), and every silver and quarantine table, the flags and the
 load log must be the same, row for row. The exports are a generated org with defects, the messy files, the
-foreign-shaped org, and a file of values on each edge of what SQL reads by itself.
+foreign-shaped org, a real org's CLI dump, and a file of values on each edge of what SQL reads by itself.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from fauxforce.silver.build import SilverResult, build_all
 from tests.conftest import postgres_database
 from tests.silver import test_messy_files as messy
 from tests.silver.test_foreign_org import foreign_org, write
+from tests.silver.test_realworld import DEMO
 
 
 def sfid(prefix: str, n: int) -> str:
@@ -146,6 +148,15 @@ def messy_files(root: Path) -> None:
         (root / name).write_bytes(data)
 
 
+def demo_org_dump(root: Path) -> None:
+    """The Salesforce CLI dump of a demo org (../shared/realworld), as a landing folder."""
+    if not DEMO.is_dir():
+        pytest.skip("../shared/realworld is not on this machine")
+    (root / "salesforce").mkdir(parents=True)
+    for path in DEMO.glob("*.csv"):
+        shutil.copy(path, root / "salesforce" / path.name)
+
+
 def land(wh: Warehouse, root: Path) -> None:
     ledger.prepare(wh)
     connector = get_connector("csv", landing=root)
@@ -179,6 +190,7 @@ EXPORTS: dict[str, Callable[[Path], None]] = {
     "dirty org": dirty_org,
     "messy files": messy_files,
     "foreign org": foreign_org,
+    "demo org dump": demo_org_dump,
 }
 
 
