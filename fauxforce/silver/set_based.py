@@ -8,7 +8,8 @@ value (`$1,234.50`, `02/23/26 08:55 PM`, a recased Id, a phone number only libph
 guessed at: its whole record goes through `conform`, as do the records with a failure of any kind (a missing
 required value, a value out of its range, an unresolved lookup, a picklist value off the org's list, a
 ragged row) and every other version of their keys. So a record is typed, checked, quarantined or flagged
-with exactly the semantics `conform` pins, and a clean export never leaves the database.
+with exactly the semantics `conform` pins, and the clean records of a batch typed here never leave the
+database. `build.build_table` chooses this path by default for DuckDB batches of `SET_BASED_ROWS` rows or more.
 
 The checks beyond types are those of the table's pandera model (`conform.model`): its non-nullable columns
 and its Field checks, translated to SQL here; a table whose model has a check this module cannot translate is
@@ -37,7 +38,7 @@ from fauxforce.silver.parse import ALL_ZERO_ID, FALSE, NULL_TOKENS, TRUE, parse_
 # starts and ends with none of them needs no trimming.
 SPACES = "".join(chr(c) for c in range(1, 0x3001) if chr(c).isspace() or chr(c) < " " or "\x7f" <= chr(c) <= "\xa0")
 CHECKSUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-YEAR = "(19|20|21)[0-9]{2}"  # the years pandas reads as timestamps, and then some
+YEAR = "(19|20|21)[0-9]{2}"  # well inside the years pandas reads (1677–2262)
 DATE = f"{YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 TIME = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?"
 OFFSET = "(Z|[+-](0[0-9]|1[0-4]):?[0-5][0-9])"
