@@ -186,13 +186,10 @@ def _upsert(wh: Warehouse, conn: Connection, t: Table, data: pa.Table) -> int:
 
 
 def _merge(wh: Warehouse, conn: Connection, t: Table, stage: str) -> int:
-    """Upsert the rows of the relation `stage` (silver's columns, one row per key) into silver: a first load is
-    one `INSERT`; else older versions of its keys are replaced. Returns its rows older than what silver has."""
+    """Upsert the rows of the relation `stage` (silver's columns, one row per key) into a silver table that has
+    rows: older versions of its keys are replaced. Returns its rows older than what silver has."""
     target = wh.q("silver", t.name)
-    cols = ", ".join(wh.q(name) for name, _ in [*t.output_columns(), *LINEAGE_COLUMNS])
-    if not conn.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {target})").scalar_one():
-        conn.exec_driver_sql(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}")
-        return 0
+    cols = ", ".join(wh.q(name) for name in _silver_columns(t))
     match = " AND ".join(f"s.{wh.q(k)} = t.{wh.q(k)}" for k in t.key_columns)
     mod = wh.q(t.modstamp_column)
     # A version without a modification time is newer than what silver has: batches apply in file order.
@@ -206,6 +203,10 @@ def _merge(wh: Warehouse, conn: Connection, t: Table, stage: str) -> int:
     present = f"SELECT 1 FROM {target} AS t WHERE {match}"
     conn.exec_driver_sql(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage} AS s WHERE NOT EXISTS ({present})")
     return int(stale)
+
+
+def _silver_columns(t: Table) -> list[str]:
+    return [name for name, _ in [*t.output_columns(), *LINEAGE_COLUMNS]]
 
 
 def _watermark(conn: Connection, table: str) -> int:
@@ -255,14 +256,16 @@ def build_table(
             picklists = ledger.source_picklists(conn, str(ref), batch_id)
             existing = wh.column_types(conn, "silver", ref.table)
             bronze_columns = wh.columns(conn, "bronze", source)
-            in_sql = bool(set_based) or (by_size and _rows(wh, source, batch_id, conn) >= SET_BASED_ROWS)
+            in_sql = bool(set_based) or (by_size and _rows(wh, conn, source, batch_id) >= SET_BASED_ROWS)
             raw = None if in_sql else read_batch(wh, conn, "bronze", source, batch_id).to_pandas()
         columns = [c for c in bronze_columns if not c.startswith("_")]
         values = raw if raw is not None else functools.partial(_column, wh, source, batch_id)
         t = shape(ref, declared, values, columns, described, existing, objects)
         if t is None:  # no key silver can know: the object stays in bronze, and the run says so
-            rows = len(raw) if raw is not None else _rows(wh, source, batch_id)
-            return [SilverResult(str(ref), batch_id, rows, 0, 0, 0, {}, bronze_only=True)]
+            if raw is None:
+                with wh.engine.connect() as conn:
+                    raw = read_batch(wh, conn, "bronze", source, batch_id).to_pandas()
+            return [SilverResult(str(ref), batch_id, len(raw), 0, 0, 0, {}, bronze_only=True)]
         keys.register(t)
         new_columns = not existing or any(name not in existing for name, _ in t.output_columns())
         if raw is None and set_based_sql.supported(t):
@@ -282,7 +285,6 @@ def build_table(
                 ensure_tables(wh, conn, t)  # a new table, or new columns (a table and its columns never go away)
             stale = _upsert(wh, conn, t, _arrow(t, out.good, started))
             result = _written(wh, conn, t, out, batch_id, started, out.rows_in, len(out.good), stale)
-            result.conformed = out.rows_in
             _log(conn, result, _uri(raw), started)
             ledger.set_watermark(conn, ledger.SILVER, t.name, str(batch_id), started)
         keys.add(t.name, out.good[t.key_columns[0]])
@@ -309,7 +311,7 @@ def _apply_in_sql(
             ensure_tables(wh, conn, t)
         typed = set_based_sql.type_batch(wh, conn, t, source, batch_id, bronze_columns, keys.extracted, picklists)
         out = _conform_marked(wh, conn, t, source, batch_id, keys, policy, picklists) if typed.failed else None
-        kept, duplicates, inserted = set_based_sql.clean(wh, conn, t, started)
+        kept, duplicates, inserted = set_based_sql.clean(wh, conn, t, _silver_columns(t), started)
         stale = _merge(wh, conn, t, set_based_sql.CLEAN) if kept and not inserted else 0
         if out is None:
             out = Conformed(pd.DataFrame(), pd.DataFrame(columns=list(QUARANTINE_COLUMNS)), 0)
@@ -317,7 +319,6 @@ def _apply_in_sql(
             stale += _upsert(wh, conn, t, _arrow(t, out.good, started))
         set_based_sql.drop(conn)
         result = _written(wh, conn, t, out, batch_id, started, typed.rows, kept + len(out.good), stale, duplicates)
-        result.conformed = out.rows_in
         uri = conn.exec_driver_sql(
             f"SELECT _source_uri FROM {wh.q('bronze', source)} WHERE _batch_id = {int(batch_id)} "
             "ORDER BY _row_number LIMIT 1"
@@ -369,7 +370,7 @@ def _written(
     stale: int,
     duplicates: int = 0,
 ) -> SilverResult:
-    """Write the batch's quarantined records and flags; its result."""
+    """Write the batch's quarantined records and flags; its result (`out`: what `conform` took of it)."""
     _quarantine(wh, conn, t, out, started)
     flagged = _flags(wh, conn, t, out, batch_id, started)
     return SilverResult(
@@ -384,6 +385,7 @@ def _written(
         flagged,
         dict(out.flagged),
         out.flags["reason"].head(3).tolist(),
+        conformed=out.rows_in,
     )
 
 
@@ -394,12 +396,9 @@ def _column(wh: Warehouse, source: str, batch_id: int, column: str) -> pd.Series
         return query_arrow(wh, conn, sql).column(0).to_pandas().astype("string")
 
 
-def _rows(wh: Warehouse, source: str, batch_id: int, conn: Connection | None = None) -> int:
+def _rows(wh: Warehouse, conn: Connection, source: str, batch_id: int) -> int:
     sql = f"SELECT count(*) FROM {wh.q('bronze', source)} WHERE _batch_id = {int(batch_id)}"
-    if conn is not None:
-        return int(conn.exec_driver_sql(sql).scalar_one())
-    with wh.engine.connect() as conn:
-        return int(conn.exec_driver_sql(sql).scalar_one())
+    return int(conn.exec_driver_sql(sql).scalar_one())
 
 
 def _uri(raw: pd.DataFrame) -> str | None:

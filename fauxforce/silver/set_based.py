@@ -49,7 +49,6 @@ E164 = "\\+[1-9][0-9]{7,14}"
 NANP = "1?[2-9][0-9]{2}[2-9][0-9]{6}"
 DECIMAL = "-?[0-9]+(\\.[0-9]+)?"
 MONEY = "-?[0-9]{1,13}(\\.[0-9]{1,2})?"
-LINEAGE = ("_batch_id", "_row_number", "_loaded_at")  # silver's own columns (`build.LINEAGE_COLUMNS`)
 UNTRIMMED = ("text", "key", "phone")  # the types whose canonical form could start or end with a space
 TYPED = "_fauxforce_typed"
 CLEAN = "_fauxforce_clean"
@@ -258,21 +257,21 @@ def type_batch(
     sums = [f"{sql.checksum(wh.q(f'_v{i}'))} AS {wh.q(f'_s{i}')}" for i, c in enumerate(t.columns) if c.type == "id"]
     regions: list[str] = []
     schema = model(t).to_schema().columns
+    sql_types = dict(t.output_columns())
     for i, c in enumerate(t.columns):
         v, name = wh.q(f"_v{i}"), wh.q(c.name)
-        sql_type = dict(t.output_columns())[c.name]
         if c.type == "country":  # read whole by `parse_country`
             typed += [
                 f"CAST({wh.q(f'_n{i}')} AS TEXT) AS {name}",
                 f"CAST({wh.q(f'_c{i}')} AS TEXT) AS {wh.q(c.name + '_code')}",
+                f"{wh.q(f'_k{i}')} AS {wh.q(f'_ok{i}')}",
             ]
-            typed.append(f"{wh.q(f'_k{i}')} AS {wh.q(f'_ok{i}')}")
             regions.append(wh.q(f"_c{i}"))
         else:
             region = "COALESCE(" + ", ".join([*regions, "'US'"]) + ")"
             value, good = sql.column(c, v, region, wh.q(f"_s{i}"))
             good = f"{wh.q(f'_t{i}')} AND {good}" if c.type in UNTRIMMED else good
-            typed += [f"CAST({value} AS {sql_type}) AS {name}", f"{good} AS {wh.q(f'_ok{i}')}"]
+            typed += [f"CAST({value} AS {sql_types[c.name]}) AS {name}", f"{good} AS {wh.q(f'_ok{i}')}"]
         ok.append(wh.q(f"_ok{i}"))
         if not schema[c.name].nullable:
             ok.append(f"{name} IS NOT NULL")
@@ -403,11 +402,13 @@ def take_keys(wh: Warehouse, conn: Connection, t: Table, keys: pd.DataFrame) -> 
     return max(result.rowcount or 0, 0)
 
 
-def clean(wh: Warehouse, conn: Connection, t: Table, loaded_at: dt.datetime) -> tuple[int, int, bool]:
-    """The latest version of each key of the records SQL typed, as silver's rows: inserted straight into an
-    empty silver table, else kept in `CLEAN` to be merged. Returns (rows, older versions left out, whether they
-    were inserted)."""
-    cols = ", ".join(wh.q(name) for name in [*(name for name, _ in t.output_columns()), *LINEAGE])
+def clean(
+    wh: Warehouse, conn: Connection, t: Table, columns: Sequence[str], loaded_at: dt.datetime
+) -> tuple[int, int, bool]:
+    """The latest version of each key of the records SQL typed, as silver's rows (`columns`): inserted straight
+    into an empty silver table, else kept in `CLEAN` to be merged. Returns (rows, older versions left out,
+    whether they were inserted)."""
+    cols = ", ".join(wh.q(name) for name in columns)
     partition = ", ".join(wh.q(k) for k in t.key_columns)
     mod = wh.q(t.modstamp_column)
     at = _literal(loaded_at.astimezone(dt.UTC).isoformat())
