@@ -184,7 +184,7 @@ def test_run_prints_its_summary_and_a_failure_in_one_line(tmp_path: Path) -> Non
         and (tmp_path / "report.html").is_file()
     )
     assert "checks passed" in ok.stdout and len(ok.stdout.splitlines()) <= 8
-    assert " INFO " not in ok.stderr and "Traceback" not in ok.stderr
+    assert ok.stderr == ""  # no Prefect chatter, and nothing a library prints as the process ends
     unreachable = "postgresql+psycopg://postgres@127.0.0.1:1/erp"  # nothing listens on port 1
     failed = run(
         "run",
