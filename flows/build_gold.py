@@ -93,7 +93,13 @@ def build_gold(
             {
                 "table": f"gold.{k}",
                 "rows": v,
-                "written": "by key" if k in result.updated else "rebuilt" if k in result.rebuilt else "unchanged",
+                "written": (
+                    f"by key ({result.keys[k]:,} keys)"
+                    if k in result.updated
+                    else "rebuilt"
+                    if k in result.rebuilt
+                    else "unchanged"
+                ),
                 "seconds": round(result.seconds[k], 3),
             }
             for k, v in result.tables.items()

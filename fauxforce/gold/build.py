@@ -92,6 +92,7 @@ class GoldResult:
     unresolved: dict[str, int] = field(default_factory=dict)  # `table.column -> target` → records whose link is loose
     rebuilt: list[str] = field(default_factory=list)  # the tables this build wrote; the others were left as they were
     updated: list[str] = field(default_factory=list)  # of those, the ones updated by key rather than rebuilt whole
+    keys: dict[str, int] = field(default_factory=dict)  # table updated by key → how many keys it rewrote
 
     def writes(self) -> str:
         """What the build wrote, in a few words: `all rebuilt`, or e.g. `5 updated by key, 12 rebuilt, 15 unchanged`."""
@@ -470,7 +471,7 @@ def build_gold(
             "WHERE unresolved > 0 ORDER BY unresolved DESC, table_name, column_name"
         ).all()
     unresolved = {f"{t}.{c} -> {r}": int(n) for t, c, r, n in loose}
-    return GoldResult(as_of, tables, seconds, len(checks), headline, unresolved, rebuilt, updated)
+    return GoldResult(as_of, tables, seconds, len(checks), headline, unresolved, rebuilt, updated, by_key.counts)
 
 
 def worst_suppliers(wh: Warehouse, limit: int = 3) -> list[dict[str, Any]]:

@@ -103,6 +103,7 @@ class ByKey:
         # some models only)
         self.changes: dict[str, tuple[str, str]] = {}
         self.written: dict[str, str] = {}  # gold table updated by key → a query for the rows it wrote
+        self.counts: dict[str, int] = {}  # gold table updated by key → how many keys it rewrote
         self._temps: list[str] = []
 
     def keys(
@@ -173,12 +174,14 @@ class ByKey:
             # the key comes from (an index scan), where a join with the keys' table would compute every row first.
             column = wh.q(model.key[0])
             keys_list = conn.exec_driver_sql(f"SELECT {column} FROM {key_table}").scalars().all()
+            self.counts[model.name] = len(keys_list)
             conn.exec_driver_sql(
                 f"INSERT INTO {target} SELECT * FROM ({model.sql.replace('%', '%%')}) AS t "
                 f"WHERE t.{column} = ANY(%(keys)s)",
                 {"keys": keys_list},
             )
         else:
+            self.counts[model.name] = int(conn.exec_driver_sql(f"SELECT count(*) FROM {key_table}").scalar_one())
             conn.exec_driver_sql(f"INSERT INTO {target} SELECT * FROM ({model.sql}) AS t WHERE {reached}")
         if model.name in self.wanted:
             self._create(temp("after", model.name), f"SELECT * FROM {target} AS t WHERE {reached}")

@@ -69,7 +69,7 @@ def test_the_models_parse_and_run_after_what_they_read() -> None:
     assert [(i.source, i.columns, i.where, i.reading) for i in fact.incremental] == [
         (("silver", "opportunity"), ("opportunity_id",), None, ()),
         (("gold", "dim_customer"), ("account_id",), None, ("customer_key",)),
-        (("gold", "run_context"), ("as_of_date",), "not is_closed", ()),
+        (("gold", "run_context"), ("as_of_date",), "close_date is null", ()),
     ]
 
 
@@ -134,6 +134,21 @@ def test_owners_managers_and_bookings_match_the_files(gold: dict[str, Warehouse]
     assert headline["as_of_date"] == AS_OF and headline["fiscal_period"] == "FY2026 Q2"
     assert headline["bookings_this_quarter"] == pytest.approx(this_quarter, abs=0.005)
     assert headline["won_amount"] == pytest.approx(won["amount"].sum(), abs=0.005)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_open_pipelines_age_matches_the_files(gold: dict[str, Warehouse], org: Org, engine: str) -> None:
+    """sales_pipeline.avg_days_open: the mean of as-of date - created date over each row's open deals."""
+    opp = org["Opportunity"]
+    open_ = opp[opp["IsClosed"] == "false"].assign(age=lambda d: (AS_OF - day(d["CreatedDate"])).map(lambda t: t.days))
+    expected = open_.groupby("StageName")["age"].mean()
+    mart = frame(gold[engine], "SELECT stage_name, open_count, avg_days_open FROM gold.sales_pipeline")
+    assert mart.loc[mart["open_count"] == 0, "avg_days_open"].isna().all()
+    dated = mart[mart["open_count"] > 0]
+    per_stage = (dated["avg_days_open"] * dated["open_count"]).groupby(dated["stage_name"]).sum()
+    per_stage /= dated.groupby("stage_name")["open_count"].sum()
+    assert len(expected) > 1 and expected.min() > 0
+    assert np.allclose(per_stage.reindex(expected.index), expected, atol=0.05)  # each row's mean has one decimal
 
 
 def _outstanding(org: Org) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from fauxforce.generators.org import Options, generate_org
 from fauxforce.gold.build import GoldCheckError, GoldResult, build_gold
 from fauxforce.gold.models import load_models
 from tests.conftest import load_silver, postgres_database
+from tests.silver.test_foreign_org import sfid, write
 
 START = dt.date(2026, 1, 1)
 FIRST = dt.date(2026, 3, 31)
@@ -97,9 +98,14 @@ def test_incremental_builds_day_after_day_equal_full_builds(landings: list[Path]
         urls = (pg_a, pg_b) if engine == "postgresql" else tuple(f"duckdb:///{tmp_path / n}.duckdb" for n in "ab")
         incremental, full = Warehouse(urls[0]), Warehouse(urls[1])
         results: list[GoldResult] = []
+        open_deals: list[int] = []
         for landing in landings:
             for wh in (incremental, full):
                 load_silver(wh, landing)
+            with incremental.engine.connect() as conn:
+                open_deals.append(
+                    conn.exec_driver_sql("SELECT count(*) FROM silver.opportunity WHERE NOT is_closed").scalar_one()
+                )
             results.append(build_gold(incremental))
             build_gold(full, full=True)
             assert snapshot(incremental) == snapshot(full), landing.name
@@ -111,6 +117,10 @@ def test_incremental_builds_day_after_day_equal_full_builds(landings: list[Path]
         assert all(set(r.updated) <= by_key for r in results)
         assert {n for r in results[1:] for n in r.updated} == by_key
         assert all(r.writes().startswith(f"{len(r.updated)} updated by key, ") for r in results[1:])
+        # A moved as-of date alone reaches no deal with a close date: a day rewrites the deals it changed, not
+        # every open one (the fact holds no age; sales_pipeline does).
+        rewritten = [r.keys["fact_opportunity"] for r in results[1:]]
+        assert all(0 < n < deals for n, deals in zip(rewritten, open_deals[1:], strict=True)), (rewritten, open_deals)
 
         nothing = build_gold(incremental)  # nothing new: nothing is rebuilt, nothing checked again
         assert (nothing.rebuilt, nothing.checks, nothing.writes()) == ([], 0, f"0 rebuilt, {len(MODELS)} unchanged")
@@ -185,6 +195,104 @@ def test_incremental_builds_day_after_day_equal_full_builds(landings: list[Path]
         assert "fact_opportunity" in closed.rebuilt and "fact_opportunity" not in closed.updated
         for wh in (incremental, full):
             wh.dispose()
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
+def test_a_moved_as_of_date_reconverts_deals_without_a_close_date(engine: str, tmp_path: Path) -> None:
+    """A deal without a close date converts at the as-of date's rate (dated rates, a closed deal in another
+    currency): when a day moves the as-of date into the next rate's period, that deal alone is rewritten, and
+    the table equals a full build. Only the deals' models are built: the marts' own checks want a close date
+    (a won deal outside every close month fails their reconciliation)."""
+    usd, pen = sfid("02B", 1), sfid("02B", 2)
+    deal, other, account, owner = sfid("006", 1), sfid("006", 2), sfid("001", 1), sfid("005", 1)
+    models = [MODELS[n] for n in ("dim_user", "dim_geography", "dim_customer", "dim_date", "fact_opportunity")]
+
+    def stamp(day: int) -> dict[str, str]:
+        at = f"2026-03-0{day}T10:00:00.000+0000"
+        return {"CreatedDate": at, "SystemModstamp": at, "OwnerId": owner}
+
+    first = tmp_path / "landing" / "2026-03-05" / "salesforce"
+    write(first / "Account.csv", [{"Id": account, "Name": "Lima SAC", "CurrencyIsoCode": "PEN", **stamp(5)}])
+    rates = [("USD", "1", "true"), ("PEN", "4", "false")]
+    write(
+        first / "CurrencyType.csv",
+        [
+            {"Id": i, "IsoCode": c, "ConversionRate": r, "IsCorporate": k, "IsActive": "true", **stamp(1)}
+            for i, (c, r, k) in zip((usd, pen), rates, strict=True)
+        ],
+    )
+    write(
+        first / "DatedConversionRate.csv",
+        [
+            {
+                "Id": sfid("04w", n),
+                "IsoCode": "PEN",
+                "ConversionRate": r,
+                "StartDate": a,
+                "NextStartDate": b,
+                **stamp(1),
+            }
+            for n, r, a, b in ((1, "3", "2026-03-01", "2026-03-08"), (2, "5", "2026-03-08", "9999-12-31"))
+        ],
+    )
+    won = {"StageName": "Closed Won", "IsClosed": "true", "IsWon": "true", "Probability": "100"}
+    going = {"StageName": "Prospecting", "IsClosed": "false", "IsWon": "false", "Probability": "10"}
+    write(
+        first / "Opportunity.csv",
+        [  # closed without a close date (a foreign export), and an open deal that has one
+            {
+                "Id": deal,
+                "AccountId": account,
+                "Name": "Contrato",
+                "Amount": "9000",
+                "CurrencyIsoCode": "PEN",
+                "CloseDate": "",
+                **won,
+                **stamp(2),
+            },
+            {
+                "Id": other,
+                "AccountId": account,
+                "Name": "Ampliación",
+                "Amount": "8000",
+                "CurrencyIsoCode": "PEN",
+                "CloseDate": "2026-03-20",
+                **going,
+                **stamp(3),
+            },
+        ],
+    )
+
+    def rows(wh: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
+        with wh.engine.connect() as conn:
+            return {
+                m.name: sorted(map(tuple, conn.exec_driver_sql(f"SELECT * FROM gold.{m.name}")), key=repr)
+                for m in models
+            }
+
+    with postgres_database() as pg_a, postgres_database() as pg_b:
+        urls = (pg_a, pg_b) if engine == "postgresql" else tuple(f"duckdb:///{tmp_path / n}.duckdb" for n in "ab")
+        incremental, full = Warehouse(urls[0]), Warehouse(urls[1])
+        try:
+            for wh in (incremental, full):
+                load_silver(wh, tmp_path / "landing")
+            build_gold(incremental, models=models)
+            amounts = "SELECT opportunity_id, amount FROM gold.fact_opportunity ORDER BY 1"
+            with incremental.engine.connect() as conn:  # 3 PEN a dollar on 5 March, 5 on the 20th
+                assert [(k, float(v)) for k, v in conn.exec_driver_sql(amounts)] == [(deal, 3000.0), (other, 1600.0)]
+            later = tmp_path / "landing" / "2026-03-09" / "salesforce"  # the account changes: the as-of date moves
+            write(later / "Account.csv", [{"Id": account, "Name": "Lima S.A.C.", "CurrencyIsoCode": "PEN", **stamp(9)}])
+            for wh in (incremental, full):
+                load_silver(wh, tmp_path / "landing")
+            moved = build_gold(incremental, models=models)
+            build_gold(full, models=models, full=True)
+            assert rows(incremental) == rows(full)
+            assert moved.as_of == dt.date(2026, 3, 9) and moved.keys == {"fact_opportunity": 1}
+            with incremental.engine.connect() as conn:
+                assert [(k, float(v)) for k, v in conn.exec_driver_sql(amounts)] == [(deal, 1800.0), (other, 1600.0)]
+        finally:
+            incremental.dispose()
+            full.dispose()
 
 
 def test_an_edited_model_is_rebuilt_and_a_failed_build_keeps_no_signature(landings: list[Path], tmp_path: Path) -> None:

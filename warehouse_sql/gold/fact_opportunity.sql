@@ -8,8 +8,10 @@
 -- gives no rate for that currency, so no figure ever sums two currencies (pipeline_by_currency has them
 -- all as stated). A deal of a single-currency org (no CurrencyIsoCode) is in its one currency.
 -- weighted_amount = amount * probability / 100 (so won deals weigh in full and lost ones not at all).
--- days_open: open deals only, as-of date - created date. days_to_close: closed deals only, close date -
--- created date (the sales cycle).
+-- days_to_close: closed deals only, close date - created date (the sales cycle). Nothing here moves with the
+-- as-of date by itself (an open deal's age is as-of date - created_date: gold.sales_pipeline has the mean per
+-- row), so a day rewrites the deals it changed, not every open one. Only a deal without a close date converts at
+-- the as-of date's rate.
 -- @key opportunity_id
 -- @not_null status amount_in_currency is_closed is_won
 -- @references customer_key dim_customer.customer_key
@@ -19,7 +21,7 @@
 -- @accepted status won lost open
 -- @incremental silver.opportunity opportunity_id
 -- @incremental gold.dim_customer account_id reading customer_key
--- @incremental gold.run_context as_of_date where not is_closed
+-- @incremental gold.run_context as_of_date where close_date is null
 with opportunities as (
     select
         opportunity_id, account_id, owner_id, campaign_id, name, type, lead_source, stage_name, forecast_category,
@@ -85,7 +87,6 @@ select
     cast(v.amount * coalesce(o.probability, 0) / 100 as numeric(18, 2)) as weighted_amount,
     o.created_date,
     o.close_date,
-    case when not o.is_closed then x.as_of_date - o.created_date end as days_open,
     case when o.is_closed then o.close_date - o.created_date end as days_to_close
 from opportunities as o
 cross join context as x

@@ -2,7 +2,8 @@
 -- Grain: one row per (stage, forecast category, close month) with at least one live opportunity.
 -- Inputs: gold.fact_opportunity, gold.dim_date, gold.run_context.
 -- Metrics: opportunities (all deals), open_count / pipeline (open amount), weighted_pipeline (open amount *
--- probability / 100), won_count / bookings (Closed Won amount), lost_count / lost_amount.
+-- probability / 100), won_count / bookings (Closed Won amount), lost_count / lost_amount. avg_days_open: the
+-- mean age of the open deals (as-of date - created date), empty where none is open.
 -- period: the close month's fiscal quarter against the as-of date's: this_quarter, last_quarter, earlier
 -- or later; filter on it for "this quarter" and "last quarter".
 -- @key stage_name forecast_category close_month
@@ -21,8 +22,10 @@ with deals as (
         d.fiscal_quarter_index,
         o.status,
         o.amount,
-        o.weighted_amount
+        o.weighted_amount,
+        case when o.status = 'open' then x.as_of_date - o.created_date end as days_open
     from gold.fact_opportunity as o
+    cross join gold.run_context as x
     inner join gold.dim_date as d on d.date_key = o.close_date
 ),
 
@@ -49,7 +52,8 @@ totals as (
         count(*) filter (where status = 'won') as won_count,
         coalesce(sum(amount) filter (where status = 'won'), 0) as bookings,
         count(*) filter (where status = 'lost') as lost_count,
-        coalesce(sum(amount) filter (where status = 'lost'), 0) as lost_amount
+        coalesce(sum(amount) filter (where status = 'lost'), 0) as lost_amount,
+        avg(days_open) as avg_days_open
     from deals
     group by
         stage_name, coalesce(forecast_category, 'Unknown'), close_month, close_year_month, fiscal_year,
@@ -77,6 +81,7 @@ select
     t.won_count,
     cast(t.bookings as numeric(18, 2)) as bookings,
     t.lost_count,
-    cast(t.lost_amount as numeric(18, 2)) as lost_amount
+    cast(t.lost_amount as numeric(18, 2)) as lost_amount,
+    cast(t.avg_days_open as numeric(9, 1)) as avg_days_open
 from totals as t
 cross join current_quarter as q
