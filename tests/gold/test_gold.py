@@ -115,6 +115,8 @@ def test_revenue_by_industry_matches_the_files(gold: dict[str, Warehouse], org: 
     )
     closed = deals[deals["IsClosed"] == "true"].groupby("industry")["IsWon"].agg(lambda s: (s == "true").mean())
     assert np.allclose(mart["win_rate_by_count"].reindex(closed.index), closed, atol=1e-4)
+    customers = deals.groupby("industry")["AccountId"].nunique()  # an account is one customer
+    assert mart["customers_with_deals"].reindex(customers.index).tolist() == customers.tolist()
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -33,6 +33,39 @@ with deals as (
     left join gold.dim_user as u on u.user_id = o.owner_user_id
 ),
 
+-- The distinct customers of each group, apart from the other metrics and per breakdown: a distinct count inside
+-- grouping sets makes PostgreSQL sort every deal once per set (0.74 s at scale 1, against 0.37 s this way).
+customer_groups as (
+    select distinct
+        customer_key,
+        industry,
+        region || ' / ' || country as geography,
+        segment,
+        owner_user_id,
+        manager_id
+    from deals
+    where customer_key is not null
+),
+
+customers as (
+    select 'industry' as breakdown, industry as group_key, count(*) as customers_with_deals
+    from (select distinct industry, customer_key from customer_groups) as g group by industry
+    union all
+    select 'geography', geography, count(*)
+    from (select distinct geography, customer_key from customer_groups) as g group by geography
+    union all
+    select 'segment', segment, count(*)
+    from (select distinct segment, customer_key from customer_groups) as g group by segment
+    union all
+    select 'owner', owner_user_id, count(*)
+    from (select distinct owner_user_id, customer_key from customer_groups) as g group by owner_user_id
+    union all
+    select 'manager', manager_id, count(*)
+    from (select distinct manager_id, customer_key from customer_groups) as g group by manager_id
+    union all
+    select 'all', 'all', count(*) from (select distinct customer_key from customer_groups) as g
+),
+
 totals as (
     select
         case
@@ -43,13 +76,20 @@ totals as (
             when grouping(region) = 0 then 'geography'
             else 'all'
         end as breakdown,
+        case
+            when grouping(industry) = 0 then industry
+            when grouping(segment) = 0 then segment
+            when grouping(owner_user_id) = 0 then owner_user_id
+            when grouping(manager_id) = 0 then manager_id
+            when grouping(region) = 0 then region || ' / ' || country
+            else 'all'
+        end as group_key,
         industry,
         region,
         country,
         segment,
         owner_user_id,
         manager_id,
-        count(distinct customer_key) as customers_with_deals,
         count(*) filter (where status = 'won') as won_count,
         coalesce(sum(amount) filter (where status = 'won'), 0) as won_amount,
         count(*) filter (where status = 'lost') as lost_count,
@@ -63,33 +103,27 @@ totals as (
 )
 
 select
-    breakdown,
-    case breakdown
-        when 'industry' then industry
-        when 'segment' then segment
-        when 'owner' then owner_user_id
-        when 'manager' then manager_id
-        when 'geography' then region || ' / ' || country
-        else 'all'
-    end as group_key,
-    industry,
-    region,
-    country,
-    segment,
-    owner_user_id,
-    manager_id,
-    customers_with_deals,
-    won_count,
-    cast(won_amount as numeric(18, 2)) as won_amount,
-    lost_count,
-    cast(lost_amount as numeric(18, 2)) as lost_amount,
-    open_count,
-    cast(open_pipeline as numeric(18, 2)) as open_pipeline,
-    cast(weighted_pipeline as numeric(18, 2)) as weighted_pipeline,
-    cast(cast(won_count as double precision) / nullif(won_count + lost_count, 0) as numeric(9, 4))
+    t.breakdown,
+    t.group_key,
+    t.industry,
+    t.region,
+    t.country,
+    t.segment,
+    t.owner_user_id,
+    t.manager_id,
+    coalesce(c.customers_with_deals, 0) as customers_with_deals,
+    t.won_count,
+    cast(t.won_amount as numeric(18, 2)) as won_amount,
+    t.lost_count,
+    cast(t.lost_amount as numeric(18, 2)) as lost_amount,
+    t.open_count,
+    cast(t.open_pipeline as numeric(18, 2)) as open_pipeline,
+    cast(t.weighted_pipeline as numeric(18, 2)) as weighted_pipeline,
+    cast(cast(t.won_count as double precision) / nullif(t.won_count + t.lost_count, 0) as numeric(9, 4))
         as win_rate_by_count,
-    cast(cast(won_amount as double precision) / nullif(won_amount + lost_amount, 0) as numeric(9, 4))
+    cast(cast(t.won_amount as double precision) / nullif(t.won_amount + t.lost_amount, 0) as numeric(9, 4))
         as win_rate_by_amount,
-    cast(won_amount / nullif(won_count, 0) as numeric(18, 2)) as avg_deal_size,
-    cast(avg_days_to_close as numeric(9, 1)) as avg_days_to_close
-from totals
+    cast(t.won_amount / nullif(t.won_count, 0) as numeric(18, 2)) as avg_deal_size,
+    cast(t.avg_days_to_close as numeric(9, 1)) as avg_days_to_close
+from totals as t
+left join customers as c on c.breakdown = t.breakdown and c.group_key is not distinct from t.group_key
