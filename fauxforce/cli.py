@@ -975,6 +975,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, MaintenanceError) as e:  # an unusable environment variable or .env: one line
         print(f"fauxforce {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`fauxforce run | head`): stop quietly, as other tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        return 1
 
 
 if __name__ == "__main__":

@@ -40,6 +40,18 @@ def test_quiet_prints_nothing(tmp_path: Path) -> None:
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
+def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path: Path) -> None:
+    """`fauxforce generate | head -1`: the summary meets a closed pipe; no traceback, and the files are whole."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    args = [sys.executable, "-m", "fauxforce.cli", "generate", "--out", str(tmp_path / "o"), *SMALL]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the summary is printed: generating takes longer than this
+    stderr = proc.stderr.read()
+    assert proc.wait() == 1 and stderr == "", stderr
+    assert json.loads((tmp_path / "o" / "manifest.json").read_text())["scale"] == 0.01
+
+
 def test_out_defaults_to_the_landing_dir_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAUXFORCE_LANDING_DIR", str(tmp_path / "from-env"))
     assert main(["generate", "--quiet", *SMALL]) == 0
