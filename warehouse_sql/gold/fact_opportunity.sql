@@ -89,6 +89,5 @@ select
     o.close_date,
     case when o.is_closed then o.close_date - o.created_date end as days_to_close
 from opportunities as o
-cross join context as x
 inner join converted as v on v.opportunity_id = o.opportunity_id
 left join customers as c on c.account_id = o.account_id
