@@ -48,22 +48,21 @@ customer_groups as (
 ),
 
 customers as (
-    select 'industry' as breakdown, industry as group_key, count(*) as customers_with_deals
-    from (select distinct industry, customer_key from customer_groups) as g group by industry
-    union all
-    select 'geography', geography, count(*)
-    from (select distinct geography, customer_key from customer_groups) as g group by geography
-    union all
-    select 'segment', segment, count(*)
-    from (select distinct segment, customer_key from customer_groups) as g group by segment
-    union all
-    select 'owner', owner_user_id, count(*)
-    from (select distinct owner_user_id, customer_key from customer_groups) as g group by owner_user_id
-    union all
-    select 'manager', manager_id, count(*)
-    from (select distinct manager_id, customer_key from customer_groups) as g group by manager_id
-    union all
-    select 'all', 'all', count(*) from (select distinct customer_key from customer_groups) as g
+    select breakdown, group_key, count(*) as customers_with_deals
+    from (
+        select distinct 'industry' as breakdown, industry as group_key, customer_key from customer_groups
+        union all
+        select distinct 'geography', geography, customer_key from customer_groups
+        union all
+        select distinct 'segment', segment, customer_key from customer_groups
+        union all
+        select distinct 'owner', owner_user_id, customer_key from customer_groups
+        union all
+        select distinct 'manager', manager_id, customer_key from customer_groups
+        union all
+        select distinct 'all', 'all', customer_key from customer_groups
+    ) as pairs
+    group by breakdown, group_key
 ),
 
 totals as (
