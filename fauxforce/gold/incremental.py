@@ -131,7 +131,7 @@ class ByKey:
                     continue
                 if moved - set(line.columns):
                     return None
-                parts.append(f"SELECT {key} FROM {target} WHERE {line.where}")
+                parts.append(f"SELECT {key} FROM {target} AS t WHERE {line.where}")
                 continue
             rows = self._changed_rows(line, before.get("batches", {}))
             if rows is None:

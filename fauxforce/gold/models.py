@@ -18,7 +18,8 @@ the query reads and how a change in it reaches this table's rows.
 - `@incremental gold.<table> <column …> reading <column …>`: the same, where a gold input's row counts as
   changed only when one of those columns changed (the query reads no other); without `reading`, any column.
 - `@incremental gold.run_context <column …> where <predicate>`: a change of those run-context columns
-  changes the rows of this table (as last built) that the predicate selects.
+  changes the rows of this table (as last built, named `t`) that the predicate selects; it may read other
+  tables (`gold.run_context` holds the new values).
 A change in any input no line names rebuilds the table whole.
 
 A model depends on the gold tables its query reads (`gold.<name>`) and those it references; the

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,21 @@ def snapshot(wh: Warehouse, names: Any = MODELS) -> dict[str, list[tuple[Any, ..
             rows = conn.exec_driver_sql(f"SELECT * FROM gold.{name}").all()
             out[name] = sorted((tuple(value(v) for v in row) for row in rows), key=repr)
     return out
+
+
+@contextmanager
+def loaded_pair(engine: str, tmp_path: Path) -> Iterator[tuple[Warehouse, Warehouse]]:
+    """Two warehouses of `engine` with `tmp_path/landing` in silver: one built incrementally, one in full."""
+    with postgres_database() as pg_a, postgres_database() as pg_b:
+        urls = (pg_a, pg_b) if engine == "postgresql" else tuple(f"duckdb:///{tmp_path / n}.duckdb" for n in "ab")
+        pair = Warehouse(urls[0]), Warehouse(urls[1])
+        try:
+            for wh in pair:
+                load_silver(wh, tmp_path / "landing")
+            yield pair
+        finally:
+            for wh in pair:
+                wh.dispose()
 
 
 def edited_row(landings: list[Path], obj: str, record_id: str, values: dict[str, str], out: Path) -> None:
@@ -263,30 +280,81 @@ def test_a_moved_as_of_date_reconverts_deals_without_a_close_date(engine: str, t
         ],
     )
 
-    with postgres_database() as pg_a, postgres_database() as pg_b:
-        urls = (pg_a, pg_b) if engine == "postgresql" else tuple(f"duckdb:///{tmp_path / n}.duckdb" for n in "ab")
-        incremental, full = Warehouse(urls[0]), Warehouse(urls[1])
-        try:
-            for wh in (incremental, full):
-                load_silver(wh, tmp_path / "landing")
-            build_gold(incremental, models=models)
-            amounts = "SELECT opportunity_id, amount FROM gold.fact_opportunity ORDER BY 1"
-            with incremental.engine.connect() as conn:  # 3 PEN a dollar on 5 March, 5 on the 20th
-                assert [(k, float(v)) for k, v in conn.exec_driver_sql(amounts)] == [(deal, 3000.0), (other, 1600.0)]
-            later = tmp_path / "landing" / "2026-03-09" / "salesforce"  # the account changes: the as-of date moves
-            write(later / "Account.csv", [{"Id": account, "Name": "Lima S.A.C.", "CurrencyIsoCode": "PEN", **stamp(9)}])
-            for wh in (incremental, full):
-                load_silver(wh, tmp_path / "landing")
-            moved = build_gold(incremental, models=models)
-            build_gold(full, models=models, full=True)
-            names = [m.name for m in models]
+    with loaded_pair(engine, tmp_path) as (incremental, full):
+        build_gold(incremental, models=models)
+        amounts = "SELECT opportunity_id, amount FROM gold.fact_opportunity ORDER BY 1"
+        with incremental.engine.connect() as conn:  # 3 PEN a dollar on 5 March, 5 on the 20th
+            assert [(k, float(v)) for k, v in conn.exec_driver_sql(amounts)] == [(deal, 3000.0), (other, 1600.0)]
+        later = tmp_path / "landing" / "2026-03-09" / "salesforce"  # the account changes: the as-of date moves
+        write(later / "Account.csv", [{"Id": account, "Name": "Lima S.A.C.", "CurrencyIsoCode": "PEN", **stamp(9)}])
+        for wh in (incremental, full):
+            load_silver(wh, tmp_path / "landing")
+        moved = build_gold(incremental, models=models)
+        build_gold(full, models=models, full=True)
+        names = [m.name for m in models]
+        assert snapshot(incremental, names) == snapshot(full, names)
+        assert moved.as_of == dt.date(2026, 3, 9) and moved.keys == {"fact_opportunity": 1}
+        with incremental.engine.connect() as conn:
+            assert [(k, float(v)) for k, v in conn.exec_driver_sql(amounts)] == [(deal, 1800.0), (other, 1600.0)]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
+def test_a_moved_as_of_date_rewrites_the_invoices_it_reaches(engine: str, tmp_path: Path) -> None:
+    """An invoice's payments count up to the as-of date, and its days overdue run to it. Moving the as-of date
+    forward, then back, rewrites only the invoices it can change: money outstanding, a payment dated after
+    the last one counted (it comes in), a payment counted that the new date leaves out. A paid invoice whose
+    payments all stay counted is not rewritten, and both builds equal full ones, aging buckets included."""
+    models = [MODELS[n] for n in ("dim_user", "dim_geography", "dim_customer", "dim_date", "fact_invoice", "ar_aging")]
+    erp = tmp_path / "landing" / "2026-03-05" / "erp"
+    audit = {"created_at": "2026-03-01 09:00:00", "updated_at": "2026-03-01 09:00:00"}
+    write(erp / "customers.csv", [{"customer_number": "C1", "customer_name": "Rivera SA", "currency": "USD", **audit}])
+    invoices = (  # number, due date, amount
+        ("I-OPEN", "2026-03-04", "100.00"),  # unpaid: overdue from the 5th
+        ("I-PAID", "2026-03-31", "50.00"),  # paid on the 2nd, before every as-of date
+        ("I-LATER", "2026-03-06", "80.00"),  # paid on the 7th: outstanding on the 5th, paid on the 9th
+        ("I-TOPUP", "2026-03-31", "40.00"),  # paid on the 2nd, and 5.00 more on the 8th
+    )
+    write(
+        erp / "invoices.csv",
+        [
+            {
+                "invoice_number": n,
+                "customer_number": "C1",
+                "invoice_date": "2026-03-01",
+                "due_date": due,
+                "currency": "USD",
+                "amount": amount,
+                "tax_amount": "0",
+                "status": "open",
+                **audit,
+            }
+            for n, due, amount in invoices
+        ],
+    )
+    payments = [("P1", "I-PAID", "2026-03-02", "50.00"), ("P2", "I-LATER", "2026-03-07", "80.00")]
+    payments += [("P3", "I-TOPUP", "2026-03-02", "40.00"), ("P4", "I-TOPUP", "2026-03-08", "5.00")]
+    write(
+        erp / "payments.csv",
+        [
+            {"payment_id": i, "invoice_number": n, "customer_number": "C1", "payment_date": d, "amount": a, **audit}
+            for i, n, d, a in payments
+        ],
+    )
+    owed = "SELECT invoice_number, outstanding_amount, days_overdue FROM gold.fact_invoice ORDER BY 1"
+    names = [m.name for m in models]
+    with loaded_pair(engine, tmp_path) as (incremental, full):
+        build_gold(incremental, as_of=dt.date(2026, 3, 5), models=models)
+        seen = {}
+        for day in (9, 3):  # forward: I-LATER paid, I-TOPUP overpaid; back: both as on the 2nd and 3rd
+            as_of = dt.date(2026, 3, day)
+            moved = build_gold(incremental, as_of=as_of, models=models)
+            build_gold(full, as_of=as_of, models=models, full=True)
             assert snapshot(incremental, names) == snapshot(full, names)
-            assert moved.as_of == dt.date(2026, 3, 9) and moved.keys == {"fact_opportunity": 1}
+            assert moved.keys == {"fact_invoice": 3} and "fact_invoice" in moved.updated
             with incremental.engine.connect() as conn:
-                assert [(k, float(v)) for k, v in conn.exec_driver_sql(amounts)] == [(deal, 1800.0), (other, 1600.0)]
-        finally:
-            incremental.dispose()
-            full.dispose()
+                seen[day] = [(n, float(o), int(d)) for n, o, d in conn.exec_driver_sql(owed)]
+        assert seen[9] == [("I-LATER", 0.0, 0), ("I-OPEN", 100.0, 5), ("I-PAID", 0.0, 0), ("I-TOPUP", -5.0, 0)]
+        assert seen[3] == [("I-LATER", 80.0, 0), ("I-OPEN", 100.0, 0), ("I-PAID", 0.0, 0), ("I-TOPUP", 0.0, 0)]
 
 
 def test_an_edited_model_is_rebuilt_and_a_failed_build_keeps_no_signature(landings: list[Path], tmp_path: Path) -> None:

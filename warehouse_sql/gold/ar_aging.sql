@@ -1,6 +1,6 @@
 -- gold.ar_aging: who owes us money, and for how long.
 -- Grain: one row per customer with an outstanding invoice (outstanding amount > 0).
--- Inputs: gold.fact_invoice, gold.dim_customer.
+-- Inputs: gold.fact_invoice, gold.dim_customer, gold.run_context.
 -- Buckets by invoice age (as-of date - invoice date) of each invoice's outstanding amount: age_0_30,
 -- age_31_60, age_61_90, age_over_90; total_outstanding is their sum. past_due: the part of it whose due
 -- date has passed. open_invoices: invoices with money outstanding; oldest_invoice_date among them.
@@ -8,9 +8,10 @@
 -- @not_null customer_name open_invoices total_outstanding age_0_30 age_31_60 age_61_90 age_over_90 past_due
 -- @references customer_key dim_customer.customer_key
 with outstanding as (
-    select customer_key, invoice_date, age_days, days_overdue, outstanding_amount
-    from gold.fact_invoice
-    where outstanding_amount > 0
+    select i.customer_key, i.invoice_date, x.as_of_date - i.invoice_date as age_days, i.days_overdue, i.outstanding_amount
+    from gold.fact_invoice as i
+    cross join gold.run_context as x
+    where i.outstanding_amount > 0
 ),
 
 buckets as (

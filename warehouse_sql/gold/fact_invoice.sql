@@ -5,12 +5,18 @@
 -- net_amount = amount - tax_amount: the revenue, comparable with the won deal's Amount (which has no tax).
 -- paid_amount: the invoice's payments up to the as-of date (the payments ledger, not the invoice's own
 -- amount_paid field). outstanding_amount = amount - paid_amount. days_overdue: as-of date - due date when
--- money is outstanding and the due date has passed, else 0. age_days = as-of date - invoice date.
+-- money is outstanding and the due date has passed, else 0. An invoice's age is as-of date - invoice_date
+-- (join gold.run_context; gold.ar_aging buckets it): a column of it would change every row every day, where a
+-- moved as-of date reaches only the invoices with money outstanding or a payment it counts in or out.
 -- @key invoice_number
 -- @not_null customer_key tax_amount paid_amount days_overdue
 -- @references customer_key dim_customer.customer_key
 -- @references invoice_date dim_date.date_key
 -- @references due_date dim_date.date_key
+-- @incremental silver.invoices invoice_number
+-- @incremental silver.payments invoice_number
+-- @incremental gold.dim_customer customer_number reading customer_key
+-- @incremental gold.run_context as_of_date where t.outstanding_amount > 0 or t.last_payment_date > (select as_of_date from gold.run_context) or exists (select 1 from silver.payments as p where p.invoice_number = t.invoice_number and (t.last_payment_date is null or p.payment_date > t.last_payment_date))
 with invoices as (
     select
         invoice_number, so_number, customer_number, invoice_date, due_date, currency, amount,
@@ -49,7 +55,6 @@ select
     cast(coalesce(p.amount, 0) as numeric(18, 2)) as paid_amount,
     cast(i.amount - coalesce(p.amount, 0) as numeric(18, 2)) as outstanding_amount,
     p.last_payment_date,
-    x.as_of_date - i.invoice_date as age_days,
     case
         when i.amount - coalesce(p.amount, 0) > 0 and i.due_date < x.as_of_date then x.as_of_date - i.due_date
         else 0
