@@ -168,7 +168,9 @@ class ByKey:
         self.written[model.name] = f"SELECT * FROM {target} AS t WHERE {reached}"
         if model.name in self.wanted:
             self._create(temp("before", model.name), f"SELECT * FROM {target} AS t WHERE {reached}")
-        conn.exec_driver_sql(f"DELETE FROM {target} AS t WHERE {reached}")
+        conn.exec_driver_sql(
+            f"DELETE FROM {target} AS t USING {key_table} AS k WHERE {_match(wh, 'k', 't', model.key)}"
+        )
         if wh.dialect == "postgresql" and len(model.key) == 1:
             # The keys as a value the planner sees: PostgreSQL pushes `= ANY(array)` down to the scan of the table
             # the key comes from (an index scan), where a join with the keys' table would compute every row first.

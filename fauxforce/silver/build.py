@@ -32,7 +32,7 @@ from fauxforce.core.catalogue import BY_NAME, BY_REF, TABLES, ObjectRef, Table
 from fauxforce.core.policy import Policy
 from fauxforce.core.warehouse import Warehouse, WarehouseError, query_arrow, read_batch
 from fauxforce.silver import set_based as set_based_sql
-from fauxforce.silver.conform import FLAG_COLUMNS, QUARANTINE_COLUMNS, Conformed, conform
+from fauxforce.silver.conform import FLAG_COLUMNS, QUARANTINE_COLUMNS, Conformed, conform, not_in, prefixes_of
 from fauxforce.silver.infer import shape
 
 LINEAGE_COLUMNS = (("_batch_id", "BIGINT"), ("_row_number", "BIGINT"), ("_loaded_at", "TIMESTAMP WITH TIME ZONE"))
@@ -75,9 +75,14 @@ class SilverResult:
     conformed: int = 0  # records typed in Python by `conform` (all of them, unless the batch was typed in SQL)
 
 
+LOOKUP_MAX = 50_000  # PostgreSQL: distinct values a batch looks up by index; more, and the table's keys are read
+
+
 class Keys:
-    """What silver knows of lookup targets: each table's keys, read once per run and kept current as batches
-    land, and which objects were ever extracted (a lookup to an object never extracted is not checked)."""
+    """What silver knows of lookup targets, and which objects were ever extracted (a lookup to an object never
+    extracted is not checked). A lookup is answered from the target's keys, read whole once per run and kept
+    current as batches land; on PostgreSQL, a batch with few distinct values (a day's changes) asks silver for
+    those values only (an index lookup), so its cost follows the batch rather than the table it points at."""
 
     def __init__(self, wh: Warehouse, extracted: set[str] | None = None) -> None:
         self.wh = wh
@@ -89,16 +94,35 @@ class Keys:
     def register(self, t: Table) -> None:
         self.key_column[t.name] = t.key_columns[0]
 
-    def known(self, table: str) -> pa.Array | None:
+    def _column(self, table: str) -> str:
+        return self.key_column.get(table) or (BY_NAME[table].key_columns[0] if table in BY_NAME else f"{table}_id")
+
+    def missing(self, table: str, values: pa.Array) -> np.ndarray | None:
         if self.extracted is not None and table not in self.extracted:
             return None
-        return self(table)
+        if table in self._keys or self.wh.dialect != "postgresql":
+            return not_in(values, self(table))
+        wanted = pc.unique(values.drop_null())
+        if len(wanted) > LOOKUP_MAX:
+            return not_in(values, self(table))
+        return not_in(values, self._lookup(table, wanted))
+
+    def _lookup(self, table: str, wanted: pa.Array) -> pa.Array:
+        """Those of `wanted` that are keys of `table` in silver (PostgreSQL: by the key's unique index)."""
+        column = self._column(table)
+        with self.wh.engine.connect() as conn:
+            kind = self.wh.column_types(conn, "silver", table).get(column)
+            if kind is None or not len(wanted):
+                return pa.array([], type=pa.string())
+            key = self.wh.q(column) if kind == "TEXT" else f"CAST({self.wh.q(column)} AS TEXT)"
+            sql = f"SELECT {key} FROM {self.wh.q('silver', table)} WHERE {key} = ANY(%(wanted)s)"
+            found = conn.exec_driver_sql(sql, {"wanted": wanted.to_pylist()}).scalars().all()
+        return pa.array(found, type=pa.string())
 
     def __call__(self, table: str) -> pa.Array:
+        """The table's keys in silver, whole."""
         if table not in self._keys:
-            column = self.key_column.get(table) or (
-                BY_NAME[table].key_columns[0] if table in BY_NAME else f"{table}_id"
-            )
+            column = self._column(table)
             keys: list[pa.Array] = []
             with self.wh.engine.connect() as conn:
                 if column in self.wh.columns(conn, "silver", table):
@@ -112,8 +136,17 @@ class Keys:
 
     def prefixes(self, table: str) -> set[str]:
         if table not in self._prefixes:
-            found = pc.unique(pc.utf8_slice_codeunits(self(table), 0, 3)).to_pylist()
-            self._prefixes[table] = {p for p in found if p} | set_based_sql.standard_prefixes(table)
+            if table in self._keys or self.wh.dialect != "postgresql":
+                found = prefixes_of(self(table))
+            else:  # the distinct prefixes, computed where the keys are
+                column = self._column(table)
+                found = set()
+                with self.wh.engine.connect() as conn:
+                    if column in self.wh.columns(conn, "silver", table):
+                        prefix = f"substr(CAST({self.wh.q(column)} AS TEXT), 1, 3)"
+                        sql = f"SELECT DISTINCT {prefix} FROM {self.wh.q('silver', table)}"
+                        found = {str(p) for p in conn.exec_driver_sql(sql).scalars() if p}
+            self._prefixes[table] = found | set_based_sql.standard_prefixes(table)
         return self._prefixes[table]
 
     def forget(self, table: str) -> None:
@@ -122,9 +155,14 @@ class Keys:
         self._prefixes.pop(table, None)
 
     def add(self, table: str, values: pd.Series) -> None:
-        if table in self._keys and len(values):
-            self._keys[table].append(pa.array(values.dropna().astype(str).to_numpy(dtype=object), type=pa.string()))
-            self._prefixes.pop(table, None)
+        """Keys a batch wrote to silver."""
+        if not len(values):
+            return
+        added = pa.array(values.dropna().astype(str).to_numpy(dtype=object), type=pa.string())
+        if table in self._keys:
+            self._keys[table].append(added)
+        if table in self._prefixes:
+            self._prefixes[table] |= prefixes_of(added)
 
 
 def ensure_tables(wh: Warehouse, conn: Connection, t: Table) -> set[str]:
@@ -194,9 +232,9 @@ def _merge(wh: Warehouse, conn: Connection, t: Table, stage: str) -> int:
     mod = wh.q(t.modstamp_column)
     # A version without a modification time is newer than what silver has: batches apply in file order.
     later = f"(s.{mod} >= t.{mod} OR s.{mod} IS NULL OR t.{mod} IS NULL)"
-    conn.exec_driver_sql(
-        f"DELETE FROM {target} AS t WHERE EXISTS (SELECT 1 FROM {stage} AS s WHERE {match} AND {later})"
-    )
+    # A join, not `WHERE EXISTS`: PostgreSQL then looks a day's few keys up by the key's index, where for the
+    # semi-join it scanned the whole table (0.44 s against 0.06 s for 3,000 of 978,000 deals).
+    conn.exec_driver_sql(f"DELETE FROM {target} AS t USING {stage} AS s WHERE {match} AND {later}")
     stale = conn.exec_driver_sql(
         f"SELECT count(*) FROM {stage} AS s WHERE EXISTS (SELECT 1 FROM {target} AS t WHERE {match})"
     ).scalar_one()

@@ -19,6 +19,7 @@ from functools import cache
 from typing import NamedTuple, Protocol
 from urllib.parse import unquote
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
@@ -107,11 +108,23 @@ class Failure(NamedTuple):
 class References(Protocol):
     """What silver knows of the records a lookup may point at."""
 
-    def known(self, table: str) -> pa_arrow.Array | None:
-        """The keys in silver of `table`; None when the object was never extracted (nothing to check against)."""
+    def missing(self, table: str, values: pa_arrow.Array) -> np.ndarray | None:
+        """For each of `values` (text), whether no record of `table` in silver has it as its key; None when the
+        object was never extracted (nothing to check against)."""
 
     def prefixes(self, table: str) -> set[str]:
         """The Salesforce key prefixes of `table`'s records (`001` for Account); empty if none is known."""
+
+
+def not_in(values: pa_arrow.Array, keys: pa_arrow.Array) -> np.ndarray:
+    """For each of `values`, whether it is not among `keys`."""
+    found = pc.is_in(values, value_set=keys.cast(pa_arrow.string()))
+    return ~found.to_numpy(zero_copy_only=False)
+
+
+def prefixes_of(keys: pa_arrow.Array) -> set[str]:
+    """The distinct first three characters of `keys` (a Salesforce Id's key prefix)."""
+    return {p for p in pc.unique(pc.utf8_slice_codeunits(keys.cast(pa_arrow.string()), 0, 3)).to_pylist() if p}
 
 
 @dataclass
@@ -275,23 +288,21 @@ def _check_lookup(
     """Flag lookups to records that are not in silver. Not checked: lookups to an object never extracted
     (owners and creators not exported), and Salesforce Ids of another object than the target (a queue as an
     owner, `00G…`)."""
-    known = refs.known(parent)
-    if known is None:
+    values = frame[column].astype("string")
+    array = pa_arrow.array(values.to_numpy(dtype=object, na_value=None), type=pa_arrow.string())
+    missing = refs.missing(parent, array)
+    if missing is None:
         return
     key = table.key_columns[0]
     if parent == table.name:  # a reference within the batch itself (ParentId, ReportsToId)
         own = pa_arrow.array(frame[key].dropna().to_numpy(dtype=object), type=pa_arrow.string())
-        known = pa_arrow.concat_arrays([known.cast(pa_arrow.string()), own])
-    values = frame[column].astype("string")
-    checked = _flag(values.notna())
-    if table.ref.system == "salesforce":
+        missing &= not_in(array, own)
+    orphan = pd.Series(missing, index=frame.index) & _flag(values.notna())
+    if table.ref.system == "salesforce" and orphan.any():
         prefixes = refs.prefixes(parent)
         if parent == table.name:
             prefixes |= {str(v)[:3] for v in frame[key].dropna()}
-        checked &= _flag(values.str[:3].isin(list(prefixes)))
-    array = pa_arrow.array(values.to_numpy(dtype=object, na_value=None), type=pa_arrow.string())
-    found = pc.is_in(array, value_set=known.cast(pa_arrow.string())).to_numpy(zero_copy_only=False)
-    orphan = pd.Series(~found, index=frame.index) & checked
+        orphan &= _flag(values.str[:3].isin(list(prefixes)))
     if orphan.any():
         fail(orphan, "unresolved", column, frame[column], parent)
 

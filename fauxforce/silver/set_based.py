@@ -24,6 +24,7 @@ import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy.engine import Connection
@@ -31,7 +32,7 @@ from sqlalchemy.engine import Connection
 from fauxforce.core.catalogue import BY_NAME, Column, Table, table_name
 from fauxforce.core.salesforce import KEY_PREFIXES
 from fauxforce.core.warehouse import Warehouse, query_arrow
-from fauxforce.silver.conform import ERP_NO_DATE, References, model
+from fauxforce.silver.conform import ERP_NO_DATE, References, model, not_in, prefixes_of
 from fauxforce.silver.parse import ALL_ZERO_ID, FALSE, NULL_TOKENS, TRUE, parse_country
 
 # What `str.strip()` removes (whitespace, all below U+3001), and the other control characters: a value that
@@ -448,11 +449,10 @@ class WithBatch:
     def __init__(self, inner: References, table: str, own: pa.Array) -> None:
         self.inner, self.table, self.own = inner, table, own
 
-    def known(self, table: str) -> pa.Array | None:
-        return self.own if table == self.table else self.inner.known(table)
+    def missing(self, table: str, values: pa.Array) -> np.ndarray | None:
+        return not_in(values, self.own) if table == self.table else self.inner.missing(table, values)
 
     def prefixes(self, table: str) -> set[str]:
         if table != self.table:
             return self.inner.prefixes(table)
-        found = pa.compute.unique(pa.compute.utf8_slice_codeunits(self.own, 0, 3)).to_pylist()
-        return {p for p in found if p} | standard_prefixes(table)
+        return prefixes_of(self.own) | standard_prefixes(table)

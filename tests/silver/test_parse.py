@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from hypothesis import given, settings
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 from fauxforce.core.catalogue import BY_NAME
 from fauxforce.core.salesforce import is_valid, to_18
 from fauxforce.silver import parse
-from fauxforce.silver.conform import conform
+from fauxforce.silver.conform import conform, not_in
 
 
 class Parents:
@@ -19,8 +20,9 @@ class Parents:
     def __init__(self, keys: dict[str, pa.Array]) -> None:
         self.keys = keys
 
-    def known(self, table: str) -> pa.Array | None:
-        return self.keys.get(table)
+    def missing(self, table: str, values: pa.Array) -> np.ndarray | None:
+        keys = self.keys.get(table)
+        return None if keys is None else not_in(values, keys)
 
     def prefixes(self, table: str) -> set[str]:
         return {str(k)[:3] for k in self.keys.get(table, pa.array([], type=pa.string())).to_pylist()}
