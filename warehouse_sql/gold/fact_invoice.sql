@@ -7,7 +7,8 @@
 -- amount_paid field). outstanding_amount = amount - paid_amount. days_overdue: as-of date - due date when
 -- money is outstanding and the due date has passed, else 0. An invoice's age is as-of date - invoice_date
 -- (join gold.run_context; gold.ar_aging buckets it): a column of it would change every row every day, where a
--- moved as-of date reaches only the invoices with money outstanding or a payment it counts in or out.
+-- moved as-of date reaches only the invoices with money outstanding or a payment it counts in or out. (Its
+-- `where` has no correlated EXISTS: PostgreSQL runs one under OR once per invoice, a scan of payments each.)
 -- @key invoice_number
 -- @not_null customer_key tax_amount paid_amount days_overdue
 -- @references customer_key dim_customer.customer_key
@@ -16,7 +17,7 @@
 -- @incremental silver.invoices invoice_number
 -- @incremental silver.payments invoice_number
 -- @incremental gold.dim_customer customer_number reading customer_key
--- @incremental gold.run_context as_of_date where t.outstanding_amount > 0 or t.last_payment_date > (select as_of_date from gold.run_context) or exists (select 1 from silver.payments as p where p.invoice_number = t.invoice_number and (t.last_payment_date is null or p.payment_date > t.last_payment_date))
+-- @incremental gold.run_context as_of_date where t.outstanding_amount > 0 or t.last_payment_date > (select as_of_date from gold.run_context) or t.invoice_number in (select p.invoice_number from silver.payments as p inner join gold.fact_invoice as f on f.invoice_number = p.invoice_number where f.last_payment_date is null or p.payment_date > f.last_payment_date)
 with invoices as (
     select
         invoice_number, so_number, customer_number, invoice_date, due_date, currency, amount,
