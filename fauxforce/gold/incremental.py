@@ -80,10 +80,14 @@ def gold_read_by_key(models: Sequence[Model]) -> set[str]:
 
 
 def highest_batches(wh: Warehouse, conn: Connection, tables: Sequence[str]) -> dict[str, int]:
+    """The highest `_batch_id` of each silver table read by key. On PostgreSQL each gets an index on `_batch_id`
+    (once): the rows loaded since the last build are then an index range, where a scan of the table cost 0.8 s
+    for a million deals, and the planner, seeing a few rows, looks their keys up in gold by index too."""
     present = set(wh.tables(conn, "silver"))
     out = {}
     for table in tables:
         if table in present and "_batch_id" in wh.columns(conn, "silver", table):
+            wh.create_index(conn, "silver", table, ["_batch_id"])
             value = conn.exec_driver_sql(f"SELECT max(_batch_id) FROM {wh.q('silver', table)}").scalar_one()
             out[table] = int(value) if value is not None else 0
     return out
