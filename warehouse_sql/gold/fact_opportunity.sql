@@ -31,39 +31,12 @@ with opportunities as (
     where not is_deleted
 ),
 
-rated as (
-    select
-        o.opportunity_id,
-        r.conversion_rate,
-        row_number() over (partition by o.opportunity_id order by r.priority) as preference
-    from opportunities as o
-    cross join gold.run_context as x
-    inner join gold.currency_rate as r
-        on r.iso_code = coalesce(o.currency_iso_code, x.reporting_currency)
-        and coalesce(o.close_date, x.as_of_date) >= r.start_date
-        and coalesce(o.close_date, x.as_of_date) < r.next_start_date
-),
-
 customers as (
     select customer_key, account_id from gold.dim_customer where account_id is not null
 ),
 
 context as (
     select as_of_date, reporting_currency from gold.run_context
-),
-
-converted as (
-    select
-        o.opportunity_id,
-        coalesce(o.currency_iso_code, x.reporting_currency) as currency,
-        cast(coalesce(o.amount, 0) as numeric(18, 2)) as amount_in_currency,
-        case
-            when coalesce(o.currency_iso_code, x.reporting_currency) is null then coalesce(o.amount, 0)
-            else coalesce(o.amount, 0) / r.conversion_rate
-        end as amount
-    from opportunities as o
-    cross join context as x
-    left join rated as r on r.opportunity_id = o.opportunity_id and r.preference = 1
 )
 
 select
@@ -80,8 +53,8 @@ select
     case when o.is_won then 'won' when o.is_closed then 'lost' else 'open' end as status,
     o.is_closed,
     o.is_won,
-    v.currency,
-    v.amount_in_currency,
+    coalesce(o.currency_iso_code, x.reporting_currency) as currency,
+    cast(coalesce(o.amount, 0) as numeric(18, 2)) as amount_in_currency,
     cast(v.amount as numeric(18, 2)) as amount,
     coalesce(o.probability, 0) as probability,
     cast(v.amount * coalesce(o.probability, 0) / 100 as numeric(18, 2)) as weighted_amount,
@@ -89,5 +62,24 @@ select
     o.close_date,
     case when o.is_closed then o.close_date - o.created_date end as days_to_close
 from opportunities as o
-inner join converted as v on v.opportunity_id = o.opportunity_id
+cross join context as x
+-- the rate of the deal's currency on its close date (the first by priority): a lateral join, so `opportunities`
+-- is read once and an update by key reads the deals it rewrites only (PostgreSQL inlines a CTE read once)
+left join lateral (
+    select r.conversion_rate
+    from gold.currency_rate as r
+    where
+        r.iso_code = coalesce(o.currency_iso_code, x.reporting_currency)
+        and coalesce(o.close_date, x.as_of_date) >= r.start_date
+        and coalesce(o.close_date, x.as_of_date) < r.next_start_date
+    order by r.priority
+    limit 1
+) as rate on true
+cross join lateral (
+    select
+        case
+            when coalesce(o.currency_iso_code, x.reporting_currency) is null then coalesce(o.amount, 0)
+            else coalesce(o.amount, 0) / rate.conversion_rate
+        end as amount
+) as v
 left join customers as c on c.account_id = o.account_id
