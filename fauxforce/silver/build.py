@@ -97,10 +97,14 @@ class Keys:
     def _column(self, table: str) -> str:
         return self.key_column.get(table) or (BY_NAME[table].key_columns[0] if table in BY_NAME else f"{table}_id")
 
+    def _whole(self, table: str) -> bool:
+        """Whether lookups to `table` are answered from its keys read whole (DuckDB, or read already this run)."""
+        return table in self._keys or self.wh.dialect != "postgresql"
+
     def missing(self, table: str, values: pa.Array) -> np.ndarray | None:
         if self.extracted is not None and table not in self.extracted:
             return None
-        if table in self._keys or self.wh.dialect != "postgresql":
+        if self._whole(table):
             return not_in(values, self(table))
         wanted = pc.unique(values.drop_null())
         if len(wanted) > LOOKUP_MAX:
@@ -136,7 +140,7 @@ class Keys:
 
     def prefixes(self, table: str) -> set[str]:
         if table not in self._prefixes:
-            if table in self._keys or self.wh.dialect != "postgresql":
+            if self._whole(table):
                 found = prefixes_of(self(table))
             else:  # the distinct prefixes, computed where the keys are
                 column = self._column(table)

@@ -293,15 +293,14 @@ def _check_lookup(
     missing = refs.missing(parent, array)
     if missing is None:
         return
-    key = table.key_columns[0]
+    own = None
     if parent == table.name:  # a reference within the batch itself (ParentId, ReportsToId)
-        own = pa_arrow.array(frame[key].dropna().to_numpy(dtype=object), type=pa_arrow.string())
+        keys = frame[table.key_columns[0]].dropna()
+        own = pa_arrow.array(keys.astype(str).to_numpy(dtype=object), type=pa_arrow.string())
         missing &= not_in(array, own)
     orphan = pd.Series(missing, index=frame.index) & _flag(values.notna())
     if table.ref.system == "salesforce" and orphan.any():
-        prefixes = refs.prefixes(parent)
-        if parent == table.name:
-            prefixes |= {str(v)[:3] for v in frame[key].dropna()}
+        prefixes = refs.prefixes(parent) | (prefixes_of(own) if own is not None else set())
         orphan &= _flag(values.str[:3].isin(list(prefixes)))
     if orphan.any():
         fail(orphan, "unresolved", column, frame[column], parent)
